@@ -1,0 +1,28 @@
+"""blueprint: service blueprinting and process modelling.
+
+Describe a service as steps in lanes owned by teams, then find where it fails its customers
+(:func:`check`), compute exact expectations (:func:`stats`), simulate it (:func:`simulate`),
+ask what-if questions (:func:`whatif`, :func:`explore`), draw it (:func:`render`) and exchange it
+with BPMN tools and event logs (:func:`discover`).
+
+>>> import blueprint as bp
+>>> model = bp.loads('''
+... teams: {desk: {name: Help desk, staff: 1}}
+... steps:
+...   ask: {name: Asks a question, lane: customer, channel: phone}
+...   answer: {name: Answers, lane: frontstage, owner: desk, duration: 5}
+...   done: {outcome: success}
+... flows: [[ask, answer], [answer, done]]
+... ''')
+>>> len(bp.check(model))
+0
+"""
+from .checker import check
+from .errors import BlueprintError, Problem
+from .findings import Finding, Report
+from .loader import load, loads
+from .model import Blueprint, Flow, Step, Team
+
+__all__ = ["Blueprint", "BlueprintError", "Finding", "Flow", "Problem", "Report", "Step", "Team",
+           "check", "load", "loads"]
+__version__ = "0.1.0"

@@ -1,0 +1,139 @@
+"""The ``blueprint`` command line.
+
+One handler (:class:`_Group`) turns a :class:`BlueprintError` into its message on stderr and exit
+code 2; commands print machine output on stdout only.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .checker import check as check_model
+from .checker import locate
+from .errors import BlueprintError
+from .files import write_atomic
+from .findings import SEVERITIES
+from .loader import load
+
+#: Exit codes.
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+
+
+class _Group(click.Group):
+    """Runs a command; bad input becomes one message on stderr and exit 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BlueprintError as exc:
+            click.echo(str(exc), err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+        except RecursionError:
+            click.echo("blueprint: the input is nested too deeply to be read", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="blueprint")
+def cli():
+    """Service blueprints: where a service fails its customers, and what to change."""
+
+
+def _rule_levels(pairs: tuple[str, ...]) -> dict[str, str]:
+    levels = {}
+    for pair in pairs:
+        rule, sep, level = pair.partition("=")
+        if not sep:
+            raise BlueprintError(f"--rule takes RULE=LEVEL, like --rule lost-context=off, not '{pair}'")
+        levels[rule.strip()] = level.strip()
+    return levels
+
+
+def _text_report(report, out) -> None:
+    for f in report:
+        where = f"{report.file}:{f.line}:{f.column}" if f.line else f"{report.file}"
+        out.append(f"{where}: {f.severity} [{f.rule}] {f.message}")
+    counts = report.summary
+    out.append(f"{report.file}: " + (", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}"
+                                              for s in SEVERITIES) if len(report) else "no findings"))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
+              show_default=True, help="Exit 1 when a finding is at least this serious.")
+@click.option("--rule", "rules", multiple=True, metavar="RULE=LEVEL",
+              help="Set a rule's level (off, info, warning, error), over the file's checks:.")
+def check(files, fmt, fail_on, rules):
+    """Find dead ends, missing owners, loops and lost context in blueprint FILES."""
+    levels = _rule_levels(rules)
+    reports, failed = [], []
+    for name in files:
+        try:
+            model = load(name)
+            report = check_model(model, rules=levels, file=name)
+            reports.append(locate(report, model) if fmt != "json" else report)
+        except BlueprintError as exc:
+            if len(files) == 1:
+                raise
+            failed.append(exc)
+            click.echo(str(exc), err=True)
+    if fmt == "json":
+        docs = [r.to_json() for r in reports]
+        click.echo(json.dumps(docs[0] if len(files) == 1 else docs, indent=2))
+    elif fmt == "sarif":
+        from .sarif import to_sarif
+
+        click.echo(json.dumps(to_sarif(reports, __version__), indent=2))
+    else:
+        lines: list[str] = []
+        for report in reports:
+            _text_report(report, lines)
+        click.echo("\n".join(lines))
+    if failed:
+        sys.exit(EXIT_BAD_INPUT)
+    threshold = SEVERITIES.index(fail_on) if fail_on != "never" else -1
+    if any(SEVERITIES.index(f.severity) <= threshold for r in reports for f in r):
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the schema to this file.")
+def schema(output):
+    """Print the JSON Schema of the blueprint file format (for editors)."""
+    from .schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if output:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("source", type=click.Path(dir_okay=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The file to write; its extension names the format (.yaml, .json, .bpmn, .mmd).")
+def convert(source, output):
+    """Convert a blueprint between YAML, JSON and BPMN (and Mermaid out)."""
+    from .convert import save
+
+    if Path(source).resolve() == Path(output).resolve():
+        raise BlueprintError(f"{output}: converting a file onto itself; write to another file")
+    save(load(source), output)
+
+
+def main(argv=None):
+    """Run the command line (the ``blueprint`` console script)."""
+    cli.main(args=argv, prog_name="blueprint")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

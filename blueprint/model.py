@@ -1,0 +1,370 @@
+"""The blueprint file format as pydantic models: the single source of truth for the format.
+
+:class:`Blueprint` holds :class:`Team`, :class:`Step` and :class:`Flow` objects keyed as in the file;
+``blueprint schema`` prints the JSON Schema generated from these classes. Models are immutable:
+:meth:`Blueprint.with_changes` makes a new, validated one.
+"""
+from __future__ import annotations
+
+import math
+from functools import cached_property
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, PlainValidator, PrivateAttr,
+                      StringConstraints, Tag, WithJsonSchema, field_validator, model_validator)
+
+from .durations import Duration, Quantity, Rate, TimeUnit, mean_of
+from .errors import did_you_mean
+from .hours import parse_hours
+
+__all__ = ["Blueprint", "Team", "Step", "Flow", "Timeout", "Every", "RateArrivals", "At",
+           "DEFAULT_LANES", "CUSTOMER", "ID_PATTERN", "RULE_LEVELS"]
+
+ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+CUSTOMER = "customer"
+DEFAULT_LANES = ("customer", "frontstage", "backstage", "support")
+RULE_LEVELS = ("off", "info", "warning", "error")
+PROBABILITY_TOLERANCE = 1e-9
+MOST_STAFF = 1_000_000
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Team(_Part):
+    """A department or outside party that owns steps.
+
+    Examples
+    --------
+    >>> Team(name="Store", staff=3, systems=["till"]).staff
+    3
+    """
+
+    name: Optional[str] = Field(None, description="what the team is called")
+    staff: Optional[int] = Field(None, ge=0, le=MOST_STAFF,
+                                 description="cases worked on at once; leave out for unlimited, 0 for nobody")
+    systems: list[str] = Field(default_factory=list, description="systems holding the case record")
+    can: list[str] = Field(default_factory=list, description="capabilities, e.g. outbound_call")
+    hours: Optional[str] = Field(None, description='when the team works, e.g. "Mon-Fri 09:00-17:00"')
+    external: bool = Field(False, description="an outside party, not part of the service")
+    description: Optional[str] = None
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v):
+        if v is not None:
+            parse_hours(v)
+        return v
+
+    @cached_property
+    def open_hours(self) -> list[tuple[int, int]] | None:
+        """Working intervals in minutes since Monday 00:00, or ``None`` for always."""
+        return parse_hours(self.hours) if self.hours else None
+
+
+class Timeout(_Part):
+    """Leave a step by another flow when it has not finished in time: ``{after: 5d, to: call_again}``."""
+
+    after: Duration
+    to: Id
+
+
+class Step(_Part):
+    """One thing that happens: a customer action, staff work, or an outcome that ends the case.
+
+    Examples
+    --------
+    >>> Step(name="Delivers", lane="backstage", owner="delivery", duration="2d").owner
+    'delivery'
+    >>> Step(outcome="success").is_outcome
+    True
+    """
+
+    name: Optional[str] = Field(None, description="what happens, in the consultant's words")
+    description: Optional[str] = None
+    lane: Optional[str] = Field(None, description="customer, frontstage, backstage, support or a declared lane")
+    stage: Optional[str] = Field(None, description="the journey phase, one of stages")
+    owner: Optional[Id] = Field(None, description="the team that does a staff step")
+    channel: Optional[str] = Field(None, description="makes a customer step a contact: phone, email, store, ...")
+    duration: Optional[Duration] = Field(None, description="how long the step takes; default 0")
+    evidence: Optional[str] = Field(None, description="what the customer sees or holds")
+    fail_point: Optional[str] = Field(None, description="what can go wrong here")
+    emotion: Optional[float] = Field(None, ge=-5, le=5, description="how the customer feels, -5 to +5")
+    moment: Optional[str] = Field(None, description="a moment that matters to the customer")
+    outcome: Optional[Literal["success", "failure"]] = Field(None, description="ends the case")
+    needs: list[str] = Field(default_factory=list, description="capabilities the owner must have")
+    split: Optional[Literal["all"]] = Field(None, description="all: send the case down every flow at once")
+    join: Optional[Literal["all"]] = Field(None, description="all: wait for every incoming flow")
+    timeout: Optional[Timeout] = None
+
+    @model_validator(mode="after")
+    def _lane_unless_outcome(self):
+        if self.lane is None and self.outcome is None:
+            raise ValueError("a step needs a lane (customer, frontstage, backstage, support) "
+                             "or an outcome (success, failure)")
+        return self
+
+    @property
+    def is_outcome(self) -> bool:
+        return self.outcome is not None
+
+    def label(self, step_id: str) -> str:
+        """How a message names the step: its name with the id in brackets."""
+        return f"{self.name} [{step_id}]" if self.name else f"[{step_id}]"
+
+
+def _flow_shorthand(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        if len(value) == 2:
+            return {"from": value[0], "to": value[1]}
+        if len(value) == 3:
+            return {"from": value[0], "to": value[1], "p": value[2]}
+        raise ValueError(f"a flow written as a list is [FROM, TO] or [FROM, TO, P], not {list(value)}")
+    return value
+
+
+class Flow(_Part):
+    """A way from one step to the next, with its chance where the step branches.
+
+    Written ``[order, sell]``, ``[unpack, fitted, 0.3]`` or ``{from: unpack, to: fitted, p: 0.3}``.
+
+    Examples
+    --------
+    >>> Flow.model_validate(["unpack", "fitted", 0.3]).p
+    0.3
+    """
+
+    source: Id = Field(alias="from")
+    target: Id = Field(alias="to")
+    p: Optional[float] = Field(None, ge=0, le=1, description="chance of this branch")
+    label: Optional[str] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value):
+        return _flow_shorthand(value)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        schema = handler(core_schema)
+        return {"anyOf": [schema, {"type": "array", "minItems": 2, "maxItems": 3,
+                                   "prefixItems": [{"type": "string", "pattern": ID_PATTERN}] * 2
+                                   + [{"type": "number", "minimum": 0, "maximum": 1}],
+                                   "description": "[FROM, TO] or [FROM, TO, P]"}]}
+
+
+class Every(_Part):
+    """Cases arrive one after another, this far apart: ``{every: {exponential: 2h}}``."""
+
+    every: Duration
+
+
+class RateArrivals(_Part):
+    """Cases arrive at random (Poisson) at this rate: ``{rate: 5/day}``."""
+
+    rate: Rate
+
+
+class At(_Part):
+    """Cases arrive at these times: ``{at: [0, 30, 90]}``."""
+
+    at: list[Quantity] = Field(min_length=1)
+
+
+def _arrival_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return next(iter(value)) if len(value) == 1 and next(iter(value)) in ("every", "rate", "at") else None
+    return {Every: "every", RateArrivals: "rate", At: "at"}.get(type(value))
+
+
+Arrivals = Annotated[
+    Union[Annotated[Every, Tag("every")], Annotated[RateArrivals, Tag("rate")], Annotated[At, Tag("at")]],
+    Discriminator(_arrival_kind, custom_error_type="arrivals",
+                  custom_error_message="arrivals are one of {every: DURATION}, {rate: N/unit}, {at: [TIMES]}"),
+]
+
+
+def _checks(value: Any) -> Any:
+    if isinstance(value, dict):  # YAML 1.1 reads a bare `off` as false
+        return {k: ("off" if v is False else v) for k, v in value.items()}
+    return value
+
+
+class Blueprint(_Part):
+    """A service blueprint: teams, steps in lanes, flows between them, and how cases arrive.
+
+    Load one with :func:`blueprint.load`, :func:`blueprint.loads` or :meth:`Blueprint.model_validate`.
+
+    Examples
+    --------
+    >>> model = Blueprint.model_validate({
+    ...     "teams": {"desk": {"name": "Help desk", "staff": 1}},
+    ...     "steps": {"ask": {"lane": "customer", "channel": "phone"},
+    ...               "answer": {"lane": "frontstage", "owner": "desk", "duration": 5},
+    ...               "done": {"outcome": "success"}},
+    ...     "flows": [["ask", "answer"], ["answer", "done"]],
+    ...     "start": "ask"})
+    >>> model.teams["desk"].staff, model.steps["answer"].owner, len(model.flows)
+    (1, 'desk', 2)
+    >>> model.entry
+    {'ask': 1.0}
+    """
+
+    blueprint: Literal[1] = Field(1, description="format version")
+    name: str = Field("", description="what the service is")
+    description: Optional[str] = None
+    time_unit: TimeUnit = Field("minute", description="unit of bare numbers")
+    lanes: list[str] = Field(default_factory=lambda: list(DEFAULT_LANES), min_length=1,
+                             description="lanes top to bottom")
+    stages: list[str] = Field(default_factory=list, description="journey phases, left to right")
+    teams: dict[Id, Team] = Field(default_factory=dict)
+    steps: dict[Id, Step] = Field(min_length=1)
+    flows: list[Flow] = Field(default_factory=list)
+    start: Optional[Union[Id, dict[Id, float]]] = Field(
+        None, description="the step cases start at, or {step: weight}; default: the one step nothing flows into")
+    arrivals: Optional[Arrivals] = Field(None, description="how cases arrive; default one per time unit at random")
+    patience: Optional[Duration] = Field(None, description="a case not finished by then is abandoned")
+    checks: Annotated[dict[str, Literal["off", "info", "warning", "error"]], PlainValidator(_checks),
+                      WithJsonSchema({"type": "object", "additionalProperties": {
+                          "enum": list(RULE_LEVELS)}})] = Field(default_factory=dict,
+                                                                  description="rule id: severity")
+
+    _source: Any = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _references(self):
+        from .references import ReferenceProblems, reference_problems, view_of_model
+
+        problems = reference_problems(view_of_model(self))
+        if problems:
+            raise ReferenceProblems(problems)
+        return self
+
+    # --- reading the model -------------------------------------------------------------------
+    @cached_property
+    def entry(self) -> dict[str, float]:
+        """Where cases start, with the chance of each entry step."""
+        from .references import entry_of
+
+        return entry_of(self.start, self.steps, self.flows)
+
+    @cached_property
+    def outgoing(self) -> dict[str, list[Flow]]:
+        """Flows leaving each step, in file order (every step has a list)."""
+        out: dict[str, list[Flow]] = {sid: [] for sid in self.steps}
+        for flow in self.flows:
+            out[flow.source].append(flow)
+        return out
+
+    @cached_property
+    def incoming(self) -> dict[str, list[Flow]]:
+        """Flows entering each step, in file order (every step has a list)."""
+        into: dict[str, list[Flow]] = {sid: [] for sid in self.steps}
+        for flow in self.flows:
+            into[flow.target].append(flow)
+        return into
+
+    def branches(self, step_id: str) -> list[tuple[str, float]]:
+        """Where a case goes after `step_id`, with the chance of each: ``p``, else equal shares.
+
+        A timeout is not a branch; a ``split: all`` step sends the case down every flow (chance 1).
+        """
+        flows = self.outgoing[step_id]
+        if self.steps[step_id].split == "all":
+            return [(f.target, 1.0) for f in flows]
+        if flows and flows[0].p is not None:
+            return [(f.target, f.p) for f in flows]
+        return [(f.target, 1.0 / len(flows)) for f in flows]
+
+    @property
+    def staff_lanes(self) -> list[str]:
+        """The lanes whose steps staff do: every lane but the customer's."""
+        return [lane for lane in self.lanes if lane != CUSTOMER]
+
+    def mean_duration(self, step_id: str) -> float:
+        """The mean time a step takes, in ``time_unit``."""
+        return mean_of(self.steps[step_id].duration, self.time_unit)
+
+    def label(self, step_id: str) -> str:
+        """How messages name a step: ``Takes the order [sell]``."""
+        return self.steps[step_id].label(step_id)
+
+    def team_name(self, team_id: str) -> str:
+        team = self.teams.get(team_id)
+        return team.name if team is not None and team.name else team_id
+
+    def location(self, *path: str | int) -> tuple[int, int] | None:
+        """The (line, column) in the source file of a place, as ``("steps", "sell")``, if known."""
+        from .loader import source_position
+
+        return source_position(self._source, path)
+
+    # --- changing and exporting ----------------------------------------------------------------
+    def to_data(self) -> dict[str, Any]:
+        """The blueprint as plain data, ready for YAML or JSON, keeping what the file said.
+
+        Examples
+        --------
+        >>> Blueprint.model_validate({"steps": {"a": {"lane": "customer"}, "b": {"outcome": "success"}},
+        ...                           "flows": [["a", "b"]]}).to_data()["flows"]
+        [['a', 'b']]
+        """
+        data = self.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude_none=True)
+        data["flows"] = [[f["from"], f["to"]] if set(f) == {"from", "to"} else f for f in data.get("flows", [])]
+        return data
+
+    def with_changes(self, changes: dict[str, Any]) -> "Blueprint":
+        """A new, validated blueprint with `changes` made; this one is left as it was.
+
+        Parameters
+        ----------
+        changes : dict
+            ``{path: value}``: ``"teams.store.staff": 4``, ``"flows[unpack->fitted].p": 0.9`` (the
+            step's other branches are rescaled to keep the sum 1), ``"teams.*.systems": ["crm"]``.
+
+        Raises
+        ------
+        BlueprintError
+            For a path that does not exist (naming the nearest one) or a change that breaks the file.
+
+        Examples
+        --------
+        >>> base = Blueprint.model_validate({"teams": {"desk": {"staff": 1}},
+        ...     "steps": {"a": {"lane": "frontstage", "owner": "desk"}, "b": {"outcome": "success"}},
+        ...     "flows": [["a", "b"]]})
+        >>> base.with_changes({"teams.desk.staff": 4}).teams["desk"].staff, base.teams["desk"].staff
+        (4, 1)
+        """
+        from .changes import apply_changes
+
+        return apply_changes(self, changes)
+
+    def to_networkx(self):
+        """The blueprint as an ``nx.MultiDiGraph``.
+
+        Each step is a node with the step's attributes (and ``id``), each flow an edge with the
+        flow's (``p``, ``label``, and ``timeout=True`` for a timeout's way out); teams, lanes,
+        stages and the rest are on ``G.graph``.
+
+        Examples
+        --------
+        >>> model = Blueprint.model_validate({"steps": {"a": {"lane": "customer", "channel": "phone"},
+        ...     "b": {"outcome": "success"}}, "flows": [["a", "b"]]})
+        >>> G = model.to_networkx()
+        >>> G.nodes["a"]["channel"], list(G.edges("a")), G.graph["lanes"][0]
+        ('phone', [('a', 'b')], 'customer')
+        """
+        from .graph import to_networkx
+
+        return to_networkx(self)
+
+    def _repr_svg_(self):  # shown inline in Jupyter
+        from .render import render
+
+        return render(self, format="svg")
+
+
+def probability_sum_ok(total: float) -> bool:
+    return math.isclose(total, 1.0, rel_tol=0, abs_tol=PROBABILITY_TOLERANCE)
