@@ -43,7 +43,7 @@ def durations(*, max_mean: float = 10.0) -> st.SearchStrategy:
     --------
     >>> from hypothesis import find
     >>> find(durations(max_mean=5), lambda d: isinstance(d, dict) and "triangular" in d)
-    {'triangular': [0.1, 0.1, 0.1]}
+    {'triangular': [1.0, 1.0, 1.0]}
     """
     small = st.floats(0.1, max_mean, allow_nan=False).map(lambda x: round(x, 3))
     return st.one_of(
