@@ -164,7 +164,9 @@ def _set(node: dict, done: list[str], rest: list[str], value: Any, path: str) ->
         for name in list(child):
             _set(child, [*done, name], rest[1:], value, path)
         return
-    if rest[0] not in child and not (len(done) == 3 and done[0] in ("teams", "steps")):
+    known = (_FIELDS[done[0]] if len(done) == 2 and done[0] in ("teams", "steps") else
+             _FIELDS["timeout"] if len(done) == 3 and done[2] == "timeout" else [])
+    if rest[0] not in child and rest[0] not in known:
         raise BlueprintError(f"no '{path}': '{'.'.join(done)}' has no '{rest[0]}'"
                              + did_you_mean(rest[0], list(child)))
     _set(child, [*done, rest[0]], rest[1:], value, path)

@@ -204,11 +204,11 @@ class Exponential(_Distribution):
         return rng.exponential(self.mean(unit), size)
 
 
-def _ordered(values: list, names: str) -> list:
+def _ordered(values: list, names: str) -> tuple:
     seconds = [to_unit(v, "second") for v in values]
     if any(a > b for a, b in zip(seconds, seconds[1:])):
         raise ValueError(f"needs {names} in that order, got {values}")
-    return values
+    return tuple(values)
 
 
 class Uniform(_Distribution):

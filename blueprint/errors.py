@@ -92,8 +92,13 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     --------
     >>> did_you_mean("chanel", ["channel", "name", "lane"])
     "; did you mean 'channel'?"
+    >>> did_you_mean("expo", ["fixed", "exponential"])
+    "; did you mean 'exponential'?"
     >>> did_you_mean("zzz", ["channel"])
     ''
     """
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    choices = [str(c) for c in choices]
+    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    if not close and len(str(word)) >= 3:  # a prefix: 'expo' for 'exponential'
+        close = [c for c in choices if c.startswith(str(word))][:1]
     return f"; did you mean '{close[0]}'?" if close else ""

@@ -97,7 +97,12 @@ def reference_problems(view: dict | None) -> list[tuple[Loc, str]]:
     if lanes is not None and len(set(lanes)) != len(lanes):
         problems.append((("lanes",), "a lane is listed twice; list each lane once"))
     if steps is not None:
-        for sid, s in steps.items():
+        suspects = [(sid, s) for sid, s in steps.items()
+                    if (s["owner"] is not None and (teams is None or s["owner"] not in teams or s["lane"] == "customer"))
+                    or (s["lane"] is not None and lanes is not None and s["lane"] not in lanes)
+                    or (s["stage"] is not None and (stages is None or s["stage"] not in stages))
+                    or s["timeout_to"] is not None]
+        for sid, s in suspects:
             if s["owner"] is not None and teams is not None and s["owner"] not in teams:
                 problems.append((("steps", sid, "owner"), _no_such("team", s["owner"], teams)
                                  + "; declare it under teams or fix the name"))
@@ -112,19 +117,26 @@ def reference_problems(view: dict | None) -> list[tuple[Loc, str]]:
                                  + (f"use one of {', '.join(stages)}" if stages else "declare it in stages: [...]")))
             if s["timeout_to"] is not None and s["timeout_to"] not in steps:
                 problems.append((("steps", sid, "timeout", "to"), _no_such("step", s["timeout_to"], steps)))
-    seen: dict[tuple[str, str], int] = {}
-    by_source: dict[str, list[tuple[int, float | None]]] = {}
-    for i, source, target, p in view["flows"]:
-        for end, name in (("from", source), ("to", target)):
-            if steps is not None and name not in steps:
-                problems.append((("flows", i, end), _no_such("step", name, steps)))
-        if steps is not None and source in steps and steps[source]["outcome"]:
+    flows = view["flows"]
+    if steps is not None:
+        for i, source, target, _ in [f for f in flows if f[1] not in steps or f[2] not in steps]:
+            for end, name in (("from", source), ("to", target)):
+                if name not in steps:
+                    problems.append((("flows", i, end), _no_such("step", name, steps)))
+        ends = {sid for sid, s in steps.items() if s["outcome"]}
+        for i, source, _, _ in ([f for f in flows if f[1] in ends] if ends else []):
             problems.append((("flows", i, "from"), f"'{source}' is an outcome: the case ends there, "
                              "so no flow can leave it; remove the flow or the outcome"))
-        if (source, target) in seen:
-            problems.append((("flows", i), f"the flow {source} -> {target} is already declared at "
-                             f"flows[{seen[source, target]}]; declare each flow once"))
-        seen.setdefault((source, target), i)
+    if len({(f[1], f[2]) for f in flows}) != len(flows):
+        seen: dict[tuple[str, str], int] = {}
+        for i, source, target, _ in flows:
+            if (source, target) in seen:
+                problems.append((("flows", i), f"the flow {source} -> {target} is already declared at "
+                                 f"flows[{seen[source, target]}]; declare each flow once"))
+            seen.setdefault((source, target), i)
+    weighted = {f[1] for f in flows if f[3] is not None}
+    by_source: dict[str, list[tuple[int, float | None]]] = {}
+    for i, source, _, p in ([f for f in flows if f[1] in weighted] if weighted else []):
         by_source.setdefault(source, []).append((i, p))
     for source, branches in by_source.items():
         given = [p for _, p in branches if p is not None]
