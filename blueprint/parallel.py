@@ -1,0 +1,67 @@
+"""Running independent tasks here, in processes, or on a dask.distributed cluster.
+
+Replications of a simulation, the arms of a what-if and the evaluations of explore are
+independent tasks; :func:`map_tasks` runs them and gives the results back in order, so the
+outcome never depends on where they ran.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable, Iterable, Sequence
+
+from .errors import BlueprintError
+
+__all__ = ["map_tasks", "connect"]
+
+
+def connect(address: str):
+    """A ``dask.distributed`` client for a scheduler address (``tcp://host:8786``).
+
+    Raises
+    ------
+    BlueprintError
+        When dask is not installed (``pip install "blueprint[dask]"``) or the scheduler cannot be reached.
+    """
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise BlueprintError("--scheduler needs dask.distributed; install it with: pip install \"blueprint[dask]\"") from None
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise BlueprintError(f"--scheduler {address}: cannot reach the dask scheduler ({exc}); "
+                             "check the address and that the scheduler runs") from None
+
+
+def map_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any] | Iterable[Any], *, jobs: int = 1,
+              client: Any = None) -> list[Any]:
+    """``[fn(t) for t in tasks]``, here, in `jobs` processes, or on a dask `client`; in order.
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level function (it is pickled to run elsewhere).
+    tasks : sequence
+        Its arguments, one per task.
+    jobs : int
+        Processes to use when there is no client; 1 runs here.
+    client : dask.distributed.Client, optional
+        Run on this cluster instead.
+
+    Examples
+    --------
+    >>> map_tasks(abs, [-1, 2, -3])
+    [1, 2, 3]
+    >>> map_tasks(abs, [-1, 2, -3], jobs=2)
+    [1, 2, 3]
+    """
+    tasks = list(tasks)
+    if jobs < 1:
+        raise BlueprintError(f"--jobs must be 1 or more, not {jobs}")
+    if client is not None:
+        futures = client.map(fn, tasks, pure=False)
+        return client.gather(futures)
+    if jobs == 1 or len(tasks) <= 1:
+        return [fn(t) for t in tasks]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+        return list(pool.map(fn, tasks))
