@@ -17,6 +17,7 @@ with BPMN tools and event logs (:func:`discover`).
 >>> len(bp.check(model))
 0
 """
+from .chain import Stats, stats
 from .checker import check
 from .errors import BlueprintError, Problem
 from .findings import Finding, Report
@@ -24,5 +25,5 @@ from .loader import load, loads
 from .model import Blueprint, Flow, Step, Team
 
 __all__ = ["Blueprint", "BlueprintError", "Finding", "Flow", "Problem", "Report", "Step", "Team",
-           "check", "load", "loads"]
+           "Stats", "check", "load", "loads", "stats"]
 __version__ = "0.1.0"

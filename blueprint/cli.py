@@ -105,6 +105,17 @@ def check(files, fmt, fail_on, rules):
 
 
 @cli.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def stats(file, fmt):
+    """Exact expectations per case from the flow chances: outcomes, visits, contacts, handoffs."""
+    from .chain import stats as solve
+
+    result = solve(load(file))
+    click.echo(json.dumps(result.to_json(), indent=2) if fmt == "json" else result.to_text())
+
+
+@cli.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the schema to this file.")
 def schema(output):
     """Print the JSON Schema of the blueprint file format (for editors)."""

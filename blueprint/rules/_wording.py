@@ -1,0 +1,52 @@
+"""How rule messages name things: lists of steps, teams, and what a customer does at a contact."""
+from __future__ import annotations
+
+from typing import Iterable
+
+_VERBS = {"phone": "phones", "call": "phones", "telephone": "phones", "email": "emails", "e-mail": "emails",
+          "mail": "writes", "letter": "writes", "post": "writes", "social": "messages", "chat": "messages",
+          "message": "messages", "sms": "texts", "text": "texts", "store": "goes back to the store",
+          "shop": "goes back to the shop", "branch": "goes back to the branch", "web": "goes online",
+          "website": "goes online", "app": "opens the app"}
+
+
+def listing(model, step_ids: Iterable[str], limit: int = 4) -> str:
+    """Steps named as in messages, ``A [a], B [b] and C [c]``, with ``and N more`` past `limit`.
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> model = loads("steps: {a: {name: Asks, lane: customer}, b: {lane: customer}, c: {outcome: success}}\\n"
+    ...               "flows: [[a, b], [b, c]]")
+    >>> listing(model, ["a", "b", "c"], limit=2)
+    'Asks [a], [b] and 1 more'
+    >>> listing(model, ["a", "b"])
+    'Asks [a] and [b]'
+    """
+    ids = list(step_ids)
+    names = [model.label(s) for s in ids[:limit]]
+    if len(ids) > limit:
+        return ", ".join(names) + f" and {len(ids) - limit} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def contact_verb(channel: str) -> str:
+    """What the customer does at a contact on `channel`: ``phones``, ``emails``, ...
+
+    Examples
+    --------
+    >>> contact_verb("phone"), contact_verb("Email"), contact_verb("carrier pigeon")
+    ('phones', 'emails', 'gets in touch (carrier pigeon)')
+    """
+    return _VERBS.get(channel.strip().lower(), f"gets in touch ({channel})")
+
+
+def times(x: float) -> str:
+    """A number of times, as a consultant says it.
+
+    Examples
+    --------
+    >>> times(2.4444), times(1.0), times(12)
+    ('2.4 times', '1.0 time', '12.0 times')
+    """
+    return f"{x:.1f} time{'' if round(x, 1) == 1 else 's'}"

@@ -1,0 +1,67 @@
+"""A handoff between teams that share no system: the case record stays behind, and the customer
+repeats the story.
+
+When a case passes from one team to another (directly, or through the customer: "please call
+the store instead"), the next team can only see what the case record shows if both teams keep
+it in a shared system. Otherwise every new person asks the customer to explain it all again,
+and what was already done is lost. One finding per pair of teams, naming the handoffs and the
+steps where the customer tells the story again.
+
+Failing example::
+
+    teams:
+      store:    {name: Store, systems: [till]}
+      delivery: {name: Home delivery, systems: [orders]}
+    steps:
+      sell:    {name: Takes the order, lane: frontstage, owner: store}
+      deliver: {name: Delivers, lane: backstage, owner: delivery}
+      unpack:  {name: Unpacks, lane: customer, channel: home}
+      call:    {name: Phones the store, lane: customer, channel: phone}
+      answer:  {name: Takes the complaint, lane: frontstage, owner: store}
+    flows: [[sell, deliver], [deliver, unpack], [unpack, call], [call, answer]]
+
+Passing example (a case record both teams use)::
+
+    teams:
+      store:    {name: Store, systems: [till, cases]}
+      delivery: {name: Home delivery, systems: [orders, cases]}
+"""
+from ..findings import Issue
+from ._wording import listing
+
+ID = "lost-context"
+SEVERITY = "warning"
+
+#: How many handoffs a message spells out.
+_SHOWN = 3
+
+
+def _route(model, route: list[str]) -> str:
+    middle = route[1:-1]
+    via = f" (through {listing(model, middle, 2)})" if middle else ""
+    return f"{model.label(route[0])} to {model.label(route[-1])}{via}"
+
+
+def check(facts):
+    model = facts.model
+    pairs: dict[tuple[str, str], list] = {}
+    for handoff in facts.handoffs:
+        one, other = model.teams.get(handoff.from_team), model.teams.get(handoff.to_team)
+        if one is None or other is None or set(one.systems) & set(other.systems):
+            continue
+        pairs.setdefault(tuple(sorted((handoff.from_team, handoff.to_team))), []).append(handoff)
+    for (a, b), handoffs in pairs.items():
+        routes = [facts.handoff_route(h) for h in handoffs]
+        targets = list(dict.fromkeys(h.target for h in handoffs))
+        retold = [t for t in targets if model.steps[t].lane == "frontstage"]
+        where = (f"The customer tells the story again at {listing(model, retold, 3)}."
+                 if retold else f"{listing(model, targets, 3)} start{'s' if len(targets) == 1 else ''} "
+                                "without what was done before.")
+        shown = "; ".join(_route(model, r) for r in routes[:_SHOWN])
+        more = f"; and {len(routes) - _SHOWN} more" if len(routes) > _SHOWN else ""
+        count = f"{len(routes)} handoff{'s' if len(routes) != 1 else ''}"
+        yield Issue(f"{model.team_name(a)} and {model.team_name(b)} share no system, so the case record does "
+                    f"not travel with the case at {count} between them: {shown}{more}. {where} Give both teams "
+                    "a system that holds the case record (a ticket both can see).",
+                    steps=tuple(dict.fromkeys(s for r in routes for s in r)),
+                    flows=tuple(dict.fromkeys((x, y) for r in routes for x, y in zip(r, r[1:]))))

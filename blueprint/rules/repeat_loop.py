@@ -1,0 +1,77 @@
+"""A loop through a customer contact or a fail point: the customer can go round it again and again.
+
+The callback that never comes, so the customer phones again; the refund that does not arrive, so
+they phone again; the replacement that arrives broken, so it is reordered. Each round is another
+contact and more frustration. Where every branch in the loop has its ``p``, the message gives the
+expected number of rounds from the exact chain (``blueprint stats``): "the customer phones 2.4
+times on average". One finding per loop. (A loop with no way out at all is a ``livelock``.)
+
+Failing example::
+
+    steps:
+      call:    {name: Phones about the refund, lane: customer, channel: phone}
+      promise: {name: Promises the refund within 5 days, lane: frontstage, owner: store}
+      wait:    {name: Waits for the refund, lane: customer}
+      paid:    {name: Refunded, outcome: success}
+    flows: [[call, promise], [promise, wait], [wait, paid, 0.4], [wait, call, 0.6]]
+
+Passing example (the promise is kept: the store checks the refund went out)::
+
+    steps:
+      check:   {name: Checks the refund went out, lane: backstage, owner: store}
+    flows: [[call, promise], [promise, check], [check, wait], [wait, paid]]
+"""
+from ..findings import Issue
+from ._wording import contact_verb, listing, times
+
+ID = "repeat-loop"
+SEVERITY = "warning"
+
+
+def _weighted(model, loop) -> bool:
+    """Whether every branch in the loop has its chance given (so the number of rounds is known)."""
+    return all(len(model.outgoing[s]) < 2 or model.steps[s].split == "all" or model.outgoing[s][0].p is not None
+               for s in loop)
+
+
+def _times(rounds: float) -> str:
+    return "again and again without end" if rounds == float("inf") else times(rounds)
+
+
+def check(facts):
+    from ..chain import loop_rounds
+
+    model = facts.model
+    closed = {id(loop) for loop in facts.closed_loops}
+    for loop in facts.loops:
+        if id(loop) in closed:
+            continue  # a livelock
+        contacts = [s for s in loop if model.steps[s].lane == "customer" and model.steps[s].channel]
+        fails = [s for s in loop if model.steps[s].fail_point]
+        if not contacts and not fails:
+            continue
+        inside = set(loop)
+        flows = tuple((a, b) for a in loop for b in facts.successors[a] if b in inside)
+        where = f"The loop through {listing(model, loop, 4)} can take the customer round again and again"
+        if _weighted(model, loop):
+            rounds = {s: loop_rounds(model, loop, s) for s in contacts or fails}
+            worst = max(rounds, key=lambda s: rounds[s])
+            if contacts:
+                order = sorted(contacts, key=lambda s: -rounds[s])
+                top = model.steps[order[0]].channel
+                repeats = (f"the customer {contact_verb(top)} {_times(rounds[order[0]])} on average "
+                           f"({model.label(order[0])})")
+                if len(order) > 1:
+                    repeats += ", and also goes through " + ", ".join(
+                        f"{model.label(s)} {_times(rounds[s])}" for s in order[1:3])
+            else:
+                repeats = (f"{model.label(worst)} ({model.steps[worst].fail_point}) is done "
+                           f"{_times(rounds[worst])} on average")
+            where += f": once in it, {repeats}."
+        else:
+            what = listing(model, contacts or fails, 3)
+            where += (f", through {what} each time. Give the branches in the loop their p to see how many "
+                      "rounds to expect.")
+        yield Issue(f"{where} Fix the cause of the repeat: keep the promise (a call-back that is made, a "
+                    "refund that is checked), or give the case to someone who resolves it.",
+                    steps=tuple(loop), flows=flows)
