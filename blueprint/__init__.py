@@ -23,7 +23,9 @@ from .errors import BlueprintError, Problem
 from .findings import Finding, Report
 from .loader import load, loads
 from .model import Blueprint, Flow, Step, Team
+from .whatif import whatif
+from .explore import explore
 
 __all__ = ["Blueprint", "BlueprintError", "Finding", "Flow", "Problem", "Report", "Step", "Team",
-           "Stats", "check", "load", "loads", "stats"]
+           "Stats", "check", "explore", "load", "loads", "stats", "whatif"]
 __version__ = "0.1.0"

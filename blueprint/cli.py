@@ -141,6 +141,75 @@ def convert(source, output):
     save(load(source), output)
 
 
+def _client(scheduler):
+    if not scheduler:
+        return None
+    from .parallel import connect
+
+    return connect(scheduler)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--set", "changes", multiple=True, required=True, metavar="PATH=VALUE",
+              help="A change: teams.store.staff=4, flows[unpack->fitted].p=0.9, teams.*.systems=[crm].")
+@click.option("--cases", type=click.IntRange(1), default=10_000, show_default=True, help="Cases per replication.")
+@click.option("--replications", type=click.IntRange(2), default=10, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Processes for replications.")
+@click.option("--scheduler", metavar="ADDRESS", help="Run on a dask.distributed scheduler.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def whatif(file, changes, cases, replications, seed, jobs, scheduler, fmt):
+    """Compare the blueprint with changes made, on common random numbers."""
+    from .whatif import whatif as run_whatif
+
+    model = load(file)
+    answer = run_whatif(model, list(changes), cases=cases, replications=replications, seed=seed, jobs=jobs,
+                        client=_client(scheduler))
+    click.echo(json.dumps(answer.to_json(), indent=2) if fmt == "json" else answer.to_text())
+
+
+def _ranges(pairs) -> dict:
+    from .changes import parse_value
+
+    ranges = {}
+    for pair in pairs:
+        path, sep, span = pair.partition("=")
+        low, dots, high = span.partition("..")
+        if not sep or not dots:
+            raise BlueprintError(f"--vary takes PATH=LOW..HIGH, like teams.store.staff=1..6, not '{pair}'")
+        low, high = parse_value(low.strip()), parse_value(high.strip())
+        for end in (low, high):
+            if isinstance(end, bool) or not isinstance(end, (int, float)):
+                raise BlueprintError(f"--vary {pair}: '{end}' is not a number")
+        ranges[path.strip()] = (low, high)
+    return ranges
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--vary", "vary", multiple=True, required=True, metavar="PATH=LOW..HIGH",
+              help="What may change: teams.store.staff=1..6, flows[unpack->fitted].p=0.1..0.9.")
+@click.option("--require", "requirement", required=True, metavar='"KPI OP VALUE"',
+              help='The service level, e.g. "time_in_system.p90 < 48" or "stats.never_finishes <= 0.01".')
+@click.option("--examples", type=click.IntRange(1), default=40, show_default=True, help="Changes to try.")
+@click.option("--cases", type=click.IntRange(1), default=2_000, show_default=True, help="Cases per evaluation.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Processes for evaluations.")
+@click.option("--scheduler", metavar="ADDRESS", help="Run evaluations on a dask.distributed scheduler.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def explore(file, vary, requirement, examples, cases, seed, jobs, scheduler, fmt):
+    """Search for the smallest change that breaks a service level (exit 1 when one does)."""
+    from .explore import explore as run_explore
+
+    model = load(file)
+    found = run_explore(model, _ranges(vary), requirement, examples=examples, cases=cases, seed=seed, jobs=jobs,
+                        client=_client(scheduler))
+    click.echo(json.dumps(found.to_json(), indent=2) if fmt == "json" else found.to_text())
+    if not found.holds:
+        sys.exit(EXIT_FINDINGS)
+
+
 def main(argv=None):
     """Run the command line (the ``blueprint`` console script)."""
     cli.main(args=argv, prog_name="blueprint")
