@@ -19,6 +19,7 @@ with BPMN tools and event logs (:func:`discover`).
 """
 from .chain import Stats, stats
 from .checker import check
+from .discover import discover
 from .errors import BlueprintError, Problem
 from .findings import Finding, Report
 from .loader import load, loads
@@ -27,5 +28,5 @@ from .whatif import whatif
 from .explore import explore
 
 __all__ = ["Blueprint", "BlueprintError", "Finding", "Flow", "Problem", "Report", "Step", "Team",
-           "Stats", "check", "explore", "load", "loads", "stats", "whatif"]
+           "Stats", "check", "discover", "explore", "load", "loads", "stats", "whatif"]
 __version__ = "0.1.0"

@@ -1066,7 +1066,7 @@ class _Reader:
         for key in ("time_unit",):
             if self.model_ext.get(key):
                 data[key] = self.model_ext[key]
-        for key in ("lanes", "stages", "arrivals", "patience", "checks"):
+        for key in ("blueprint", "lanes", "stages", "arrivals", "patience", "checks"):
             value = self._ext_json_dict(self.model_ext, key)
             if value is not None:
                 data[key] = value
@@ -1075,6 +1075,11 @@ class _Reader:
         data["teams"] = teams
         data["steps"] = steps
         data["flows"] = flows
+        written = self._ext_json_dict(self.model_ext, "start")
+        if isinstance(written, dict) and isinstance(start, str) and set(written) == {start}:
+            start = {start: 1.0}
+        elif isinstance(written, str) and isinstance(start, dict) and set(start) == {written}:
+            start = written
         data["start"] = start
         self._systems(teams, steps, ids)
         from .loader import build
@@ -1090,8 +1095,7 @@ class _Reader:
         if node is None or len(node.outs) != 1:
             return None
         p = self.flow_p.get(node.outs[0].id)
-        return p if self.ours and node.outs[0].target in self.nodes and self.is_step(self.nodes[node.outs[0].target]) \
-            and p is not None and node.element.get(_B + "split") is None else None
+        return p if self.ours and node.element.get(_B + "split") is None else None
 
     def _fix_probabilities(self, flows) -> None:
         by_source: dict[str, list] = {}
@@ -1161,7 +1165,7 @@ class _Reader:
             el = self.by_id.get(pid)
             doc = el.find(_M + "documentation") if el is not None else None
             if doc is not None and (doc.text or "").strip():
-                return (doc.text or "").strip()
+                return doc.text if self.ours else doc.text.strip()
         return None
 
     # ---- lanes, teams and step attributes ------------------------------------------------------------
@@ -1245,7 +1249,7 @@ class _Reader:
         if node.name:
             data["name"] = " ".join(node.name.split())
         doc = el.find(_M + "documentation")
-        notes = ([(doc.text or "").strip()] if doc is not None and (doc.text or "").strip() else []) \
+        notes = ([doc.text if self.ours else doc.text.strip()] if doc is not None and (doc.text or "").strip() else []) \
             + self.annotations.get(node.id, [])
         if notes:
             data["description"] = "\n".join(notes)
@@ -1419,13 +1423,11 @@ class _Writer:
         if m.description:
             ET.SubElement(process, _M + "documentation").text = m.description
         ext = ET.SubElement(process, _M + "extensionElements")
-        model_attrs = {"time_unit": m.time_unit, "lanes": _json(list(m.lanes))}
-        if m.name:
-            model_attrs["name"] = m.name
         data = m.to_data()
-        for key in ("stages", "arrivals", "patience", "checks"):
-            if key in data and data[key] not in ([], {}, None):
-                model_attrs[key] = _json(data[key])
+        model_attrs = {"name": m.name}
+        for key in ("blueprint", "time_unit", "lanes", "stages", "arrivals", "patience", "checks", "start"):
+            if key in data:
+                model_attrs[key] = data[key] if key == "time_unit" else _json(data[key])
         ET.SubElement(ext, _B + "model", model_attrs)
         for tid, team in data.get("teams", {}).items():
             attrs = {"id": tid}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -30,13 +31,21 @@ class _Group(click.Group):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", UserWarning)
+                warnings.showwarning = _show_warning
+                return super().invoke(ctx)
         except BlueprintError as exc:
             click.echo(str(exc), err=True)
             ctx.exit(EXIT_BAD_INPUT)
         except RecursionError:
             click.echo("blueprint: the input is nested too deeply to be read", err=True)
             ctx.exit(EXIT_BAD_INPUT)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """A warning (such as what a BPMN import could not map) as one line on stderr."""
+    click.echo(f"warning: {message}", err=True)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -139,6 +148,24 @@ def convert(source, output):
     if Path(source).resolve() == Path(output).resolve():
         raise BlueprintError(f"{output}: converting a file onto itself; write to another file")
     save(load(source), output)
+
+
+@cli.command()
+@click.argument("log", type=click.Path(dir_okay=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The blueprint to write (.yaml, .json, .bpmn, .mmd).")
+@click.option("--case", help="The case id column [case:concept:name, case, ...].")
+@click.option("--activity", help="The activity column [concept:name, activity, ...].")
+@click.option("--timestamp", help="The (end) time column [time:timestamp, timestamp, ...].")
+@click.option("--resource", help="The resource column [org:resource, resource, ...].")
+@click.option("--start-timestamp", "start_timestamp", help="The start time column [start_timestamp, ...].")
+def discover(log, output, case, activity, timestamp, resource, start_timestamp):
+    """Discover a blueprint from an event log (.csv or .xes)."""
+    from .convert import save
+    from .discover import discover as run_discover
+
+    save(run_discover(log, case=case, activity=activity, timestamp=timestamp, resource=resource,
+                      start_timestamp=start_timestamp), output)
 
 
 def _client(scheduler):
