@@ -206,18 +206,19 @@ class _Chain:
 
 
 def _loops(matrix: sp.csr_matrix):
-    """Strongly connected parts of a chain: labels, and which parts are loops (a state can come back)."""
+    """Strongly connected parts of a chain: their labels, and which parts are loops (a case can come back)."""
     n_parts, labels = connected_components(matrix, directed=True, connection="strong")
     coo = matrix.tocoo()
     size = np.bincount(labels, minlength=n_parts)
     looping = size > 1
     looping[labels[coo.row[coo.row == coo.col]]] = True
-    return labels, looping, coo
+    return labels, looping
 
 
-def _closed_parts(matrix: sp.csr_matrix, labels, looping, coo) -> np.ndarray:
-    """Loops no mass ever leaves: every state's chances inside its part add up to 1."""
-    inside = np.zeros(matrix.shape[0])
+def _closed_parts(share: sp.csr_matrix, labels, looping) -> np.ndarray:
+    """Loops no case ever leaves: every state's shares inside its part add up to 1."""
+    coo = share.tocoo()
+    inside = np.zeros(share.shape[0])
     same = labels[coo.row] == labels[coo.col]
     np.add.at(inside, coo.row[same], coo.data[same])
     leaks = np.zeros(len(looping), dtype=bool)
@@ -257,8 +258,8 @@ def _visits(matrix: sp.csr_matrix, share: sp.csr_matrix, entry: np.ndarray):
     """Expected visits of every state, with ``inf`` where they never end, and for those the kind
     of loop behind it (``"closed"`` or ``"split"``), by state."""
     n = matrix.shape[0]
-    labels, looping, coo = _loops(matrix)
-    endless = _closed_parts(share, labels, looping, coo)
+    labels, looping = _loops(matrix)
+    endless = _closed_parts(share, labels, looping)
     kinds: dict[int, str] = {int(p): "closed" for p in np.flatnonzero(endless)}
     grows = looping & ~endless
     if grows.any() and (matrix != share).nnz:  # where counting branches can outgrow the share
@@ -464,8 +465,8 @@ def _handoffs_after(model: Blueprint, chain: _Chain) -> tuple[np.ndarray, str | 
             (np.ones(int(owned.sum())), (np.arange(int(owned.sum())), team_of[owned])),
             shape=(int(owned.sum()), len(teams)))
         Q = C[free][:, free].tocsr()
-        labels, looping, coo = _loops(Q)
-        closed = _closed_parts(chain.share[free][:, free].tocsr(), labels, looping, coo)
+        labels, looping = _loops(Q)
+        closed = _closed_parts(chain.share[free][:, free].tocsr(), labels, looping)
         keep = np.flatnonzero(~closed[labels])  # from a closed loop no owned step is ever reached
         if len(keep):
             system = (sp.identity(len(keep), format="csc") - Q[keep][:, keep].tocsc())

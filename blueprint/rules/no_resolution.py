@@ -31,18 +31,24 @@ _LOOK_AHEAD = 200
 
 
 def _ends(facts, start: str) -> str:
-    """How the cases that reach `start` end, for the message: the failure outcomes ahead."""
-    model, seen, stack, ends = facts.model, {start}, [start], []
+    """How the cases that reach `start` end, for the message: the outcomes and dead ends ahead."""
+    model, seen, stack, ends, stops = facts.model, {start}, [start], set(), set()
     while stack and len(seen) < _LOOK_AHEAD:
         sid = stack.pop()
         if model.steps[sid].is_outcome:
-            ends.append(sid)
+            ends.add(sid)
+        elif not facts.successors[sid]:
+            stops.add(sid)
         for b in facts.successors[sid]:
             if b not in seen:
                 seen.add(b)
                 stack.append(b)
-    ends = [s for s in model.steps if s in set(ends)]  # file order
-    return f"ends in {listing(model, ends, 3)}" if ends else "never ends"
+    said = []
+    if ends:
+        said.append(f"ends in {listing(model, [s for s in model.steps if s in ends], 3)}")
+    if stops:
+        said.append(f"stops at {listing(model, [s for s in model.steps if s in stops], 3)}")
+    return " or ".join(said) if said else "never ends"
 
 
 def check(facts):
