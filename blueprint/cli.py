@@ -125,6 +125,61 @@ def stats(file, fmt):
 
 
 @cli.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--cases", type=click.IntRange(1), help="Cases per replication (default 10,000 without --until).")
+@click.option("--until", metavar="DURATION", help="Simulate this long instead, e.g. 30d (bare numbers: time_unit).")
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--replications", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Processes for replications.")
+@click.option("--scheduler", metavar="ADDRESS", help="Run replications on a dask.distributed scheduler.")
+@click.option("--events", "events_out", type=click.Path(dir_okay=False), metavar="OUT",
+              help="Write every step visit to OUT.csv, OUT.jsonl or OUT.xes.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show progress on stderr (only when it is a terminal).")
+def simulate(file, cases, until, seed, replications, jobs, scheduler, events_out, fmt, progress):
+    """Simulate cases flowing through the teams: time in system, contacts, handoffs, utilisation."""
+    from .eventlog import check_events_path
+    from .simulation import simulate as run_simulation
+
+    model = load(file)
+    if events_out:
+        check_events_path(events_out)
+    show = _ProgressLine() if progress and sys.stderr.isatty() else None
+    client = _client(scheduler)
+    try:
+        result = run_simulation(model, cases=cases, until=until, seed=seed, replications=replications,
+                                jobs=jobs, client=client, progress=show, events=bool(events_out))
+    finally:
+        if show is not None:
+            show.close()
+        if client is not None:
+            client.close()
+    if events_out:
+        result.write_events(events_out)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        click.echo(result.text(names={t: model.team_name(t) for t in model.teams}))
+
+
+class _ProgressLine:
+    """Cases done and events per second, redrawn on one line of stderr."""
+
+    def __init__(self):
+        self.shown = False
+
+    def __call__(self, done: int, total, rate: float) -> None:
+        of = f" / {total:,}" if total else ""
+        click.echo(f"\r  {done:,}{of} cases, {rate:,.0f} events/s ", err=True, nl=False)
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("", err=True)
+
+
+@cli.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the schema to this file.")
 def schema(output):
     """Print the JSON Schema of the blueprint file format (for editors)."""
