@@ -1036,7 +1036,7 @@ class _Reader:
                 flow: dict[str, Any] = {"from": sid, "to": ids[target]}
                 if mode == "choice" and weighted or (mode == "one" and key in self.nodes and
                                                      self.nodes[key].outs and self._one_p(key)):
-                    flow["p"] = round(p, 12) if mode == "choice" else self._one_p(key)
+                    flow["p"] = (p if self.ours else round(p, 12)) if mode == "choice" else self._one_p(key)
                 if label:
                     flow["label"] = label
                 flows.append(flow)
@@ -1048,6 +1048,10 @@ class _Reader:
         for nid, (after, target) in timeouts.items():
             steps[ids[nid]]["timeout"] = {"after": after, "to": ids[target]}
         self._fix_probabilities(flows)
+        order = self._ext_json_dict(self.model_ext, "order")
+        if isinstance(order, list):  # the file's own order of flows, where the flows are still there
+            place = {tuple(pair): i for i, pair in enumerate(order) if isinstance(pair, list)}
+            flows.sort(key=lambda f: place.get((f["from"], f["to"]), len(place)))
         self._frontstage(steps, flows, ids)
         for sid, data in steps.items():
             if data.get("lane") == "__staff__":
@@ -1072,7 +1076,9 @@ class _Reader:
                 data[key] = value
         if "arrivals" not in data and self.qbp_arrivals:
             data["arrivals"] = {"every": self.qbp_arrivals}
-        data["teams"] = teams
+        for tid in self.team_ext:  # teams that own no step come back too, in the order written
+            self._team(teams, tid, tid)
+        data["teams"] = {tid: teams[tid] for tid in list(self.team_ext) + list(teams) if tid in teams}
         data["steps"] = steps
         data["flows"] = flows
         written = self._ext_json_dict(self.model_ext, "start")
@@ -1428,6 +1434,7 @@ class _Writer:
         for key in ("blueprint", "time_unit", "lanes", "stages", "arrivals", "patience", "checks", "start"):
             if key in data:
                 model_attrs[key] = data[key] if key == "time_unit" else _json(data[key])
+        model_attrs["order"] = _json([[f.source, f.target] for f in m.flows])
         ET.SubElement(ext, _B + "model", model_attrs)
         for tid, team in data.get("teams", {}).items():
             attrs = {"id": tid}
