@@ -1,0 +1,256 @@
+"""Event logs in (discover) and out (simulated logs read by pm4py)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import blueprint as bp
+from blueprint.discover import discover, read_log
+from blueprint.errors import BlueprintError
+
+ROOT = Path(__file__).resolve().parents[1]
+LOGS = ROOT.parent / "shared" / "logs"
+needs_logs = pytest.mark.skipif(not LOGS.is_dir(), reason="../shared/logs is not there")
+
+
+def write(tmp_path, text: str, name: str = "log.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+SMALL = """case,activity,timestamp,resource
+1,ask,2024-01-01 09:00,Customer
+1,answer,2024-01-01 09:10,Desk
+1,close,2024-01-01 09:40,Back office
+2,ask,2024-01-01 10:00,Customer
+2,answer,2024-01-01 10:20,Desk
+3,answer,2024-01-01 11:00,Desk
+3,answer,2024-01-01 11:30,Desk
+3,close,2024-01-01 12:30,Back office
+"""
+
+
+def test_a_small_log_worked_out_by_hand(tmp_path):
+    model = discover(write(tmp_path, SMALL))
+    flows = {(f.source, f.target): f.p for f in model.flows}
+    # answer happens 4 times: followed by close twice, by answer once, and ends case 2 once
+    assert flows == {("ask", "answer"): 1.0, ("answer", "close"): 0.5, ("answer", "answer"): 0.25,
+                     ("answer", "answer_end"): 0.25, ("close", "close_end"): 1.0}
+    assert model.entry == pytest.approx({"ask": 2 / 3, "answer": 1 / 3}, abs=1e-12)
+    assert model.steps["ask"].lane == "customer" and model.steps["ask"].owner is None
+    assert (model.steps["answer"].lane, model.steps["answer"].owner) == ("frontstage", "desk")
+    assert (model.steps["close"].lane, model.steps["close"].owner) == ("backstage", "back_office")
+    assert model.time_unit == "minute"
+    # no start times: a step takes the time since the case's previous event (the first one, none)
+    assert sorted(model.steps["answer"].duration.empirical) == [0, 10, 20, 30]
+    assert sorted(model.steps["close"].duration.empirical) == [30, 60]
+    assert model.steps["answer_end"].outcome == "success"
+    assert model.teams["desk"].staff is None  # waiting is in these times: no finite staff
+    assert not [f for f in bp.check(model) if f.severity == "error"]
+
+
+def test_start_and_end_times_give_service_times_and_staff(tmp_path):
+    log = ("case:concept:name,concept:name,start_timestamp,time:timestamp,org:resource\n"
+           "a,fix,2024-01-01T09:00:00,2024-01-01T09:45:00,Ann\n"
+           "b,fix,2024-01-01T09:10:00,2024-01-01T09:25:00,Bob\n")
+    model = discover(write(tmp_path, log))
+    assert sorted(model.steps["fix"].duration.empirical) == [15, 45]
+    assert model.teams["ann"].staff == 1
+
+
+def test_lifecycle_start_and_complete_are_paired(tmp_path):
+    log = ("case,activity,timestamp,lifecycle:transition\n"
+           "1,fix,2024-01-01 09:00,start\n1,fix,2024-01-01 11:00,complete\n"
+           "2,fix,2024-01-01 09:00,start\n2,fix,2024-01-01 10:00,complete\n")
+    model = discover(write(tmp_path, log))
+    assert sorted(model.steps["fix"].duration.empirical) == [1, 2] and model.time_unit == "hour"
+
+
+@pytest.mark.parametrize("log, words", [
+    ("case,activity\n1,a\n", ["no timestamp column", "--timestamp"]),
+    ("id,activity,timestamp\n1,a,2024-01-01\n", ["no case column", "--case"]),
+    ("case,activity,timestamp\n1,a,2024-01-01\n2,b,yesterday\n", ["row 3", "column timestamp", "'yesterday'"]),
+    ("case,activity,timestamp\n1,a,2024-01-01\n,b,2024-01-02\n", ["row 3", "no case id"]),
+    ("case,activity,timestamp\n1,,2024-01-01\n", ["row 2", "no activity"]),
+    ("", ["empty"]),
+])
+def test_bad_logs_are_one_clear_error_naming_the_row(tmp_path, log, words):
+    path = write(tmp_path, log)
+    with pytest.raises(BlueprintError) as err:
+        discover(path)
+    assert all(w in str(err.value) for w in words), str(err.value)
+    done = subprocess.run([sys.executable, "-m", "blueprint", "discover", str(path), "-o", str(tmp_path / "m.yaml")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and not (tmp_path / "m.yaml").exists()
+
+
+def test_named_columns_and_a_column_that_is_not_there(tmp_path):
+    path = write(tmp_path, "ticket_no,what,when\n1,a,2024-01-01 09:00\n1,b,2024-01-01 09:05\n")
+    assert sorted(discover(path, case="ticket_no", activity="what", timestamp="when").steps) == ["a", "b", "b_end"]
+    with pytest.raises(BlueprintError, match="no column 'wen' for the timestamp; did you mean 'when'"):
+        discover(path, case="ticket_no", activity="what", timestamp="wen")
+
+
+def test_an_xes_bomb_is_refused(tmp_path):
+    path = write(tmp_path, '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                           '<log><trace><string key="concept:name" value="&b;"/></trace></log>', "bomb.xes")
+    with pytest.raises(BlueprintError, match="entities"):
+        discover(path)
+
+
+@needs_logs
+def test_running_example_csv_and_xes_give_the_same_blueprint():
+    a, b = discover(LOGS / "running-example.csv"), discover(LOGS / "running-example.xes")
+    assert {(f.source, f.target): round(f.p, 12) for f in a.flows} == {(f.source, f.target): round(f.p, 12)
+                                                                       for f in b.flows}
+    assert a.entry == b.entry == {"register_request": 1.0}
+    assert {s: x.owner for s, x in a.steps.items()} == {s: x.owner for s, x in b.steps.items()}
+
+
+@needs_logs
+def test_flows_are_pm4py_directly_follows_counts():
+    pm4py = pytest.importorskip("pm4py")
+    log = pm4py.read_xes(str(LOGS / "running-example.xes"))
+    dfg, starts, ends = pm4py.discover_dfg(log)
+    model = discover(LOGS / "running-example.xes")
+    names = {s.name: sid for sid, s in model.steps.items() if not s.is_outcome}
+    out = Counter()
+    for (a, _), n in dfg.items():
+        out[a] += n
+    for a, n in ends.items():
+        out[a] += n
+    expected = {(names[a], names[b]): n / out[a] for (a, b), n in dfg.items()}
+    got = {(f.source, f.target): f.p for f in model.flows if not model.steps[f.target].is_outcome}
+    assert got.keys() == expected.keys() and all(abs(got[k] - expected[k]) < 1e-12 for k in got)
+    assert model.entry == {names[a]: n / sum(starts.values()) for a, n in starts.items()}
+
+
+def _frequencies(steps) -> dict[str, float]:
+    counts = Counter(steps)
+    total = sum(counts.values())
+    return {k: v / total for k, v in counts.items()}
+
+
+@needs_logs
+@pytest.mark.parametrize("log, cases", [("running-example.xes", 4000), ("interval_event_log.csv", 4000),
+                                        ("receipt.csv", 6000)])
+def test_simulating_a_discovered_blueprint_reproduces_activity_frequencies(log, cases):
+    model = discover(LOGS / log)
+    assert not [f for f in bp.check(model) if f.severity == "error"]
+    events, _ = read_log(LOGS / log)
+    ids = {s.name: sid for sid, s in model.steps.items() if not s.is_outcome}
+    logged = _frequencies(ids[e["activity"]] for e in events)
+    result = bp.simulate(model, cases=cases, seed=7)
+    simulated = _frequencies(e.step for e in result.events if not model.steps[e.step].is_outcome)
+    for step, share in logged.items():
+        if share >= 0.02:  # every activity with at least 2% of the events: within 5% of its share
+            assert abs(simulated.get(step, 0) - share) <= 0.05 * share, (step, share, simulated.get(step))
+        else:
+            assert abs(simulated.get(step, 0) - share) <= 0.002, (step, share, simulated.get(step))
+
+
+@needs_logs
+def test_cli_discover_writes_a_blueprint_that_loads(tmp_path):
+    out = tmp_path / "receipt.yaml"
+    done = subprocess.run([sys.executable, "-m", "blueprint", "discover", str(LOGS / "receipt.csv"), "-o", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    model = bp.load(out)
+    assert len([s for s in model.steps.values() if not s.is_outcome]) == 27
+    assert {t.name for t in model.teams.values()} >= {"Group 1", "Group 4"}
+
+
+# --------------------------------------------------------------------------------------------
+# logs out: what the simulation writes, read by pm4py
+# --------------------------------------------------------------------------------------------
+SERIAL = """
+teams: {desk: {name: Desk, staff: 2}, back: {name: Back office, staff: 1}}
+steps:
+  ask:    {lane: customer, channel: phone}
+  answer: {lane: frontstage, owner: desk, duration: {exponential: 5}}
+  check:  {lane: backstage, owner: back, duration: {exponential: 8}}
+  retry:  {lane: customer, channel: phone}
+  never:  {lane: frontstage, owner: desk}
+  done:   {outcome: success}
+  lost:   {outcome: failure}
+flows:
+  - [ask, answer]
+  - {from: answer, to: done, p: 0.6}
+  - {from: answer, to: check, p: 0.4}
+  - {from: check, to: retry, p: 0.5}
+  - {from: check, to: done, p: 0.5}
+  - {from: retry, to: answer, p: 0.9}
+  - {from: retry, to: lost, p: 0.1}
+  - [never, done]
+start: ask
+arrivals: {every: {exponential: 10}}
+"""
+
+
+@pytest.fixture(scope="module")
+def simulated_logs(tmp_path_factory):
+    model = bp.loads(SERIAL)
+    result = bp.simulate(model, cases=300, seed=3)
+    folder = tmp_path_factory.mktemp("logs")
+    for ext in ("csv", "jsonl", "xes"):
+        result.write_events(folder / f"events.{ext}")
+    return model, result, folder
+
+
+def _taken(events) -> set[tuple[str, str]]:
+    by_case: dict[int, list[str]] = {}
+    for e in events:
+        by_case.setdefault(e.case, []).append(e.step)
+    return {(a, b) for steps in by_case.values() for a, b in zip(steps, steps[1:])}
+
+
+def test_pm4py_reads_our_csv_and_finds_exactly_the_flows_taken(simulated_logs):
+    pm4py = pytest.importorskip("pm4py")
+    import pandas as pd
+
+    model, result, folder = simulated_logs
+    frame = pd.read_csv(folder / "events.csv")
+    frame = pm4py.format_dataframe(frame, case_id="case", activity_key="step", timestamp_key="timestamp")
+    dfg, starts, _ = pm4py.discover_dfg(frame)
+    taken = _taken(result.events)
+    assert set(dfg) == taken and taken <= {(f.source, f.target) for f in model.flows}
+    assert ("never", "done") not in dfg and set(starts) == {"ask"}
+
+
+def test_pm4py_reads_our_jsonl_through_pandas(simulated_logs):
+    pm4py = pytest.importorskip("pm4py")
+    import pandas as pd
+
+    _, result, folder = simulated_logs
+    frame = pd.read_json(folder / "events.jsonl", lines=True)
+    assert len(frame) == len(result.events)
+    frame["time"] = pd.to_datetime(frame["end"], unit="m", origin="2024-01-01")
+    frame = pm4py.format_dataframe(frame, case_id="case", activity_key="step", timestamp_key="time")
+    dfg, _, _ = pm4py.discover_dfg(frame)
+    assert set(dfg) == _taken(result.events)
+
+
+def test_pm4py_reads_our_xes(simulated_logs):
+    pm4py = pytest.importorskip("pm4py")
+    _, result, folder = simulated_logs
+    log = pm4py.read_xes(str(folder / "events.xes"))
+    complete = log[log["lifecycle:transition"] == "complete"]
+    assert complete["case:concept:name"].nunique() == len({e.case for e in result.events})
+    dfg, _, _ = pm4py.discover_dfg(complete)
+    assert set(dfg) == _taken(result.events)
+
+
+def test_a_simulated_log_discovers_back_to_its_blueprint(simulated_logs):
+    model, result, folder = simulated_logs
+    mined = discover(folder / "events.csv", case="case", activity="step", timestamp="timestamp",
+                     start_timestamp="start_timestamp", resource="team")
+    # the outcome rows of the log are activities of the mined model, ending its cases
+    assert {(f.source, f.target) for f in mined.flows if not mined.steps[f.target].is_outcome} == \
+        _taken(result.events)
+    assert {f.source for f in mined.flows if mined.steps[f.target].is_outcome} == {"done", "lost"}
+    assert mined.steps["check"].owner == "back" and mined.teams["back"].staff == 1
