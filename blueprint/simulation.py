@@ -122,9 +122,12 @@ _DONE, _TIMED_OUT, _ABANDONED, _CANCELLED, _OPEN, _SUCCESS, _FAILURE = range(7)
 _F_OUTCOME, _F_JOIN, _F_CONTACT, _F_TIMEOUT, _F_STUCK, _F_FRONT = 1, 2, 4, 8, 16, 32
 
 _FIRST_BLOCK, _LARGEST_BLOCK = 64, 8192
-#: Events in a row at one instant before the simulation gives up on a loop that takes no time.
-_MOST_EVENTS_AT_ONE_TIME = 2_000_000
-_CHECK_EVERY = 1 << 16
+#: Events at one instant before the simulation gives up on a loop that takes no time: this many,
+#: plus ``_EVENTS_PER_CASE`` for each case that arrived meanwhile.
+_MOST_EVENTS_AT_ONE_TIME = 100_000
+_EVENTS_PER_CASE = 1000
+#: Events between two looks at the clock (for progress, and for a loop that takes no time).
+_CHECK_EVERY = 1 << 14
 #: Cases (and branches) the lists of a replication grow by.
 _CHUNK = 4096
 
@@ -635,7 +638,7 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
 
     n_events = 0
     check_at = _CHECK_EVERY
-    last_check_time = -1.0
+    instant, events_then, cases_then = -1.0, 0, 0  # the time at the last look, and since when
     now = 0.0
     if cases != 0:
         next_arrival = next(arrivals, INF)
@@ -669,9 +672,11 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
             n_events += 1
             if n_events >= check_at:
                 check_at += _CHECK_EVERY
-                if t == last_check_time and n_events > _MOST_EVENTS_AT_ONE_TIME:
+                if t != instant:
+                    instant, events_then, cases_then = t, n_events, n_cases
+                elif (n_events - events_then > _MOST_EVENTS_AT_ONE_TIME
+                      + _EVENTS_PER_CASE * (n_cases - cases_then)):
                     raise BlueprintError(_no_time_passes(plan, tok_step, tok_state))
-                last_check_time = t
                 if progress is not None:
                     progress(n_cases, n_events)
             if kind == END:  # work on a step is done: the team takes its next case, the case goes on
