@@ -24,10 +24,11 @@ from .errors import BlueprintError, Problem
 from .findings import Finding, Report
 from .loader import load, loads
 from .model import Blueprint, Flow, Step, Team
+from .render import render
 from .simulation import simulate
 from .whatif import whatif
 from .explore import explore
 
 __all__ = ["Blueprint", "BlueprintError", "Finding", "Flow", "Problem", "Report", "Step", "Team",
-           "Stats", "check", "discover", "explore", "load", "loads", "simulate", "stats", "whatif"]
+           "Stats", "check", "discover", "explore", "load", "loads", "render", "simulate", "stats", "whatif"]
 __version__ = "0.1.0"

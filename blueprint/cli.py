@@ -193,6 +193,27 @@ def schema(output):
 
 
 @cli.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The file to write (.svg, .png, .pdf, .dot, .mmd, .html).")
+@click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot", "mermaid", "html"]),
+              help="What to draw; default: the one the output's extension names.")
+@click.option("--findings/--no-findings", default=True, show_default=True,
+              help="Outline what `blueprint check` finds, with the rule ids and a legend.")
+@click.option("--heat", type=click.Path(dir_okay=False), metavar="RESULT.json",
+              help="The JSON of `blueprint simulate --format json`: teams shaded by utilisation, "
+                   "steps by expected visits.")
+def render(file, output, fmt, findings, heat):
+    """Draw blueprint FILE as a swimlane diagram: lanes, stages, findings and load."""
+    from .render import format_for
+    from .render import render as draw
+
+    fmt = format_for(output, fmt)
+    model = load(file)
+    write_atomic(output, draw(model, fmt, findings=findings, heat=heat))
+
+
+@cli.command()
 @click.argument("source", type=click.Path(dir_okay=True))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="The file to write; its extension names the format (.yaml, .json, .bpmn, .mmd).")

@@ -1,0 +1,169 @@
+"""Load drawn on a blueprint: steps shaded by expected visits per case, teams by utilisation.
+
+The load comes from the JSON that ``blueprint simulate --format json`` prints (``teams.*.utilization``)
+and, for the steps, from ``blueprint stats`` (``expected_visits``): in the same file, or asked of
+:func:`blueprint.stats` where it is there.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import BlueprintError
+from .model import Blueprint
+
+__all__ = ["Heat", "read_heat", "team_colour", "VISIT_COLOURS", "TEAM_COLOURS"]
+
+#: Light to dark, for steps by expected visits and teams by utilisation.
+VISIT_COLOURS = ("#FFF5EB", "#FDD8B0", "#FDB77A", "#F98F45", "#E8641B")
+TEAM_COLOURS = ("#F2F0F7", "#DADAEB", "#BCBDDC", "#9E9AC8", "#8A84C0")
+
+
+@dataclass
+class Heat:
+    """Load drawn on a blueprint: expected visits per step, utilisation per team (0 to 1)."""
+
+    visits: dict[str, float] | None = None
+    utilization: dict[str, float] = field(default_factory=dict)
+    source: str | None = None
+
+    def visit_colour(self, value: float) -> str:
+        return _shade(value, self.visit_top, VISIT_COLOURS)
+
+    @property
+    def visit_top(self) -> float:
+        """The top of the visits scale: the largest expected visits, rounded up to a nice number."""
+        top = max((v for v in (self.visits or {}).values() if math.isfinite(v)), default=1.0)
+        return _nice_ceiling(top)
+
+
+def _nice_ceiling(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `x`.
+
+    Examples
+    --------
+    >>> _nice_ceiling(1.67), _nice_ceiling(0.3), _nice_ceiling(12), _nice_ceiling(0)
+    (2.0, 0.5, 20.0, 1.0)
+    """
+    if x <= 0 or not math.isfinite(x):
+        return 1.0
+    power = 10 ** math.floor(math.log10(x))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= x - 1e-12:
+            return float(step * power)
+    return float(10 * power)  # pragma: no cover
+
+
+def _shade(value: float, top: float, colours: tuple[str, ...]) -> str:
+    if not math.isfinite(value) or top <= 0:
+        return colours[-1]
+    i = int(max(0.0, min(value / top, 1.0)) * len(colours))
+    return colours[min(i, len(colours) - 1)]
+
+
+def team_colour(utilization: float) -> str:
+    """The shade of a team at this utilisation (0 to 1).
+
+    Examples
+    --------
+    >>> team_colour(0.05), team_colour(0.95)
+    ('#F2F0F7', '#8A84C0')
+    """
+    return _shade(utilization, 1.0, TEAM_COLOURS)
+
+
+def _expected_visits(model: Blueprint) -> dict[str, float] | None:
+    """Expected visits per step from :func:`blueprint.stats`, where it is there and can answer."""
+    import types
+
+    import blueprint
+
+    stats = getattr(blueprint, "stats", None)
+    if isinstance(stats, types.ModuleType):
+        stats = getattr(stats, "stats", None)
+    if not callable(stats):
+        return None
+    try:
+        result = stats(model)
+    except (BlueprintError, ArithmeticError, ValueError):
+        return None
+    visits = getattr(result, "expected_visits", None)
+    if visits is None:
+        data = result.to_json() if hasattr(result, "to_json") else result
+        visits = data.get("expected_visits") if isinstance(data, dict) else None
+    return {k: float(v) for k, v in dict(visits).items()} if visits is not None else None
+
+
+def read_heat(model: Blueprint, heat: Any) -> Heat | None:
+    """The load to draw, from a simulate (or stats) JSON document, a file holding one, or a result.
+
+    Parameters
+    ----------
+    model : Blueprint
+        The blueprint the load is drawn on.
+    heat : dict, str, Path, object with ``to_json()``, or None
+        ``teams.*.utilization`` shades the teams; ``expected_visits`` (a ``stats`` document)
+        shades the steps, else :func:`blueprint.stats` is asked, where it exists.
+
+    Raises
+    ------
+    BlueprintError
+        When the file cannot be read or is not such a document.
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> model = loads("teams: {desk: {staff: 1}}\\nsteps: {a: {lane: frontstage, owner: desk}, "
+    ...               "b: {outcome: success}}\\nflows: [[a, b]]")
+    >>> read_heat(model, {"teams": {"desk": {"utilization": 0.8}}, "expected_visits": {"a": 1.0}})
+    Heat(visits={'a': 1.0}, utilization={'desk': 0.8}, source=None)
+    """
+    if heat is None or heat is False:
+        return None
+    source = None
+    if isinstance(heat, (str, Path)):
+        source = str(heat)
+        try:
+            heat = json.loads(Path(heat).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise BlueprintError(f"{source}: cannot read the heat file: {exc.strerror}") from None
+        except ValueError as exc:
+            raise BlueprintError(f"{source}: the heat file is not JSON ({exc}); give the output of "
+                                 "`blueprint simulate FILE --format json`") from None
+    elif hasattr(heat, "to_json"):
+        heat = heat.to_json()
+    where = f"{source}: " if source else ""
+    if isinstance(heat, list) and len(heat) == 1:
+        heat = heat[0]
+    if not isinstance(heat, dict) or not ({"teams", "expected_visits"} & set(heat)):
+        raise BlueprintError(f"{where}heat needs the JSON of `blueprint simulate FILE --format json` "
+                             "(its 'teams' utilisation) or of `blueprint stats` (its 'expected_visits')")
+    utilization: dict[str, float] = {}
+    teams = heat.get("teams", {})
+    if not isinstance(teams, dict):
+        raise BlueprintError(f"{where}teams: expected an object of teams, each with a 'utilization'")
+    for team_id, kpis in teams.items():
+        value = kpis.get("utilization") if isinstance(kpis, dict) else None
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise BlueprintError(f"{where}teams.{team_id}.utilization: expected a number from 0 to 1, "
+                                 f"not {value!r}")
+        if team_id in model.teams:
+            utilization[team_id] = float(value)
+    if teams and model.teams and not utilization:
+        raise BlueprintError(f"{where}none of the teams in the heat file ({', '.join(map(str, teams))}) "
+                             f"is in this blueprint ({', '.join(model.teams)}); simulate this blueprint")
+    visits = heat.get("expected_visits")
+    if visits is not None:
+        if not isinstance(visits, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                   for v in visits.values()):
+            raise BlueprintError(f"{where}expected_visits: expected an object of numbers by step id")
+        visits = {k: float(v) for k, v in visits.items() if k in model.steps}
+    else:
+        visits = _expected_visits(model)
+    return Heat(visits=visits, utilization=utilization, source=source)
+

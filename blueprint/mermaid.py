@@ -1,0 +1,179 @@
+"""The blueprint as a Mermaid flowchart, for Markdown: ``flowchart LR`` with a subgraph per lane.
+
+Mermaid cannot pin lanes the way the SVG drawing does, but it keeps what matters in a README or
+a wiki page: every step in its lane, its team, contact channel, evidence and fail point, the
+flows with their chances, timeouts dotted, outcomes as terminal shapes (success a double circle,
+failure a hexagon) and, with ``findings``, the steps :func:`blueprint.check` finds fault with
+outlined by severity.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .findings import SEVERITIES, Report
+from .model import Blueprint
+
+__all__ = ["to_mermaid", "mermaid_text", "mermaid_ids"]
+
+_ENTITIES = {"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "|": "#124;",
+             "`": "#96;"}
+SEVERITY_CLASSES = {"error": "stroke:#C62828,stroke-width:3px",
+                    "warning": "stroke:#E65100,stroke-width:2px,stroke-dasharray:5 3",
+                    "info": "stroke:#1565C0,stroke-width:2px,stroke-dasharray:2 2"}
+
+
+def mermaid_text(text: Any) -> str:
+    """Text safe inside a quoted Mermaid label: quotes, brackets and ``#`` as entity codes.
+
+    Examples
+    --------
+    >>> mermaid_text('Says "call the <maker>" #1 & done')
+    'Says #quot;call the #lt;maker#gt;#quot; #35;1 #amp; done'
+    """
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
+    return "".join(_ENTITIES.get(ch, ch) for ch in text)
+
+
+def mermaid_ids(names) -> dict[str, str]:
+    """A Mermaid node id for every name: letters, digits and ``_`` only, never clashing.
+
+    Examples
+    --------
+    >>> mermaid_ids(["a-b", "a_b", "end"])
+    {'a-b': 's_a_b', 'a_b': 's_a_b_2', 'end': 's_end'}
+    """
+    ids: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        base = "s_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
+        candidate, n = base, 1
+        while candidate in used:
+            n += 1
+            candidate = f"{base}_{n}"
+        used.add(candidate)
+        ids[name] = candidate
+    return ids
+
+
+def _label(model: Blueprint, sid: str, rules: list[str]) -> str:
+    step = model.steps[sid]
+    if step.is_outcome:
+        mark = "✔" if step.outcome == "success" else "✖"
+        parts = [f"{mark} {step.name or sid}", step.outcome]
+    else:
+        parts = [step.name or sid]
+    if step.owner:
+        parts.append(f"<i>{mermaid_text(model.team_name(step.owner))}</i>")
+    if step.channel:
+        parts.append(f"☎ {step.channel}")
+    if step.evidence:
+        parts.append(f"evidence: {step.evidence}")
+    if step.fail_point:
+        parts.append(f"⚠ {step.fail_point}")
+    if step.split == "all":
+        parts.append("⇉ split: every way at once")
+    if step.join == "all":
+        parts.append("⇛ join: waits for every way")
+    if rules:
+        parts.append("⚑ " + ", ".join(rules))
+    return "<br/>".join(p if p.startswith("<i>") else mermaid_text(p) for p in parts)
+
+
+def to_mermaid(model: Blueprint, *, findings: Any = False) -> str:
+    """The blueprint as a Mermaid ``flowchart LR``, one subgraph per lane in lane order.
+
+    Parameters
+    ----------
+    model : Blueprint
+        What to write.
+    findings : bool or Report
+        Outline the steps :func:`blueprint.check` finds fault with, by severity.
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> model = loads('''
+    ... teams: {desk: {name: Help desk}}
+    ... steps:
+    ...   ask: {name: Asks a question, lane: customer, channel: phone}
+    ...   answer: {name: Answers, lane: frontstage, owner: desk}
+    ...   done: {outcome: success}
+    ... flows: [[ask, answer], [answer, done]]
+    ... ''')
+    >>> print(to_mermaid(model))
+    flowchart LR
+        subgraph lane_customer["Customer"]
+            direction LR
+            s_ask["Asks a question<br/>☎ phone"]
+        end
+        subgraph lane_frontstage["Frontstage"]
+            direction LR
+            s_answer["Answers<br/><i>Help desk</i>"]
+            s_done((("✔ done<br/>success")))
+        end
+        s_ask --> s_answer
+        s_answer --> s_done
+    <BLANKLINE>
+    """
+    from .layout import placement
+
+    grid = placement(model)
+    ids = mermaid_ids(model.steps)
+    report = findings if isinstance(findings, Report) else None
+    if findings is True:
+        from .checker import check
+
+        report = check(model)
+    rules: dict[str, list[str]] = {}
+    worst: dict[str, str] = {}
+    for f in report or ():
+        for sid in f.steps:
+            if f.rule not in rules.setdefault(sid, []):
+                rules[sid].append(f.rule)
+            if sid not in worst or SEVERITIES.index(f.severity) < SEVERITIES.index(worst[sid]):
+                worst[sid] = f.severity
+
+    out = ["flowchart LR"]
+    if model.name:
+        out.append("    %% " + re.sub(r"[\r\n]+", " ", model.name))
+    lane_ids = mermaid_ids(model.lanes)
+    for lane in model.lanes:
+        members = sorted((sid for sid in model.steps if grid.lane[sid] == lane), key=lambda s: grid.column[s])
+        if not members:
+            continue
+        title = lane.replace("_", " ").capitalize()
+        out.append(f'    subgraph {lane_ids[lane].replace("s_", "lane_", 1)}["{mermaid_text(title)}"]')
+        out.append("        direction LR")
+        for sid in members:
+            step = model.steps[sid]
+            label = _label(model, sid, rules.get(sid, []))
+            if step.outcome == "success":
+                shape = f'((("{label}")))'
+            elif step.outcome == "failure":
+                shape = f'{{{{"{label}"}}}}'
+            else:
+                shape = f'["{label}"]'
+            out.append(f"        {ids[sid]}{shape}")
+        out.append("    end")
+    for flow in model.flows:
+        texts = [flow.label] if flow.label else []
+        split = model.steps[flow.source].split == "all"
+        if flow.p is not None and len(model.outgoing[flow.source]) > 1 and not split:
+            from .swimlane import percent
+
+            texts.append(percent(flow.p))
+        arrow = "-->" if not texts else f'-->|"{mermaid_text(" ".join(texts))}"|'
+        out.append(f"    {ids[flow.source]} {arrow} {ids[flow.target]}")
+    for sid, step in model.steps.items():
+        if step.timeout is not None:
+            after = step.timeout.after
+            text = f"timeout after {after}" if isinstance(after, (str, int, float)) else "timeout"
+            out.append(f'    {ids[sid]} -.->|"{mermaid_text(text)}"| {ids[step.timeout.to]}')
+    if worst:
+        for severity in SEVERITIES:
+            members = [ids[s] for s, w in worst.items() if w == severity and s in ids]
+            if members:
+                out.append(f"    classDef {severity} {SEVERITY_CLASSES[severity]}")
+                out.append(f"    class {','.join(members)} {severity}")
+    return "\n".join(out) + "\n"
