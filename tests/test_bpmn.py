@@ -30,6 +30,16 @@ HEAD = ('<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" '
         'xmlns:camunda="http://camunda.org/schema/1.0/bpmn">')
 
 
+def cli(*args):
+    """Run the command line in this process: (exit code, stderr)."""
+    from click.testing import CliRunner
+
+    from blueprint.cli import cli as group
+
+    done = CliRunner().invoke(group, [str(a) for a in args])
+    return done.exit_code, done.stderr
+
+
 def _schema():
     xmlschema = pytest.importorskip("xmlschema")
     spiff = pytest.importorskip("SpiffWorkflow")
@@ -324,10 +334,9 @@ def test_cli_prints_what_was_not_mapped_on_stderr(tmp_path):
     path = bpmn(tmp_path, '<process id="p"><startEvent id="s"/><task id="a"/><complexGateway id="cx"/>'
                           '<task id="b"/><task id="c"/><endEvent id="e"/>'
                 + seq(("s", "a"), ("a", "cx"), ("cx", "b"), ("cx", "c"), ("b", "e"), ("c", "e")) + "</process>")
-    done = subprocess.run([sys.executable, "-m", "blueprint", "convert", str(path), "-o", str(tmp_path / "o.yaml")],
-                          capture_output=True, text=True)
-    assert done.returncode == 0
-    assert done.stderr.count("warning:") == 1 and "'cx'" in done.stderr and "Traceback" not in done.stderr
+    code, stderr = cli("convert", path, "-o", tmp_path / "o.yaml")
+    assert code == 0
+    assert stderr.count("warning:") == 1 and "'cx'" in stderr and "Traceback" not in stderr
 
 
 def test_diagram_draws_lanes_as_stacked_bands_and_every_shape_inside_its_lane():
@@ -403,8 +412,8 @@ def test_hostile_and_broken_files_are_one_clear_error(tmp_path, text, words):
     with pytest.raises(BlueprintError) as err:
         bp.load(path)
     assert words in str(err.value) and str(path) in str(err.value)
-    done = subprocess.run([sys.executable, "-m", "blueprint", "check", str(path)], capture_output=True, text=True)
-    assert done.returncode == 2 and "Traceback" not in done.stderr
+    code, stderr = cli("check", path)
+    assert code == 2 and "Traceback" not in stderr
 
 
 def test_malformed_xml_names_the_line(tmp_path):

@@ -17,6 +17,16 @@ LOGS = ROOT.parent / "shared" / "logs"
 needs_logs = pytest.mark.skipif(not LOGS.is_dir(), reason="../shared/logs is not there")
 
 
+def cli(*args):
+    """Run the command line in this process: (exit code, stderr)."""
+    from click.testing import CliRunner
+
+    from blueprint.cli import cli as group
+
+    done = CliRunner().invoke(group, [str(a) for a in args])
+    return done.exit_code, done.stderr
+
+
 def write(tmp_path, text: str, name: str = "log.csv") -> Path:
     path = tmp_path / name
     path.write_text(text)
@@ -84,9 +94,8 @@ def test_bad_logs_are_one_clear_error_naming_the_row(tmp_path, log, words):
     with pytest.raises(BlueprintError) as err:
         discover(path)
     assert all(w in str(err.value) for w in words), str(err.value)
-    done = subprocess.run([sys.executable, "-m", "blueprint", "discover", str(path), "-o", str(tmp_path / "m.yaml")],
-                          capture_output=True, text=True)
-    assert done.returncode == 2 and "Traceback" not in done.stderr and not (tmp_path / "m.yaml").exists()
+    code, stderr = cli("discover", path, "-o", tmp_path / "m.yaml")
+    assert code == 2 and "Traceback" not in stderr and not (tmp_path / "m.yaml").exists()
 
 
 def test_named_columns_and_a_column_that_is_not_there(tmp_path):
@@ -157,9 +166,8 @@ def test_simulating_a_discovered_blueprint_reproduces_activity_frequencies(log, 
 @needs_logs
 def test_cli_discover_writes_a_blueprint_that_loads(tmp_path):
     out = tmp_path / "receipt.yaml"
-    done = subprocess.run([sys.executable, "-m", "blueprint", "discover", str(LOGS / "receipt.csv"), "-o", str(out)],
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    code, stderr = cli("discover", LOGS / "receipt.csv", "-o", out)
+    assert code == 0, stderr
     model = bp.load(out)
     assert len([s for s in model.steps.values() if not s.is_outcome]) == 27
     assert {t.name for t in model.teams.values()} >= {"Group 1", "Group 4"}
