@@ -42,8 +42,6 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 QBP = "http://www.qbp-simulator.com/Schema201212"
 #: The namespace of what BPMN cannot say about a blueprint.
 BLUEPRINT_NS = "urn:blueprint:bpmn:1"
-#: BPMN files larger than this are refused before parsing.
-MAX_BYTES = 64 * 1024 * 1024
 
 _B = "{%s}" % BLUEPRINT_NS
 _M = "{%s}" % MODEL
@@ -1298,16 +1296,10 @@ def _parse(path: str | Path):
     from defusedxml import DefusedXmlException
     from defusedxml import ElementTree as SafeET
 
+    from .files import readable_file
+
     name = str(path)
-    path = Path(path)
-    if not path.exists():
-        raise BlueprintError("no such file; check the path and the name", file=name)
-    if path.is_dir():
-        raise BlueprintError("this is a folder, not a BPMN file", file=name)
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise BlueprintError(f"the file is {size / 2**20:.0f} MiB; a BPMN file is read up to "
-                             f"{MAX_BYTES // 2**20} MiB", file=name)
+    path = readable_file(path, "a .bpmn file")
     try:
         return SafeET.parse(str(path)).getroot()
     except DefusedXmlException as exc:

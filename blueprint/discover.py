@@ -205,12 +205,10 @@ def read_log(log: Any, **roles) -> tuple[list[dict], str]:
     [('ask', 0.0), ('answer', 300.0)]
     """
     if isinstance(log, (str, Path)):
-        path = Path(log)
+        from .files import readable_file
+
         file = str(log)
-        if not path.exists():
-            raise BlueprintError("no such file; check the path and the name", file=file)
-        if path.is_dir():
-            raise BlueprintError("this is a folder, not a log; name a .csv or .xes file", file=file)
+        path = readable_file(log, "a .csv or .xes log")
         reader = _xes_rows if path.suffix.lower() in (".xes", ".xml") else _csv_rows
         kind = "event" if reader is _xes_rows else "row"
         columns, rows = reader(path, file, roles)

@@ -1,4 +1,4 @@
-"""Writing files so that a failure never leaves a file half-written."""
+"""Files in and out: a readable file or a clear error before reading; writing that never leaves a file half-written."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,43 @@ from pathlib import Path
 
 from .errors import BlueprintError
 
-__all__ = ["write_atomic"]
+__all__ = ["readable_file", "write_atomic"]
+
+#: Files larger than this are refused before reading.
+MAX_BYTES = 64 * 1024 * 1024
+
+
+def readable_file(path: str | os.PathLike, what: str = "a .yaml or .json file") -> Path:
+    """`path` when it names a file that can be read, else a :class:`BlueprintError` saying why.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file.
+    what : str
+        What the user should name instead of a folder, for the message.
+
+    Examples
+    --------
+    >>> readable_file("/no/such/file.yaml")
+    Traceback (most recent call last):
+    ...
+    blueprint.errors.BlueprintError: /no/such/file.yaml: no such file; check the path and the name
+    """
+    name = str(path)
+    path = Path(path)
+    if not path.exists():
+        raise BlueprintError("no such file; check the path and the name", file=name)
+    if path.is_dir():
+        raise BlueprintError(f"this is a folder; name {what}", file=name)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise BlueprintError(f"cannot read the file: {exc.strerror}", file=name) from None
+    if size > MAX_BYTES:
+        raise BlueprintError(f"the file is {size / 2**20:.0f} MiB; files are read up to {MAX_BYTES // 2**20} MiB",
+                             file=name)
+    return path
 
 
 def write_atomic(path: str | os.PathLike, content: str | bytes) -> None:

@@ -18,13 +18,12 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import BlueprintError, Problem, did_you_mean
+from .files import readable_file
 from .model import Blueprint, Flow, Step, Team, Timeout
 from .references import ReferenceProblems, reference_problems, view_of_data
 
 __all__ = ["load", "loads", "read_text", "source_position"]
 
-#: Files larger than this are refused before parsing.
-MAX_BYTES = 64 * 1024 * 1024
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -103,16 +102,8 @@ def source_position(source: Source | None, path, key: bool = False) -> tuple[int
 def read_text(path: str | Path) -> str:
     """The text of a file, or a :class:`BlueprintError` saying why it is not a readable text file."""
     name = str(path)
-    path = Path(path)
-    if not path.exists():
-        raise BlueprintError("no such file; check the path and the name", file=name)
-    if path.is_dir():
-        raise BlueprintError("this is a folder, not a blueprint file; name a .yaml or .json file", file=name)
+    path = readable_file(path, "a .yaml or .json file")
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise BlueprintError(f"the file is {size / 2**20:.0f} MiB; a blueprint file is at most "
-                                 f"{MAX_BYTES // 2**20} MiB", file=name)
         raw = path.read_bytes()
     except OSError as exc:
         raise BlueprintError(f"cannot read the file: {exc.strerror}", file=name) from None
