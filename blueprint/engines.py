@@ -24,6 +24,8 @@ __all__ = ["run_graphviz", "graphviz_engine", "svg_to_png", "svg_to_pdf", "TIME_
 
 #: Seconds one Graphviz run may take before it is stopped.
 TIME_LIMIT = 120.0
+#: Pixels in a PNG at most (about 4 000 x 5 000); a larger drawing is scaled down to fit.
+MOST_PIXELS = 20e6
 #: Bytes of memory the embedded Graphviz may use for one render.
 MEMORY_LIMIT = 2 << 30
 _NO_PDF = ("drawing a PDF needs Graphviz or svg2pdf-py: install Graphviz (apt-get install graphviz, "
@@ -175,8 +177,9 @@ def _embedded(source: str, format: str, layout: str, time_limit: float) -> bytes
         stop.cancel()
 
 
-def svg_to_png(svg: str, *, zoom: float = 1.5) -> bytes:
-    """A PNG of an SVG drawing, on white, `zoom` times its size (``resvg``).
+def svg_to_png(svg: str, *, zoom: float = 1.5, most_pixels: float = MOST_PIXELS) -> bytes:
+    """A PNG of an SVG drawing, on white, `zoom` times its size (``resvg``), smaller where that
+    would pass `most_pixels` (a 60-step journey is a long strip).
 
     Examples
     --------
@@ -187,7 +190,12 @@ def svg_to_png(svg: str, *, zoom: float = 1.5) -> bytes:
     import resvg_py
 
     try:
-        return bytes(resvg_py.svg_to_bytes(svg_string=_in_pixels(svg), background="white", zoom=zoom))
+        svg = _in_pixels(svg)
+        head = svg.partition(">")[0]
+        w, h = (re.search(rf'\b{k}="([0-9.]+)"', head) for k in ("width", "height"))
+        if w and h and float(w[1]) * float(h[1]) * zoom * zoom > most_pixels:
+            zoom = max(0.25, (most_pixels / (float(w[1]) * float(h[1]))) ** 0.5)
+        return bytes(resvg_py.svg_to_bytes(svg_string=svg, background="white", zoom=zoom))
     except BaseException as exc:  # resvg raises its own panic types for bad SVG
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise

@@ -43,11 +43,12 @@ EXTRA_LANE_COLOURS = ("#EEF0F2", "#FBEDE6", "#E6F3F3")
 SEVERITY_STYLE = {"error": ("#C62828", 3.0, "solid"), "warning": ("#E65100", 2.6, "dashed"),
                   "info": ("#1565C0", 2.0, "dotted")}
 FONT = "DejaVu Sans"  # sizes the labels; see blueprint.dress.FONTS
-NAME_WIDTH = 22  # characters before a step's name wraps
+NAME_WIDTH = 20  # characters before a step's name wraps
 NOTE_WIDTH = 24
 # the grid, in points
 PAD = 12.0          # around the drawing
-COLUMN_GAP = 64.0   # between columns: room for arrows and their labels
+COLUMN_GAP = 64.0   # between columns where an arrow leaves with a label: room for it
+NARROW_GAP = 40.0   # between the other columns
 STACK_GAP = 22.0    # between steps stacked in one lane and column
 LANE_PAD = 14.0     # above and below the steps of a lane
 LANE_GAP = 20.0     # between lanes: the line between them runs in the middle
@@ -160,6 +161,20 @@ def _step_lines(model: Blueprint, sid: str, heat: Heat | None, rules: list[str])
 
 def _label(lines: list[tuple[str, str]]) -> str:
     return "\\n".join(text for _, text in lines)
+
+
+def _flow_texts(model: Blueprint, flow, flow_rules: dict) -> list[str]:
+    """The lines written on a flow: its label, its chance where the step branches, its findings."""
+    texts = _wrap(flow.label, NAME_WIDTH - 2) if flow.label else []
+    split = model.steps[flow.source].split == "all"
+    if flow.p is not None and len(model.outgoing[flow.source]) > 1 and not split:
+        texts.append(percent(flow.p))
+    if split:
+        texts.append("all")
+    rules = flow_rules.get((flow.source, flow.target))
+    if rules:
+        texts.append("⚑ " + ", ".join(rules))
+    return texts
 
 
 def _timeout_text(model: Blueprint, sid: str) -> str:
@@ -360,12 +375,15 @@ def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine:
     head_width = max(size[n][0] for n in heads.values())
     if evidence:
         head_width = max(head_width, size["evidence label"][0])
+    labelled = {grid.column[f.source] for f in model.flows if _flow_texts(model, f, flow_rules)}
+    labelled |= {grid.column[sid] for sid, s in model.steps.items() if s.timeout is not None}
+    gap = {c: COLUMN_GAP if c in labelled else NARROW_GAP for c in range(0, last + 1)}
     left: dict[int, float] = {}
-    x = PAD + head_width + 10 + COLUMN_GAP / 2
+    x = PAD + head_width + 10 + gap[0] / 2
     for c in range(1, last + 1):
         left[c] = x
-        x += width[c] + COLUMN_GAP
-    right_edge = x - COLUMN_GAP / 2 + 6
+        x += width[c] + gap[c]
+    right_edge = x - gap[last] / 2 + 6
     if "title" in nodes:
         right_edge = max(right_edge, PAD + size["title"][0])
     centre = {c: left[c] + width[c] / 2 for c in left}
@@ -446,8 +464,8 @@ def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine:
     if "title" in nodes:
         node("title")
     for k, (stage, first, end) in enumerate(grid.stages):
-        x0 = left[first] - COLUMN_GAP / 2 + 8
-        x1 = left[end] + width[end] + COLUMN_GAP / 2 - 8
+        x0 = left[first] - gap[first - 1] / 2 + 8
+        x1 = left[end] + width[end] + gap[end] / 2 - 8
         top, low = tops["stages"]
         label = "\\n".join(_wrap(stage, max(4, int((x1 - x0) / 7.5))))
         out.append(f"\t{quote(f'stage {k}')} [{_attrs({'label': label, 'shape': 'box', 'style': 'filled', 'fixedsize': 'true', 'width': f'{(x1 - x0) / 72:.3f}', 'height': f'{STAGE_HEIGHT / 72:.3f}', 'fillcolor': '#37474F', 'color': '#37474F', 'fontcolor': 'white', 'fontsize': '12', 'id': f'stage-{k}', 'class': 'stage', 'pos': pos((x0 + x1) / 2, (top + low) / 2)})}]")
@@ -487,7 +505,7 @@ def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine:
         top = tops.get("evidence", lane_rows[model.lanes[0]])[0]
         low = lane_rows[model.lanes[-1]][1]
         for k, (_, first, _) in enumerate(grid.stages[1:], start=1):
-            x = left[first] - COLUMN_GAP / 2
+            x = left[first] - gap[first - 1] / 2
             a, b = f"stage-start {k}", f"stage-end {k}"
             for end, yy in ((a, top), (b, low)):
                 out.append(f"\t{quote(end)} [{_attrs({'shape': 'point', 'style': 'invis', 'width': '0.01', 'label': '', 'pos': pos(x, yy)})}]")
@@ -497,20 +515,13 @@ def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine:
     # the flows
     for i, flow in enumerate(model.flows):
         key = (flow.source, flow.target)
-        texts = _wrap(flow.label, NAME_WIDTH - 4) if flow.label else []
-        split = model.steps[flow.source].split == "all"
-        if flow.p is not None and len(model.outgoing[flow.source]) > 1 and not split:
-            texts.append(percent(flow.p))
-        if split:
-            texts.append("all")
+        texts = _flow_texts(model, flow, flow_rules)
         attrs = {"id": f"flow-{i}", "class": "flow"}
         worst = _worst(flow_severity.get(key, ()))
         if worst:
             colour, pen, style = SEVERITY_STYLE[worst]
             attrs.update(color=colour, fontcolor=colour, penwidth=str(pen - 0.8), style=style)
             attrs["class"] += f" finding-{worst}"
-            if flow_rules[key]:
-                texts.append("⚑ " + ", ".join(flow_rules[key]))
         if texts:
             attrs["xlabel"] = "\\n".join(texts)
         out.append(f"\t{quote(flow.source)} -> {quote(flow.target)} [{_attrs(attrs)}]")

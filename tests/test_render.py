@@ -1,0 +1,411 @@
+"""Rendering: the swimlane layout, the DOT, SVG from both Graphviz engines, Mermaid, HTML, the CLI."""
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+
+import blueprint as bp
+from blueprint.cli import cli
+from blueprint.engines import environment_without_dot, graphviz_engine, run_graphviz
+from blueprint.layout import placement
+from blueprint.strategies import blueprints
+from blueprint.swimlane import LINE_NAMES, drawing
+
+from .conftest import EXAMPLES, FIXTURES
+
+SVG = "{http://www.w3.org/2000/svg}"
+HAS_DOT = shutil.which("dot") is not None
+ENGINES = [pytest.param("system", marks=pytest.mark.skipif(not HAS_DOT, reason="no system Graphviz (dot)")),
+           "embedded"]
+EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
+
+SHOP = """
+name: Repair shop
+stages: [Ask, Fix]
+teams:
+  desk: {name: Help desk, systems: [crm]}
+  lab:  {name: Repair lab, systems: [erp]}
+steps:
+  ask:    {name: Brings in a broken phone, lane: customer, stage: Ask, channel: store, evidence: Ticket}
+  take:   {name: Takes the phone, lane: frontstage, owner: desk, stage: Ask}
+  fix:    {name: Repairs it, lane: backstage, owner: lab, stage: Fix, fail_point: Part missing}
+  check:  {name: Tests it, lane: backstage, owner: lab, stage: Fix}
+  done:   {name: Phone works, outcome: success}
+flows:
+  - [ask, take]
+  - [take, fix]
+  - [fix, check]
+  - [check, done, 0.5]
+  - [check, fix, 0.5]
+start: ask
+"""
+
+
+@pytest.fixture(scope="module")
+def shop():
+    return bp.loads(SHOP)
+
+
+# --- the grid -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, columns, lanes, backward", [
+    (SHOP, {"ask": 1, "take": 2, "fix": 3, "check": 4, "done": 5},
+     {"done": "backstage", "ask": "customer"}, {("check", "fix")}),
+    # a flow into an earlier stage is drawn backwards and does not push its target right
+    ("stages: [A, B]\nsteps: {a: {lane: customer, stage: B}, b: {lane: customer, stage: A},"
+     " c: {outcome: success}}\nflows: [[a, b], [b, c]]\nstart: a",
+     {"b": 1, "c": 2, "a": 3}, {"c": "customer"}, {("a", "b")}),
+    # parallel branches share a column; the join comes after both
+    ("steps: {s: {lane: backstage, split: all}, x: {lane: backstage}, y: {lane: support},"
+     " j: {lane: backstage, join: all}, o: {outcome: failure}}\nflows: [[s, x], [s, y], [x, j], [y, j], [j, o]]",
+     {"s": 1, "x": 2, "y": 2, "j": 3, "o": 4}, {"o": "backstage"}, set()),
+    # an outcome goes to the lane most of its flows come from
+    ("steps: {a: {lane: customer}, b: {lane: frontstage}, c: {lane: frontstage}, o: {outcome: success}}\n"
+     "flows: [[a, b], [b, c, 0.5], [b, o, 0.5], [c, o]]\nstart: a",
+     {"a": 1, "b": 2, "c": 3, "o": 4}, {"o": "frontstage"}, set()),
+])
+def test_each_step_gets_the_column_and_lane_worked_out_by_hand(text, columns, lanes, backward):
+    grid = placement(bp.loads(text))
+    assert grid.column == columns
+    assert {s: grid.lane[s] for s in lanes} == lanes
+    assert set(grid.backward) == backward
+
+
+def test_stages_are_bands_of_columns_left_to_right(shop):
+    assert placement(shop).stages == [("Ask", 1, 2), ("Fix", 3, 5)]
+
+
+# --- the DOT --------------------------------------------------------------------------------------
+def _dot_clusters(source: str) -> dict[str, list[str]]:
+    """{cluster name: [node names declared in it]} from the DOT the renderer writes."""
+    clusters, current = {}, None
+    for line in source.splitlines():
+        start = re.match(r'\tsubgraph "?(cluster[^"{]*?)"? \{$', line)
+        if start:
+            current = start[1]
+            clusters[current] = []
+        elif line == "\t}":
+            current = None
+        elif current:
+            node = re.match(r'\t\t("(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_]*) \[', line)
+            if node:
+                clusters[current].append(node[1].strip('"'))
+    return clusters
+
+
+def _dot_edges(source: str) -> list[tuple[str, str]]:
+    return [(a.strip('"'), b.strip('"')) for a, b in
+            re.findall(r'^\t("[^"]+"|[A-Za-z_]\w*) -> ("[^"]+"|[A-Za-z_]\w*) \[', source, re.M)]
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES + [FIXTURES / "valid" / "minimal.yaml"], ids=lambda p: p.stem)
+def test_dot_has_a_cluster_per_lane_in_order_holding_its_steps_and_an_edge_per_flow(path):
+    model = bp.load(path)
+    source = drawing(model, engine="embedded").source
+    clusters = _dot_clusters(source)
+    lanes = [name[len("cluster_lane "):] for name in clusters if name.startswith("cluster_lane ")]
+    assert lanes == list(model.lanes)
+    grid = placement(model)
+    for sid in model.steps:
+        assert sid in clusters[f"cluster_lane {grid.lane[sid]}"], sid
+        if model.steps[sid].lane:
+            assert grid.lane[sid] == model.steps[sid].lane
+    tops = [float(re.search(rf'subgraph "cluster_lane {lane}" {{\n\t\tbb="[^,]+,[^,]+,[^,]+,([^"]+)"', source)[1])
+            for lane in model.lanes]
+    assert tops == sorted(tops, reverse=True)  # top to bottom in lane order
+    flows = [(f.source, f.target) for f in model.flows]
+    flows += [(s, step.timeout.to) for s, step in model.steps.items() if step.timeout]
+    steps_only = [e for e in _dot_edges(source) if e[0] in model.steps]
+    assert sorted(steps_only) == sorted(flows)
+
+
+def test_dot_names_the_three_lines_between_the_lanes(shop):
+    source = drawing(shop, engine="embedded").source
+    for name in LINE_NAMES.values():
+        assert f'label="{name}"' in source
+
+
+# --- the SVG: every step inside its lane, from both engines ----------------------------------------
+def _box(element) -> tuple[float, float, float, float]:
+    """The bounding box (x0, y0, x1, y1) of the shapes drawn in an SVG group."""
+    xs, ys = [], []
+    for shape in element.iter():
+        tag = shape.tag.replace(SVG, "")
+        if tag in ("polygon", "path") and shape.get("fill") != "none" or tag == "polygon":
+            nums = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", shape.get("points") or shape.get("d") or "")]
+            xs += nums[0::2]
+            ys += nums[1::2]
+        elif tag == "ellipse":
+            cx, cy, rx, ry = (float(shape.get(k)) for k in ("cx", "cy", "rx", "ry"))
+            xs += [cx - rx, cx + rx]
+            ys += [cy - ry, cy + ry]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _groups(svg: str) -> dict[str, ET.Element]:
+    root = ET.fromstring(svg)
+    return {g.get("id"): g for g in root.iter(f"{SVG}g") if g.get("id")}
+
+
+def _texts(group) -> str:
+    return " ".join((t.text or "").strip() for t in group.iter(f"{SVG}text"))
+
+
+def assert_drawn_as_a_blueprint(model, svg: str) -> None:
+    groups = _groups(svg)
+    grid = placement(model)
+    lane_boxes = {lane: _box(groups[f"lane-{lane}"]) for lane in model.lanes}
+    tops = [lane_boxes[lane][1] for lane in model.lanes]
+    assert tops == sorted(tops), "lanes top to bottom in lane order"
+    for sid, step in model.steps.items():
+        x0, y0, x1, y1 = _box(groups[f"step-{sid}"])
+        lx0, ly0, lx1, ly1 = lane_boxes[grid.lane[sid]]
+        assert lx0 <= x0 and x1 <= lx1 and ly0 <= y0 and y1 <= ly1, f"{sid} outside its lane"
+        words = _texts(groups[f"step-{sid}"])
+        name = re.sub(r"\s+", " ", step.name or sid)
+        assert name.replace(" ", "") in words.replace(" ", "").replace("✔", "").replace("✖", ""), sid
+    for lane in model.lanes:
+        assert _texts(groups[f"lane-label-{lane}"]).lower().startswith(lane.replace("_", " ")[:4].lower())
+    for (a, b), name in LINE_NAMES.items():
+        if (a, b) in zip(model.lanes, model.lanes[1:]):
+            assert name in _texts(groups[name.replace(" ", "-")])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("path", EXAMPLE_FILES + [FIXTURES / "valid" / "minimal.yaml"], ids=lambda p: p.stem)
+def test_every_example_is_drawn_with_each_step_inside_its_lane(path, engine):
+    model = bp.load(path)
+    assert_drawn_as_a_blueprint(model, bp.render(model, "svg", engine=engine))
+
+
+def test_without_dot_on_path_the_embedded_graphviz_draws(shop, monkeypatch):
+    monkeypatch.setenv("PATH", environment_without_dot()["PATH"])
+    assert graphviz_engine() == "embedded"
+    svg = bp.render(shop)
+    assert_drawn_as_a_blueprint(shop, svg)
+    assert "Help desk" in svg and "Repair lab" in svg
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(blueprints(max_steps=12, lanes=("customer", "frontstage", "backstage", "support", "partners")))
+def test_generated_blueprints_keep_every_step_in_its_lane(model):
+    assert_drawn_as_a_blueprint(model, bp.render(model, "svg", engine="embedded", findings=False))
+
+
+def test_fail_points_evidence_owners_contacts_and_outcomes_are_written_on_the_drawing(shop):
+    groups = _groups(bp.render(shop, engine="embedded"))
+    assert "⚠ Part missing" in _texts(groups["step-fix"])
+    assert "Repair lab" in _texts(groups["step-fix"])
+    assert "☎ store" in _texts(groups["step-ask"])
+    assert _texts(groups["evidence-ask"]) == "Ticket"
+    assert "success" in _texts(groups["step-done"])
+    assert "outcome success" in groups["step-done"].get("class")
+    assert "50%" in _texts(groups["flow-3"])
+    stage = _texts(groups["stage-0"])
+    assert stage == "Ask"
+
+
+def test_findings_are_outlined_by_severity_with_their_rule_ids():
+    model = bp.loads("steps: {email: {name: Emails the manager, lane: customer, channel: email},"
+                     " inbox: {name: Email auto-sorted, lane: backstage}}\nflows: [[email, inbox]]")
+    svg = bp.render(model, engine="embedded")
+    inbox = _groups(svg)["step-inbox"]
+    assert "finding-error" in inbox.get("class")
+    assert "dead-end" in _texts(inbox) and "no-owner" in _texts(inbox)
+    assert 'stroke="#c62828"' in ET.tostring(inbox, encoding="unicode").lower()
+    legend = _texts(_groups(svg)["legend"])
+    assert f"error: {bp.check(model).summary['error']}" in legend and "⚑ dead-end" in legend
+    plain = bp.render(model, engine="embedded", findings=False)
+    assert "dead-end" not in plain and "finding-error" not in plain
+
+
+def test_heat_shades_teams_by_utilisation_and_steps_by_expected_visits(shop, tmp_path):
+    result = tmp_path / "result.json"
+    result.write_text(json.dumps({"teams": {"desk": {"utilization": 0.25}, "lab": {"utilization": 0.9}}}))
+    svg = bp.render(shop, engine="embedded", heat=str(result))
+    groups = _groups(svg)
+    # the repair loop is left half the time: fix and check are visited 2 times per case, by hand
+    assert "2 visits per case" in _texts(groups["step-fix"])
+    assert "1 visits per case" in _texts(groups["step-take"])
+    assert "Repair lab · 90% busy" in _texts(groups["step-fix"])
+    chips = [r for r in groups["step-fix"].iter(f"{SVG}rect") if r.get("class") == "team-heat"]
+    assert chips and chips[0].get("fill") == "#8A84C0"
+    legend = _texts(groups["legend"])
+    assert "Team utilisation" in legend and "Repair lab: 90%" in legend and "Expected visits" in legend
+
+
+@pytest.mark.parametrize("heat, message", [
+    ({"cases": {}}, "simulate"),
+    ({"teams": {"nobody": {"utilization": 0.5}}}, "none of the teams"),
+    ({"teams": {"desk": {"utilization": "busy"}}}, "teams.desk.utilization"),
+    ("not json", "not JSON"),
+])
+def test_a_heat_file_that_cannot_be_used_is_bad_input(shop, tmp_path, heat, message):
+    path = tmp_path / "heat.json"
+    path.write_text(heat if isinstance(heat, str) else json.dumps(heat))
+    with pytest.raises(bp.BlueprintError, match=message):
+        bp.render(shop, engine="embedded", heat=str(path))
+
+
+# --- engines ----------------------------------------------------------------------------------------
+def test_a_failed_embedded_render_does_not_break_the_next():
+    with pytest.raises(bp.BlueprintError, match="Graphviz could not draw"):
+        run_graphviz("digraph { a -> ", engine="embedded")
+    with pytest.raises(bp.BlueprintError, match="took more than"):
+        run_graphviz("digraph { " + " ".join(f"n{i} -> n{i + 1};" for i in range(3000)) + " }",
+                     engine="embedded", time_limit=0.01)
+    assert b"<svg" in run_graphviz("digraph { a -> b }", engine="embedded")
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="no system Graphviz (dot)")
+def test_a_failed_system_render_is_bad_input_not_a_traceback():
+    with pytest.raises(bp.BlueprintError, match="Graphviz could not draw"):
+        run_graphviz("digraph { a -> ", engine="system")
+
+
+@pytest.mark.parametrize("fmt, start", [("png", b"\x89PNG"), ("pdf", b"%PDF-")])
+def test_png_and_pdf_come_back_as_bytes(shop, fmt, start):
+    data = bp.render(shop, fmt, engine="embedded")
+    assert isinstance(data, bytes) and data.startswith(start)
+
+
+def test_a_blueprint_shows_itself_inline_in_jupyter(shop):
+    assert shop._repr_svg_().startswith("<svg")
+
+
+# --- Mermaid ------------------------------------------------------------------------------------------
+MERMAID_LINE = re.compile(r"""^(?:
+    flowchart\ LR
+  | \ {4}%%\ .*
+  | \ {4}subgraph\ lane_\w+\["[^"]*"\]
+  | \ {8}direction\ LR
+  | \ {4}end
+  | \ {8}(?P<node>s_\w+)(?:\["[^"]*"\]|\(\(\("[^"]*"\)\)\)|\{\{"[^"]*"\}\})
+  | \ {4}(?P<src>s_\w+)\ (?:-->|-\.->)(?:\|"[^"]*"\|)?\ (?P<dst>s_\w+)
+  | \ {4}classDef\ (?:error|warning|info)\ [\w:#,\ .-]+
+  | \ {4}class\ s_\w+(?:,s_\w+)*\ (?:error|warning|info)
+)$""", re.X)
+
+
+def parse_mermaid(text: str):
+    """A small grammar of the flowchart the renderer writes: nodes by subgraph, and edges."""
+    nodes, edges, lane = {}, [], None
+    lines = text.rstrip("\n").split("\n")
+    assert lines[0] == "flowchart LR"
+    for line in lines:
+        m = MERMAID_LINE.match(line)
+        assert m, f"not Mermaid flowchart syntax: {line!r}"
+        if line.startswith("    subgraph "):
+            lane = line.split()[1].split("[")[0]
+        elif line == "    end":
+            lane = None
+        elif m["node"]:
+            assert lane, "a node outside its lane"
+            nodes[m["node"]] = lane
+        elif m["src"]:
+            edges.append((m["src"], m["dst"]))
+    return nodes, edges
+
+
+HOSTILE = """
+teams: {t: {name: 'R&D "lab" <1>'}}
+steps:
+  end: {name: 'Says "hello" | waves #1 <b>', lane: customer, channel: "e-mail & chat"}
+  a-b: {name: "[brackets] {braces} (parens)", lane: frontstage, owner: t, fail_point: "100% -> fail"}
+  a_b: {name: "`tick` ;semi; end", lane: frontstage, owner: t}
+  ok: {outcome: success}
+  ko: {outcome: failure}
+flows:
+  - {from: end, to: a-b, label: 'go "now"|later'}
+  - [a-b, a_b]
+  - [a_b, ok, 0.6]
+  - [a_b, ko, 0.4]
+start: end
+"""
+
+
+@pytest.mark.parametrize("text", [SHOP, HOSTILE] + [p.read_text() for p in EXAMPLE_FILES],
+                         ids=["shop", "hostile"] + [p.stem for p in EXAMPLE_FILES])
+def test_mermaid_is_a_flowchart_with_every_step_in_its_lane_and_every_flow(text):
+    model = bp.loads(text)
+    nodes, edges = parse_mermaid(bp.render(model, "mermaid"))
+    from blueprint.mermaid import mermaid_ids
+
+    ids = mermaid_ids(model.steps)
+    grid = placement(model)
+    assert {ids[s]: f"lane_{grid.lane[s]}" for s in model.steps} == nodes
+    flows = [(ids[f.source], ids[f.target]) for f in model.flows]
+    flows += [(ids[s], ids[st.timeout.to]) for s, st in model.steps.items() if st.timeout]
+    assert sorted(edges) == sorted(flows)
+
+
+def test_mermaid_keeps_hostile_names_inside_their_labels():
+    text = bp.render(bp.loads(HOSTILE), "mermaid")
+    assert "Says #quot;hello#quot; #124; waves #35;1 #lt;b#gt;" in text
+    assert "s_end[" in text and "s_a_b[" in text and "s_a_b_2[" in text
+
+
+def test_convert_writes_mermaid(tmp_path):
+    out = tmp_path / "shop.mmd"
+    src = tmp_path / "shop.yaml"
+    src.write_text(SHOP)
+    result = CliRunner().invoke(cli, ["convert", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().startswith("flowchart LR")
+
+
+# --- HTML -----------------------------------------------------------------------------------------------
+def test_html_is_one_page_that_opens_without_a_network(shop):
+    page = bp.render(shop, "html", engine="embedded")
+    assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 1
+    outside = re.findall(r"""(?:src|href)\s*=\s*["'](?!#)|<link\b|<script\b|url\(|@import""", page, re.I)
+    assert outside == []
+    without_namespaces = re.sub(r'xmlns(?::\w+)?="[^"]*"', "", page)
+    assert "http://" not in without_namespaces and "https://" not in without_namespaces
+    for f in bp.check(shop):
+        assert f.rule in page
+    assert "Exact expectations" in page and "Phone works [done]" in page
+
+
+# --- the command line -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, fmt, marker", [
+    ("out.svg", None, b"<svg"), ("out.png", None, b"\x89PNG"), ("out.pdf", None, b"%PDF"),
+    ("out.dot", None, b"digraph"), ("out.mmd", None, b"flowchart LR"), ("out.html", None, b"<!DOCTYPE html>"),
+    ("picture", "svg", b"<svg"), ("out.txt", "mermaid", b"flowchart"),
+])
+def test_render_writes_the_format_its_extension_or_format_names(tmp_path, name, fmt, marker, monkeypatch):
+    monkeypatch.setenv("PATH", environment_without_dot()["PATH"])
+    out = tmp_path / name
+    args = ["render", str(FIXTURES / "valid" / "minimal.yaml"), "-o", str(out)] + (["--format", fmt] if fmt else [])
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(marker)
+    if marker != b"\x89PNG" and marker != b"%PDF":
+        assert b"Help desk" in out.read_bytes()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", "{tmp}/out.jpeg"], "cannot tell the format"),
+    (["-o", "{tmp}/missing/out.svg"], "does not exist"),
+    (["-o", "{tmp}/out.svg", "--heat", "{tmp}/nothing.json"], "cannot read the heat file"),
+])
+def test_render_bad_input_is_one_message_and_exit_2(tmp_path, args, message):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = CliRunner().invoke(cli, ["render", str(FIXTURES / "valid" / "minimal.yaml")] + args)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_render_no_findings_and_heat_from_the_cli(tmp_path, shop):
+    src = tmp_path / "shop.yaml"
+    src.write_text(SHOP)
+    heat = tmp_path / "heat.json"
+    heat.write_text(json.dumps({"teams": {"lab": {"utilization": 0.5, "mean_wait": 1, "max_queue": 2}}}))
+    out = tmp_path / "shop.svg"
+    result = CliRunner().invoke(cli, ["render", str(src), "-o", str(out), "--no-findings", "--heat", str(heat)])
+    assert result.exit_code == 0, result.output
+    svg = out.read_text()
+    assert "Findings" not in svg and "Repair lab · 50% busy" in svg
