@@ -18,7 +18,7 @@ from .model import Blueprint
 __all__ = ["Heat", "read_heat", "team_colour", "VISIT_COLOURS", "TEAM_COLOURS"]
 
 #: Light to dark, for steps by expected visits and teams by utilisation.
-VISIT_COLOURS = ("#FFF5EB", "#FDD8B0", "#FDB77A", "#F98F45", "#E8641B")
+VISIT_COLOURS = ("#F4FBFB", "#D2EEEF", "#A9DCDF", "#7CC5CB", "#4FA9B0")  # teal: apart from the findings' colours
 TEAM_COLOURS = ("#F2F0F7", "#DADAEB", "#BCBDDC", "#9E9AC8", "#8A84C0")
 
 

@@ -54,6 +54,7 @@ LANE_PAD = 14.0     # above and below the steps of a lane
 LANE_GAP = 20.0     # between lanes: the line between them runs in the middle
 STAGE_HEIGHT = 24.0
 MIN_COLUMN = 60.0
+TITLE = "graph title"  # the drawing's own nodes have a space in their name: no step id has one
 
 
 def _clean(text: Any) -> str:
@@ -155,7 +156,8 @@ def _step_lines(model: Blueprint, sid: str, heat: Heat | None, rules: list[str])
     if rules:
         lines += [("finding", line) for line in _wrap("⚑ " + ", ".join(rules), NAME_WIDTH + 4)]
     if heat is not None and heat.visits is not None and sid in heat.visits:
-        lines.append(("visits", f"{number(heat.visits[sid])} visits per case"))
+        visits = heat.visits[sid]
+        lines.append(("visits", f"{number(visits)} visit{'' if visits == 1 else 's'} per case"))
     return lines
 
 
@@ -357,7 +359,7 @@ def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine:
                                   "id": slug, "class": "line-label"}
     if model.name:
         lines["title"] = [("title", line) for line in _wrap(model.name, 90)]
-        nodes["title"] = {"label": _label(lines["title"]), "shape": "plaintext", "style": "",
+        nodes[TITLE] = {"label": _label(lines["title"]), "shape": "plaintext", "style": "",
                           "fontsize": "18", "id": "title", "class": "title"}
 
     size = _measure(nodes, engine)
@@ -384,15 +386,15 @@ def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine:
         left[c] = x
         x += width[c] + gap[c]
     right_edge = x - gap[last] / 2 + 6
-    if "title" in nodes:
-        right_edge = max(right_edge, PAD + size["title"][0])
+    if TITLE in nodes:
+        right_edge = max(right_edge, PAD + size[TITLE][0])
     centre = {c: left[c] + width[c] / 2 for c in left}
 
     y = PAD  # from the top, down
     tops: dict[str, tuple[float, float]] = {}  # row -> (top, bottom)
-    if "title" in nodes:
-        tops["title"] = (y, y + size["title"][1])
-        y += size["title"][1] + 8
+    if TITLE in nodes:
+        tops["title"] = (y, y + size[TITLE][1])
+        y += size[TITLE][1] + 8
     if grid.stages:
         tops["stages"] = (y, y + STAGE_HEIGHT)
         y += STAGE_HEIGHT + 8
@@ -443,8 +445,8 @@ def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine:
             w = size[heads[name]][0]
             where[heads[name]] = (PAD + 2 + w / 2, at)
             line_paths.append((name, PAD + 10 + w, at))
-    if "title" in nodes:
-        where["title"] = (PAD + size["title"][0] / 2, sum(tops["title"]) / 2)
+    if TITLE in nodes:
+        where[TITLE] = (PAD + size[TITLE][0] / 2, sum(tops["title"]) / 2)
 
     # --- the DOT source -------------------------------------------------------------------------
     from graphviz.quoting import quote
@@ -461,8 +463,8 @@ def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine:
             attrs["pos"] = pos(*where[name])
         out.append(f"{indent}{quote(name)} [{_attrs(attrs)}]")
 
-    if "title" in nodes:
-        node("title")
+    if TITLE in nodes:
+        node(TITLE)
     for k, (stage, first, end) in enumerate(grid.stages):
         x0 = left[first] - gap[first - 1] / 2 + 8
         x1 = left[end] + width[end] + gap[end] / 2 - 8

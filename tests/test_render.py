@@ -195,6 +195,14 @@ def test_generated_blueprints_keep_every_step_in_its_lane(model):
     assert_drawn_as_a_blueprint(model, bp.render(model, "svg", engine="embedded", findings=False))
 
 
+def test_hostile_names_and_ids_are_drawn_inside_their_lanes():
+    model = bp.loads(HOSTILE.replace("  ok: {outcome: success}", "  title: {outcome: success}")
+                     .replace("[a_b, ok, 0.6]", "[a_b, title, 0.6]"))
+    svg = bp.render(model, engine="embedded")
+    assert_drawn_as_a_blueprint(model, svg)
+    assert 'Says "hello" | waves #1 <b>' in _texts(_groups(svg)["step-end"]).replace("&lt;", "<")
+
+
 def test_fail_points_evidence_owners_contacts_and_outcomes_are_written_on_the_drawing(shop):
     groups = _groups(bp.render(shop, engine="embedded"))
     assert "⚠ Part missing" in _texts(groups["step-fix"])
@@ -229,7 +237,7 @@ def test_heat_shades_teams_by_utilisation_and_steps_by_expected_visits(shop, tmp
     groups = _groups(svg)
     # the repair loop is left half the time: fix and check are visited 2 times per case, by hand
     assert "2 visits per case" in _texts(groups["step-fix"])
-    assert "1 visits per case" in _texts(groups["step-take"])
+    assert "1 visit per case" in _texts(groups["step-take"])
     assert "Repair lab · 90% busy" in _texts(groups["step-fix"])
     chips = [r for r in groups["step-fix"].iter(f"{SVG}rect") if r.get("class") == "team-heat"]
     assert chips and chips[0].get("fill") == "#8A84C0"
