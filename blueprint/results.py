@@ -30,7 +30,7 @@ import numpy as np
 
 from .eventlog import Event, write_events
 from .kpis import flatten
-from .simulation import INF, STATUSES, Plan, Replication
+from .simulation import INF, STATUSES, Plan, Replication, run_replication
 
 __all__ = ["SimulationResult", "kpis", "ci95"]
 
@@ -143,13 +143,16 @@ class SimulationResult:
         value in a replication (no case finished, a team without a limit) is left out.
     events : list of Event
         One row per step visit of every replication (case numbers run on from one replication to
-        the next), ordered by case and time; empty when run with ``events=False``.
+        the next), ordered by case and time. Unless the simulation kept them (``events=True``),
+        the first read simulates the replications again, with the same seeds, to make them.
     """
 
-    def __init__(self, plan: Plan, seed: int, replications: list[Replication]):
+    def __init__(self, plan: Plan, seed: int, replications: list[Replication], *,
+                 cases: Optional[int] = None, until: float = INF):
         self.plan = plan
         self.seed = seed
         self.runs = replications
+        self.cases, self.until = cases, until
         self.time_unit = plan.time_unit
         self.replications = len(replications)
 
@@ -187,8 +190,10 @@ class SimulationResult:
         team_of = [plan.teams[o] if o >= 0 else None for o in plan.owner]
         out: list[Event] = []
         first = 1
-        for r in self.runs:
-            for c, s, enq, start, end, status in sorted(r.events or (), key=lambda row: (row[0], row[2])):
+        for i, r in enumerate(self.runs):
+            if r.events is None:  # not kept: the same seeds make the same rows again
+                r = run_replication(plan, self.seed, i, cases=self.cases, until=self.until, record=True)
+            for c, s, enq, start, end, status in sorted(r.events, key=lambda row: (row[0], row[2])):
                 out.append(Event(first + c, plan.steps[s], team_of[s], plan.lanes[s], enq, start, end,
                                  STATUSES[status]))
             first += r.arrived

@@ -802,7 +802,7 @@ def _horizon(until: Any, unit: str) -> float:
 def simulate(model: Blueprint, *, cases: Optional[int] = None, until: Any = None, seed: int = 0,
              replications: int = 1, jobs: int = 1, client: Any = None,
              progress: Optional[Callable[[int, Optional[int], float], None]] = None,
-             events: bool = True):
+             events: bool = False):
     """Simulate cases flowing through the blueprint's teams.
 
     Parameters
@@ -827,7 +827,9 @@ def simulate(model: Blueprint, *, cases: Optional[int] = None, until: Any = None
     progress : callable, optional
         Called now and then as ``progress(cases_done, cases_total or None, events_per_second)``.
     events : bool
-        Keep one row per step visit (:attr:`SimulationResult.events`); ``False`` saves memory.
+        Keep one row per step visit while simulating. Without it the run is leaner, and
+        :attr:`SimulationResult.events` simulates the same replications again when first read
+        (the same seeds give the same rows).
 
     Returns
     -------
@@ -901,4 +903,4 @@ def simulate(model: Blueprint, *, cases: Optional[int] = None, until: Any = None
             done.append(rep.arrived)
             n_before += rep.n_events
             report(0, n_before)
-    return SimulationResult(plan, seed, list(reps))
+    return SimulationResult(plan, seed, list(reps), cases=cases, until=horizon)

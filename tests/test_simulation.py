@@ -309,10 +309,18 @@ def test_the_same_seed_gives_the_same_json_bit_for_bit_and_another_seed_does_not
 
 def test_jobs_give_the_same_result_as_one_process():
     fires = bp.load(EXAMPLES / "damaged_fires.yaml")
-    here = bp.simulate(fires, cases=300, seed=5, replications=3)
-    there = bp.simulate(fires, cases=300, seed=5, replications=3, jobs=2)
+    here = bp.simulate(fires, cases=300, seed=5, replications=3, events=True)
+    there = bp.simulate(fires, cases=300, seed=5, replications=3, jobs=2, events=True)
     assert there.to_json() == here.to_json()
     assert there.events == here.events
+
+
+def test_rows_not_kept_are_made_again_the_same_when_read():
+    fires = bp.load(EXAMPLES / "damaged_fires.yaml")
+    kept = bp.simulate(fires, until="30d", seed=6, replications=2, events=True)
+    later = bp.simulate(fires, until="30d", seed=6, replications=2)
+    assert later.runs[0].events is None and later.events == kept.events
+    assert {e.case for e in kept.events} == set(range(1, kept.to_json()["cases"]["arrived"] + 1))
 
 
 def test_changing_one_teams_staff_leaves_arrivals_and_other_steps_draws_alone():

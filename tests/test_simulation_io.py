@@ -171,9 +171,9 @@ def test_a_dask_cluster_gives_the_local_result(cluster):
     from dask.distributed import Client
 
     fires = bp.load(EXAMPLES / "damaged_fires.yaml")
-    local = bp.simulate(fires, cases=200, seed=8, replications=3)
+    local = bp.simulate(fires, cases=200, seed=8, replications=3, events=True)
     with Client(cluster) as client:
-        remote = bp.simulate(fires, cases=200, seed=8, replications=3, client=client)
+        remote = bp.simulate(fires, cases=200, seed=8, replications=3, client=client, events=True)
     assert json.dumps(remote.to_json()) == json.dumps(local.to_json())
     assert remote.events == local.events
 
