@@ -8,8 +8,9 @@
 * ``time_in_system``: from arrival to the outcome, over the finished cases.
 * ``contacts``, ``handoffs``, ``story_repeats``: per case, over every case that arrived (what had
   happened to it by the end, for one still in progress).
-* ``teams``: per team, ``utilization`` (staff time working / staff time there; ``null`` for a
-  team without a staff limit or with nobody), ``mean_wait`` (queueing before work started, over
+* ``teams``: per team, ``utilization`` (staff time working / staff time on duty, which is the
+  team's ``hours`` where it has them; work begun before closing and finished after it can take
+  it a little over 1; ``null`` for a team without a staff limit or with nobody), ``mean_wait`` (queueing before work started, over
   the visits it started on), ``max_queue`` (most cases waiting at once), and ``mean_busy`` (how
   many cases it worked on at once, on average).
 
@@ -32,7 +33,7 @@ from .eventlog import Event, write_events
 from .kpis import flatten
 from .simulation import INF, STATUSES, Plan, Replication, run_replication
 
-__all__ = ["SimulationResult", "kpis", "ci95"]
+__all__ = ["SimulationResult", "kpis", "ci95", "on_duty_time"]
 
 _QUANTILES = (("p50", 50), ("p90", 90), ("p95", 95))
 
@@ -44,6 +45,25 @@ def _number(x) -> Optional[float]:
 def _per_case(values: np.ndarray) -> dict:
     return {"mean": float(values.mean()) if len(values) else None,
             "max": int(values.max()) if len(values) else None}
+
+
+def on_duty_time(hours: Optional[tuple], horizon: float) -> float:
+    """How long a team works between time 0 (Monday 00:00) and `horizon`, by its hours.
+
+    Examples
+    --------
+    >>> from blueprint.simulation import _hours_in
+    >>> from blueprint.hours import parse_hours
+    >>> office = _hours_in(parse_hours("Mon-Fri 09:00-17:00"), "hour")
+    >>> on_duty_time(office, 24 * 7), on_duty_time(office, 24 * 7 + 10), on_duty_time(None, 30.0)
+    (40.0, 41.0, 30.0)
+    """
+    if hours is None:
+        return horizon
+    starts, ends, week = hours
+    weeks, rest = divmod(horizon, week)
+    return (weeks * sum(e - s for s, e in zip(starts, ends))
+            + sum(max(0.0, min(e, rest) - s) for s, e in zip(starts, ends)))
 
 
 def kpis(plan: Plan, reps: list[Replication]) -> dict:
@@ -78,8 +98,9 @@ def kpis(plan: Plan, reps: list[Replication]) -> dict:
         busy = sum(r.busy_time[j] for r in reps)
         started = sum(r.started[j] for r in reps)
         staff = plan.capacity[j]
+        on_duty = sum(on_duty_time(plan.hours[j], r.horizon) for r in reps)
         teams[team] = {
-            "utilization": busy / (staff * horizon) if 0 < staff < INF and horizon > 0 else None,
+            "utilization": busy / (staff * on_duty) if 0 < staff < INF and on_duty > 0 else None,
             "mean_wait": sum(r.wait_sum[j] for r in reps) / started if started else None,
             "max_queue": max(r.max_queue[j] for r in reps),
             "mean_busy": busy / horizon if horizon > 0 else None,

@@ -53,6 +53,13 @@ def test_hours_hold_a_queue_that_starts_first_come_first_served_at_opening():
     assert result.to_json()["teams"]["desk"]["max_queue"] == 3
 
 
+def test_utilization_of_a_team_with_hours_counts_its_time_on_duty():
+    text = DESK + "arrivals: {every: 1h}\n"  # 8 working hours a day, 16 half-hour cases a day
+    team = bp.simulate(model(text), until="1w").to_json()["teams"]["desk"]
+    assert team["utilization"] == pytest.approx(1.0)            # 40 of its 40 hours on duty
+    assert team["mean_busy"] == pytest.approx(40 / 168)         # of the whole week
+
+
 @pytest.mark.parametrize("arrivals,cases,until,times", [
     ("{every: 5}", 3, None, [5, 10, 15]),
     ("{every: {fixed: 2h}}", 2, None, [120, 240]),
