@@ -118,10 +118,6 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _finding_key(f) -> tuple:
-    return (f.rule, tuple(f.steps), tuple(map(tuple, f.flows)))
-
-
 def whatif(model: Blueprint, changes: Mapping[str, Any] | Sequence[str], *, cases: int = 10_000,
            replications: int = 10, seed: int = 0, jobs: int = 1, client: Any = None,
            until: Any = None) -> WhatIf:
@@ -184,8 +180,17 @@ def whatif(model: Blueprint, changes: Mapping[str, Any] | Sequence[str], *, case
             continue
         delta[key] = {"value": value, "ci95": interval,
                       "significant": bool(interval and (interval[0] > 0 or interval[1] < 0))}
-    before = {_finding_key(f): f for f in check(model)}
-    after = {_finding_key(f): f for f in check(scenario_model)}
-    findings = {"appeared": [after[k].to_json() for k in after if k not in before],
-                "resolved": [before[k].to_json() for k in before if k not in after]}
+    before, after = list(check(model)), list(check(scenario_model))
+    findings = {"appeared": [f.to_json() for f in after if not _matched(f, before)],
+                "resolved": [f.to_json() for f in before if not _matched(f, after)]}
     return WhatIf(baseline, scenario, changes, delta, findings)
+
+
+def _matched(finding, others) -> bool:
+    """Whether the same problem is among `others`: the same rule about an overlapping set of steps.
+
+    A loop or a handoff that a change makes shorter is still the same problem; only one that
+    disappears (or appears) is news to the consultant.
+    """
+    steps = set(finding.steps)
+    return any(o.rule == finding.rule and (steps & set(o.steps) or not (steps or o.steps)) for o in others)

@@ -136,3 +136,10 @@ def test_explore_bad_input(args, words):
 def test_requirements_read_as_kpi_op_value(text, unit, kpi, op, target):
     req = parse_requirement(text, unit)
     assert (req.kpi, req.op, req.target) == (kpi, op, target)
+
+
+def test_a_finding_that_only_changes_shape_is_neither_new_nor_resolved():
+    # shortening the call-back loop keeps the same repeat-loop, so it must not be listed as news
+    answer = bp.whatif(FIRES, {"flows[wait_call->call_store].p": 0.3}, cases=200, replications=2, seed=1)
+    rules = [f["rule"] for f in answer.findings["appeared"] + answer.findings["resolved"]]
+    assert "repeat-loop" not in rules
