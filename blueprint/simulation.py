@@ -302,11 +302,16 @@ def _without_gc():
             gc.enable()
 
 
-def _blocks(draw: Callable[[int], np.ndarray]):
-    """Values from ``draw(size)``, drawn in blocks that grow from 64 to 8192, one at a time."""
+def _blocks(base: np.random.SeedSequence, purpose: str, draw: Callable[[np.random.Generator, int], np.ndarray]):
+    """Values from ``draw(rng, size)``, drawn in blocks that grow from 64 to 8192, one at a time.
+
+    The purpose's generator is made at the first value asked for, so a step no case reaches
+    costs nothing.
+    """
+    rng = stream(base, purpose)
     size = _FIRST_BLOCK
     while True:
-        yield from draw(size).tolist()
+        yield from draw(rng, size).tolist()
         size = min(2 * size, _LARGEST_BLOCK)
 
 
@@ -322,17 +327,15 @@ def _draws(duration: Any, unit: str, base, purpose: str) -> Callable[[], float]:
     value = _constant(duration, unit)
     if value is not None:
         return itertools.repeat(value).__next__
-    rng = stream(base, purpose)
-    return _blocks(lambda n: sample(duration, rng, n, unit)).__next__
+    return _blocks(base, purpose, lambda rng, n: sample(duration, rng, n, unit)).__next__
 
 
 def _choices(options: list[int], chances: list[float], base, purpose: str) -> Callable[[], int]:
     """A function giving the next choice among `options`, from its own stream."""
     if len(options) == 1:
         return itertools.repeat(options[0]).__next__
-    rng = stream(base, purpose)
     values, p = np.asarray(options), np.asarray(chances)
-    return _blocks(lambda n: values[rng.choice(len(values), n, p=p)]).__next__
+    return _blocks(base, purpose, lambda rng, n: values[rng.choice(len(values), n, p=p)]).__next__
 
 
 def _arrival_times(plan: Plan, base) -> Any:
@@ -341,9 +344,9 @@ def _arrival_times(plan: Plan, base) -> Any:
     if kind == "at":
         return iter(value)
     if kind == "rate":
-        gaps = _blocks(lambda n, rng=stream(base, "arrivals"): rng.exponential(1.0 / value, n))
+        gaps = _blocks(base, "arrivals", lambda rng, n: rng.exponential(1.0 / value, n))
     else:
-        gaps = (x for x in iter(_draws(value, plan.time_unit, base, "arrivals"), None))
+        gaps = iter(_draws(value, plan.time_unit, base, "arrivals"), None)
     return itertools.accumulate(gaps)
 
 
