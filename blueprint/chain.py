@@ -38,15 +38,18 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order, connected_components
+from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import splu
 
 from .durations import Empirical, Exponential, Fixed, Lognormal, Normal, Triangular, Uniform, mean_of, to_unit
+from .graph import reach
 from .model import CUSTOMER, Blueprint
 
 __all__ = ["Stats", "stats", "timeout_chance", "time_spent", "loop_rounds"]
@@ -55,13 +58,39 @@ __all__ = ["Stats", "stats", "timeout_chance", "time_spent", "loop_rounds"]
 _EPS = 1e-12
 #: Expected visits beyond this are taken as a loop that never ends (a solve near singular).
 _HUGE = 1e12
+#: Loops up to this many steps are solved with a dense LU (still a solve, never an inverse).
+_DENSE = 150
 
 
 # --- one step: its timeout and its ways out -----------------------------------------------------
-def _survival(duration: Any, unit: str):
-    """``(sf, kind)``: the chance the duration exceeds t (t in `unit`), or a constant for a fixed time."""
-    from scipy import stats as st
+def _uniform_sf(a: float, b: float):
+    return lambda t: min(max((b - t) / (b - a), 0.0), 1.0)
 
+
+def _triangular_sf(lo: float, mode: float, hi: float):
+    def sf(t: float) -> float:
+        if t <= lo:
+            return 1.0
+        if t >= hi:
+            return 0.0
+        if t < mode:
+            return 1.0 - (t - lo) ** 2 / ((hi - lo) * (mode - lo))
+        return (hi - t) ** 2 / ((hi - lo) * (hi - mode))
+    return sf
+
+
+def _normal_sf(mu: float, sd: float):
+    return lambda t: 0.5 * math.erfc((t - mu) / (sd * math.sqrt(2)))
+
+
+def _lognormal_sf(mu: float, sigma: float):
+    return lambda t: 1.0 if t <= 0 else 0.5 * math.erfc((math.log(t) - mu) / (sigma * math.sqrt(2)))
+
+
+def _survival(duration: Any, unit: str):
+    """``(sf, fixed)``: the chance the duration lasts beyond t (t in `unit`), or ``(None, x)`` for a
+    time that is always x (for empirical times, the values as `fixed`). A normal time is cut at 0,
+    so beyond t >= 0 it is the normal's own tail."""
     if duration is None:
         return None, 0.0
     if isinstance(duration, Fixed):
@@ -71,19 +100,19 @@ def _survival(duration: Any, unit: str):
         return (lambda t: math.exp(-t / m)), None
     if isinstance(duration, Uniform):
         a, b = (to_unit(x, unit) for x in duration.uniform)
-        return (None, a) if a == b else (st.uniform(loc=a, scale=b - a).sf, None)
+        return (None, a) if a == b else (_uniform_sf(a, b), None)
     if isinstance(duration, Triangular):
         lo, mode, hi = (to_unit(x, unit) for x in duration.triangular)
-        return (None, lo) if lo == hi else (st.triang((mode - lo) / (hi - lo), loc=lo, scale=hi - lo).sf, None)
+        return (None, lo) if lo == hi else (_triangular_sf(lo, mode, hi), None)
     if isinstance(duration, Normal):
         mu, sd = to_unit(duration.normal.mean, unit), to_unit(duration.normal.sd, unit)
-        return (None, max(mu, 0.0)) if sd == 0 else (st.norm(mu, sd).sf, None)
+        return (None, max(mu, 0.0)) if sd == 0 else (_normal_sf(mu, sd), None)
     if isinstance(duration, Lognormal):
         m, s = to_unit(duration.lognormal.mean, unit), to_unit(duration.lognormal.sd, unit)
         if s == 0:
             return None, m
         sigma2 = math.log1p((s / m) ** 2)
-        return st.lognorm(math.sqrt(sigma2), scale=math.exp(math.log(m) - sigma2 / 2)).sf, None
+        return _lognormal_sf(math.log(m) - sigma2 / 2, math.sqrt(sigma2)), None
     if isinstance(duration, Empirical):
         values = np.array([to_unit(x, unit) for x in duration.empirical])
         return (lambda t: float(np.mean(values > t))), values
@@ -131,11 +160,11 @@ def time_spent(model: Blueprint, step_id: str) -> float:
     >>> round(time_spent(model, "wait"), 6)  # half the cases leave at 5, the rest take 2.5 on average
     3.75
     """
-    from scipy.integrate import quad
-
     step = model.steps[step_id]
     if step.timeout is None:
         return model.mean_duration(step_id)
+    from scipy.integrate import quad
+
     after, sf, fixed = _timed(model, step_id)
     if isinstance(step.duration, Empirical):
         return float(np.mean(np.minimum(fixed, after)))
@@ -226,21 +255,6 @@ def _closed_parts(share: sp.csr_matrix, labels, looping) -> np.ndarray:
     return looping & ~leaks
 
 
-def _reach(matrix: sp.csr_matrix, starts: np.ndarray) -> np.ndarray:
-    """States reachable from any of the `starts` (a boolean mask), the starts included."""
-    n = matrix.shape[0]
-    if not starts.any():
-        return np.zeros(n, dtype=bool)
-    source = sp.csr_matrix((np.ones(int(starts.sum())), (np.zeros(int(starts.sum()), dtype=int),
-                                                         np.flatnonzero(starts))), shape=(1, n))
-    augmented = sp.vstack([sp.hstack([matrix, sp.csr_matrix((n, 1))]),
-                           sp.hstack([source, sp.csr_matrix((1, 1))])]).tocsr()
-    order = breadth_first_order(augmented, n, directed=True, return_predecessors=False)
-    found = np.zeros(n + 1, dtype=bool)
-    found[order] = True
-    return found[:n]
-
-
 def _solve_block(matrix: sp.csr_matrix, members: np.ndarray) -> np.ndarray | None:
     """Visits inside one loop from one entry into each state, or ``None`` when they never end."""
     block = matrix[members][:, members]
@@ -270,7 +284,7 @@ def _visits(matrix: sp.csr_matrix, share: sp.csr_matrix, entry: np.ndarray):
             if _solve_block(matrix, np.flatnonzero(labels == part)) is None:
                 endless[part] = True
                 kinds[int(part)] = "split"
-    bad = _reach(matrix, endless[labels]) if endless.any() else np.zeros(n, dtype=bool)
+    bad = reach(matrix, endless[labels]) if endless.any() else np.zeros(n, dtype=bool)
     visits = np.zeros(n)
     good = np.flatnonzero(~bad)
     if len(good):
@@ -278,7 +292,7 @@ def _visits(matrix: sp.csr_matrix, share: sp.csr_matrix, entry: np.ndarray):
         system = (sp.identity(len(good), format="csc") - block.T.tocsc())
         visits[good] = splu(system).solve(entry[good])
     visits[np.abs(visits) < _EPS] = 0.0
-    reached = _reach(matrix, entry > 0)
+    reached = reach(matrix, entry > 0)
     visits[bad & reached] = np.inf
     cause = {}
     for i in np.flatnonzero(bad & reached):
@@ -487,17 +501,22 @@ def _handoffs_after(model: Blueprint, chain: _Chain) -> tuple[np.ndarray, str | 
     return after, None
 
 
-def loop_rounds(model: Blueprint, loop: list[str], step_id: str) -> float:
-    """How many times on average a case that reaches `step_id` goes through it, going round `loop`
-    (the steps of one strongly connected part). ``inf`` when the loop never ends.
+def loop_rounds(model: Blueprint, loop: list[str], candidates: list[str], top: int = 3) -> dict[str, float]:
+    """How many times on average a case that reaches a step goes through it, going round `loop` (the
+    steps of one strongly connected part): for the `top` of `candidates` a case visits most once it
+    is in the loop (all entries into the loop taken as equally likely for that choice), most first.
+    ``inf`` where the loop never ends.
+
+    One sparse LU of the loop serves every solve, so a loop costs about its size, however many
+    contacts it has.
 
     Examples
     --------
     >>> from blueprint import loads
     >>> model = loads("steps: {call: {lane: customer, channel: phone}, ok: {outcome: success}}\\n"
     ...               "flows: [[call, call, 0.6], [call, ok, 0.4]]\\nstart: call")
-    >>> loop_rounds(model, ["call"], "call")  # 1 / (1 - 0.6)
-    2.5
+    >>> loop_rounds(model, ["call"], ["call"])  # 1 / (1 - 0.6)
+    {'call': 2.5}
     """
     inside = {sid: i for i, sid in enumerate(loop)}
     arrivals = {sid: 1.0 / len(model.incoming[sid]) for sid in loop
@@ -509,14 +528,39 @@ def loop_rounds(model: Blueprint, loop: list[str], step_id: str) -> float:
                 rows.append(inside[sid])
                 cols.append(inside[target])
                 vals.append(counted * arrivals.get(target, 1.0))
-    block = sp.csr_matrix((vals, (rows, cols)), shape=(len(loop), len(loop)))
-    system = sp.identity(len(loop), format="csc") - block.T.tocsc()
-    start = np.zeros(len(loop))
-    start[inside[step_id]] = 1.0
+    n = len(loop)
     try:
-        x = splu(system).solve(start)
-    except RuntimeError:
-        return math.inf
-    if not np.all(np.isfinite(x)) or x.min() < -1e-9 or x.max() > _HUGE:
-        return math.inf
-    return float(x[inside[step_id]])
+        if n <= _DENSE:  # a small loop: a dense LU is faster than building a sparse one
+            system = np.eye(n)
+            np.subtract.at(system, (cols, rows), vals)
+            with warnings.catch_warnings():  # a singular loop is an answer here, not a warning
+                warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+                factors = scipy.linalg.lu_factor(system, check_finite=False)
+            solve = lambda rhs: scipy.linalg.lu_solve(factors, rhs, check_finite=False)  # noqa: E731
+            if np.abs(np.diag(factors[0])).min() < 1e-14:
+                raise RuntimeError("singular")
+        else:
+            block = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+            solve = splu(sp.identity(n, format="csc") - block.T.tocsc()).solve
+    except (RuntimeError, np.linalg.LinAlgError):  # exactly singular: the loop keeps every case
+        return {sid: math.inf for sid in candidates[:top]}
+
+    def solved(rhs):
+        x = solve(rhs)
+        return x if np.all(np.isfinite(x)) and x.min() > -1e-9 and x.max() < _HUGE else None
+
+    entries = np.zeros(len(loop))
+    for sid in loop:
+        if sid in model.entry or any(f.source not in inside for f in model.incoming[sid]):
+            entries[inside[sid]] = 1.0
+    spread = solved(entries if entries.any() else np.ones(len(loop)))
+    if spread is None:
+        return {sid: math.inf for sid in candidates[:top]}
+    chosen = sorted(candidates, key=lambda s: -spread[inside[s]])[:top]
+    rounds = {}
+    for sid in chosen:
+        start = np.zeros(len(loop))
+        start[inside[sid]] = 1.0
+        x = solved(start)
+        rounds[sid] = math.inf if x is None else float(x[inside[sid]])
+    return dict(sorted(rounds.items(), key=lambda kv: -kv[1]))

@@ -12,7 +12,7 @@ import networkx as nx
 
 from .model import CUSTOMER, Blueprint
 
-__all__ = ["to_networkx", "Facts", "Handoff"]
+__all__ = ["to_networkx", "Facts", "Handoff", "reach", "dominator_spans"]
 
 
 def to_networkx(model: Blueprint) -> nx.MultiDiGraph:
@@ -120,19 +120,43 @@ class Facts:
         return into
 
     @cached_property
-    def component_of(self) -> dict[str, int]:
-        """The strongly connected part of each step: steps that can reach each other share a number."""
+    def matrix(self):
+        """The ways between steps as a ``scipy.sparse`` CSR matrix (row: from, column: to), with the
+        steps in file order; ``facts.ids[i]`` is the step of row and column ``i``."""
         import numpy as np
         from scipy.sparse import csr_matrix
-        from scipy.sparse.csgraph import connected_components
 
-        ids = list(self.model.steps)
-        index = {sid: i for i, sid in enumerate(ids)}
+        index = self.index
         rows = [index[a] for a, targets in self.successors.items() for _ in targets]
         cols = [index[b] for targets in self.successors.values() for b in targets]
-        matrix = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(ids), len(ids)))
-        _, labels = connected_components(matrix, directed=True, connection="strong")
-        return dict(zip(ids, labels.tolist()))
+        n = len(index)
+        return csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+
+    @cached_property
+    def ids(self) -> list[str]:
+        """The step ids in file order."""
+        return list(self.model.steps)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """The position of each step in file order."""
+        return {sid: i for i, sid in enumerate(self.ids)}
+
+    @cached_property
+    def _parts(self):
+        """Strongly connected parts: a label per step (numpy), and which labels are loops."""
+        import numpy as np
+        from scipy.sparse.csgraph import connected_components
+
+        n_parts, labels = connected_components(self.matrix, directed=True, connection="strong")
+        looping = np.bincount(labels, minlength=n_parts) > 1
+        looping[labels[self.matrix.diagonal() > 0]] = True
+        return labels, looping
+
+    @cached_property
+    def component_of(self) -> dict[str, int]:
+        """The strongly connected part of each step: steps that can reach each other share a number."""
+        return dict(zip(self.ids, self._parts[0].tolist()))
 
     @cached_property
     def loops(self) -> list[list[str]]:
@@ -146,18 +170,29 @@ class Facts:
         ...             "flows: [[a, b], [b, a, 0.5], [b, c, 0.5]]\\nstart: a")).loops
         [['a', 'b']]
         """
-        members: dict[int, list[str]] = {}
-        for sid, part in self.component_of.items():
-            members.setdefault(part, []).append(sid)
-        return [steps for steps in members.values()
-                if len(steps) > 1 or steps[0] in self.successors[steps[0]]]
+        return [[self.ids[i] for i in members] for _, members in self._loop_members]
+
+    @cached_property
+    def _loop_members(self) -> list[tuple[int, list[int]]]:
+        import numpy as np
+
+        labels, looping = self._parts
+        inside = np.flatnonzero(looping[labels])
+        inside = inside[np.argsort(labels[inside], kind="stable")]
+        groups = np.split(inside, np.flatnonzero(np.diff(labels[inside])) + 1) if len(inside) else []
+        found = sorted((int(g[0]), int(labels[g[0]]), g.tolist()) for g in groups)
+        return [(part, members) for _, part, members in found]
 
     @cached_property
     def closed_loops(self) -> list[list[str]]:
         """Loops with no way out: once a case is in one, it goes round for ever."""
-        part = self.component_of
-        leaving = {part[a] for a, targets in self.successors.items() for b in targets if part[b] != part[a]}
-        return [loop for loop in self.loops if part[loop[0]] not in leaving]
+        import numpy as np
+
+        labels, _ = self._parts
+        coo = self.matrix.tocoo()
+        leaving = np.zeros(len(self._parts[1]), dtype=bool)
+        leaving[labels[coo.row[labels[coo.row] != labels[coo.col]]]] = True
+        return [[self.ids[i] for i in members] for part, members in self._loop_members if not leaving[part]]
 
     @cached_property
     def can_succeed(self) -> set[str]:
@@ -166,14 +201,11 @@ class Facts:
 
     def leading_to(self, ends) -> set[str]:
         """Steps from which some path leads to one of `ends` (the ends included)."""
-        seen = set(ends)
-        stack = list(seen)
-        while stack:
-            for a in self.predecessors[stack.pop()]:
-                if a not in seen:
-                    seen.add(a)
-                    stack.append(a)
-        return seen
+        import numpy as np
+
+        starts = np.zeros(len(self.ids), dtype=bool)
+        starts[[self.index[s] for s in ends]] = True
+        return {self.ids[i] for i in np.flatnonzero(reach(self.matrix.T.tocsr(), starts))}
 
     @cached_property
     def owners_carried(self) -> dict[str, dict[str, str]]:
@@ -181,11 +213,11 @@ class Facts:
         the most recent owned step of a case leaving it, each with the step that team's memory
         comes through (follow it back with :meth:`handoff_route`). Customer steps do not reset it.
         """
-        steps = self.model.steps
-        carried: dict[str, dict[str, str]] = {sid: {} for sid, s in steps.items() if s.owner is None}
+        owner = self.owner_of
+        carried: dict[str, dict[str, str]] = {sid: {} for sid, team in owner.items() if team is None}
         stack = []
         for a, targets in self.successors.items():
-            team = steps[a].owner
+            team = owner[a]
             if team is None:
                 continue
             for b in targets:
@@ -204,6 +236,11 @@ class Facts:
         return carried
 
     @cached_property
+    def owner_of(self) -> dict[str, str | None]:
+        """The owner of each step (``None`` for customer, unowned and outcome steps without one)."""
+        return {sid: s.owner for sid, s in self.model.steps.items()}
+
+    @cached_property
     def handoffs(self) -> list[Handoff]:
         """Every way a case can pass from one team to another (SPEC §2): a flow into an owned step
         from an owned step of another team, or from a customer or unowned step that a case reaches
@@ -220,22 +257,29 @@ class Facts:
         >>> facts.handoff_route(facts.handoffs[0])
         ['x', 'c', 'y']
         """
-        steps, carried = self.model.steps, self.owners_carried
-        found = []
-        for b, step in steps.items():
-            if step.owner is None:
+        owner, carried, predecessors = self.owner_of, self.owners_carried, self.predecessors
+        found: list[Handoff] = []
+        add, make = found.append, tuple.__new__  # a plain tuple.__new__ is several times faster
+        for b, team in owner.items():
+            if team is None:
                 continue
-            for x in self.predecessors[b]:
-                before = [steps[x].owner] if steps[x].owner is not None else carried[x]
-                found.extend(Handoff(t, step.owner, b, x) for t in before if t != step.owner)
+            for x in predecessors[b]:
+                before = owner[x]
+                if before is None:
+                    for t in carried[x]:
+                        if t != team:
+                            add(make(Handoff, (t, team, b, x)))
+                elif before != team:
+                    add(make(Handoff, (before, team, b, x)))
         return found
 
     def handoff_route(self, handoff: Handoff) -> list[str]:
         """The steps of one way the handoff happens: the owned step of the team before, the customer
         or unowned steps in between, and the step of the team after."""
+        owner, carried = self.owner_of, self.owners_carried
         route = [handoff.target, handoff.last]
-        while self.model.steps[route[-1]].owner is None:
-            route.append(self.owners_carried[route[-1]][handoff.from_team])
+        while owner[route[-1]] is None:
+            route.append(carried[route[-1]][handoff.from_team])
         return route[::-1]
 
     @cached_property
@@ -244,66 +288,159 @@ class Facts:
         ``(source, why)`` it waits for in vain.
 
         A branch never arrives when its step cannot be reached from the start without going through
-        the join itself (it is unreachable, or only comes after the join), or when nothing before it
-        has ``split: all``, so the case never runs down two flows at once.
+        the join itself (``"unreachable"``, or ``"after the join"``: it only comes after it), or
+        when nothing before it has ``split: all`` (``"no split"``), so the case never runs down two
+        flows at once.
         """
+        import numpy as np
+
         model = self.model
         joins = [sid for sid, s in model.steps.items() if s.join == "all" and len(model.incoming[sid]) > 1]
         if not joins:
             return {}
-        parallel: set[str] = set()  # steps a branch of some split can reach
-        stack = [b for sid, s in model.steps.items() if s.split == "all" for b in self.successors[sid]]
-        while stack:
-            x = stack.pop()
-            if x not in parallel:
-                parallel.add(x)
-                stack.extend(self.successors[x])
-        dominators = self._dominators
+        splits = np.zeros(len(self.ids), dtype=bool)
+        splits[[self.index[b] for sid, s in model.steps.items() if s.split == "all" for b in self.successors[sid]]] = True
+        parallel = reach(self.matrix, splits) if splits.any() else splits  # steps a split's branch leads to
+        part = self.component_of
         stuck: dict[str, list[tuple[str, str]]] = {}
         for j in joins:
             why = []
             for flow in model.incoming[j]:
                 x = flow.source
-                if x not in dominators:
+                if x not in self.reachable:
                     why.append((x, "unreachable"))
-                elif x == j or self._dominated(x, j):
+                elif x == j or (part[x] == part[j] and self._dominated(x, j)):
                     why.append((x, "after the join"))
-                elif x not in parallel and model.steps[x].split != "all":
+                elif not parallel[self.index[x]] and model.steps[x].split != "all":
                     why.append((x, "no split"))
             if why:
                 stuck[j] = why
         return stuck
 
-    @cached_property
-    def _dominators(self) -> dict[str, tuple[int, int]]:
-        """Each step reachable from the start, with the span of its subtree in the dominator tree
-        (a step dominates another when every path from the start to the other goes through it)."""
-        import networkx as nx
-
-        root = ("start",)
-        G = nx.DiGraph()
-        G.add_edges_from(self.graph.edges)
-        G.add_edges_from((root, s) for s in self.model.entry if s in self.model.steps)
-        children: dict = {}
-        for node, parent in nx.immediate_dominators(G, root).items():
-            if node != root:
-                children.setdefault(parent, []).append(node)
-        span: dict = {}
-        clock = 0
-        stack = [(root, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                span[node] = (span[node], clock)
-                continue
-            span[node] = clock
-            clock += 1
-            stack.append((node, True))
-            stack.extend((c, False) for c in children.get(node, ()))
-        del span[root]
-        return span
-
     def _dominated(self, x: str, j: str) -> bool:
-        """Whether every path from the start to `x` goes through `j` (both reachable)."""
-        (x_in, x_out), (j_in, j_out) = self._dominators[x], self._dominators[j]
+        """Whether every path from the start to `x` goes through `j`, for two reachable steps of one
+        loop: within the loop, from the steps where cases come into it."""
+        spans = self._dominators_in(self.component_of[j])
+        (x_in, x_out), (j_in, j_out) = spans[self.index[x]], spans[self.index[j]]
         return j_in < x_in and x_out <= j_out
+
+    def _dominators_in(self, part: int) -> dict[int, tuple[int, int]]:
+        """Dominator spans within one loop (by step position), from where cases come into it."""
+        cache = self.__dict__.setdefault("_dominator_cache", {})
+        if part not in cache:
+            members = dict(self._loop_members)[part]
+            local = {m: k for k, m in enumerate(members)}
+            ids, index = self.ids, self.index
+            succ = [[local[index[b]] for b in self.successors[ids[m]] if index[b] in local] for m in members]
+            roots = [local[m] for m in members
+                     if ids[m] in self.model.entry
+                     or any(index[a] not in local and a in self.reachable for a in self.predecessors[ids[m]])]
+            cache[part] = {members[k]: span for k, span in dominator_spans(succ, roots).items()}
+        return cache[part]
+
+
+def reach(matrix, starts):
+    """Which rows of a sparse adjacency `matrix` are reachable from the rows marked in `starts`
+    (a boolean numpy array), the starts included.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.sparse import csr_matrix
+    >>> m = csr_matrix(([1, 1], ([0, 1], [1, 2])), shape=(4, 4))
+    >>> reach(m, np.array([True, False, False, False])).tolist()
+    [True, True, True, False]
+    """
+    import numpy as np
+    from scipy.sparse import csr_matrix, vstack, hstack
+    from scipy.sparse.csgraph import breadth_first_order
+
+    n = matrix.shape[0]
+    k = int(starts.sum())
+    if not k:
+        return np.zeros(n, dtype=bool)
+    source = csr_matrix((np.ones(k), (np.zeros(k, dtype=int), np.flatnonzero(starts))), shape=(1, n))
+    augmented = vstack([hstack([matrix, csr_matrix((n, 1))]), hstack([source, csr_matrix((1, 1))])]).tocsr()
+    found = np.zeros(n + 1, dtype=bool)
+    found[breadth_first_order(augmented, n, directed=True, return_predecessors=False)] = True
+    return found[:n]
+
+
+def dominator_spans(succ: list[list[int]], roots: list[int]) -> dict[int, tuple[int, int]]:
+    """For a graph of nodes ``0..n-1`` (``succ[i]``: where node i leads), the nodes reachable from
+    `roots`, each with the span of its subtree in the dominator tree: ``a`` dominates ``b`` (every
+    path from the roots to ``b`` goes through ``a``) when ``a``'s span holds ``b``'s.
+
+    The iterative algorithm of Cooper, Harvey and Kennedy ("A simple, fast dominance algorithm",
+    2001) on integer lists, from a virtual root before the `roots`.
+
+    Examples
+    --------
+    >>> spans = dominator_spans([[1, 2], [3], [3], []], [0])
+    >>> [b for b in range(4) if spans[0][0] < spans[b][0] and spans[b][1] <= spans[0][1]]
+    [1, 2, 3]
+    >>> spans[1][0] < spans[3][0] and spans[3][1] <= spans[1][1]
+    False
+    """
+    root = len(succ)
+    succ = succ + [list(roots)]
+    post = [-1] * (root + 1)
+    order: list[int] = []
+    post[root] = -2
+    stack = [(root, iter(succ[root]))]
+    while stack:
+        node, ahead = stack[-1]
+        for nxt in ahead:
+            if post[nxt] == -1:
+                post[nxt] = -2
+                stack.append((nxt, iter(succ[nxt])))
+                break
+        else:
+            stack.pop()
+            post[node] = len(order)
+            order.append(node)
+    preds: list[list[int]] = [[] for _ in range(root + 1)]
+    for a in order:
+        for b in succ[a]:
+            preds[b].append(a)
+    idom = [-1] * (root + 1)
+    idom[root] = root
+    changed = True
+    while changed:
+        changed = False
+        for b in reversed(order[:-1]):
+            new = -1
+            for a in preds[b]:
+                if idom[a] == -1:
+                    continue
+                if new == -1:
+                    new = a
+                    continue
+                x, y = a, new
+                while x != y:
+                    while post[x] < post[y]:
+                        x = idom[x]
+                    while post[y] < post[x]:
+                        y = idom[y]
+                new = x
+            if idom[b] != new:
+                idom[b] = new
+                changed = True
+    children: list[list[int]] = [[] for _ in range(root + 1)]
+    for b in order[:-1]:
+        children[idom[b]].append(b)
+    span: dict[int, tuple[int, int]] = {}
+    first = [0] * (root + 1)
+    clock = 0
+    walk = [(root, False)]
+    while walk:
+        node, done = walk.pop()
+        if done:
+            if node != root:
+                span[node] = (first[node], clock)
+            continue
+        first[node] = clock
+        clock += 1
+        walk.append((node, True))
+        walk.extend((c, False) for c in children[node])
+    return span

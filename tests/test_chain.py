@@ -202,7 +202,7 @@ def test_a_timeout_is_taken_when_the_step_takes_longer(duration, chance, spent):
 def test_loop_rounds_count_the_visits_of_one_step():
     """From `call`, the case comes back with chance 0.2 x 1 (answer -> call): 1 / 0.8 = 1.25 rounds."""
     model = bp.loads(HELP_DESK)
-    assert loop_rounds(model, ["call", "answer"], "call") == pytest.approx(1.25)
+    assert loop_rounds(model, ["call", "answer"], ["call"]) == {"call": pytest.approx(1.25)}
 
 
 def test_stats_of_the_damaged_fires_add_up():

@@ -44,16 +44,28 @@ def _route(model, route: list[str]) -> str:
 
 def check(facts):
     model = facts.model
+    systems = {tid: set(team.systems) for tid, team in model.teams.items()}
+    apart: dict[tuple[str, str], bool] = {}
     pairs: dict[tuple[str, str], list] = {}
     for handoff in facts.handoffs:
-        one, other = model.teams.get(handoff.from_team), model.teams.get(handoff.to_team)
-        if one is None or other is None or set(one.systems) & set(other.systems):
-            continue
-        pairs.setdefault(tuple(sorted((handoff.from_team, handoff.to_team))), []).append(handoff)
+        key = (handoff.from_team, handoff.to_team)
+        lost = apart.get(key)
+        if lost is None:
+            lost = apart[key] = key[0] in systems and key[1] in systems and not systems[key[0]] & systems[key[1]]
+        if lost:
+            pairs.setdefault(key if key[0] < key[1] else key[::-1], []).append(handoff)
+    lane = {sid: s.lane for sid, s in model.steps.items()}
+    owner, carried = facts.owner_of, facts.owners_carried
     for (a, b), handoffs in pairs.items():
-        routes = [facts.handoff_route(h) for h in handoffs]
+        routes = []
+        for h in handoffs:  # facts.handoff_route, inlined: this runs once per handoff
+            route, x = [h.target, h.last], h.last
+            while owner[x] is None:
+                x = carried[x][h.from_team]
+                route.append(x)
+            routes.append(route[::-1])
         targets = list(dict.fromkeys(h.target for h in handoffs))
-        retold = [t for t in targets if model.steps[t].lane == "frontstage"]
+        retold = [t for t in targets if lane[t] == "frontstage"]
         where = (f"The customer tells the story again at {listing(model, retold, 3)}."
                  if retold else f"{listing(model, targets, 3)} start{'s' if len(targets) == 1 else ''} "
                                 "without what was done before.")

@@ -42,9 +42,9 @@ def check(facts):
     from ..chain import loop_rounds
 
     model = facts.model
-    closed = {id(loop) for loop in facts.closed_loops}
+    closed = {loop[0] for loop in facts.closed_loops}
     for loop in facts.loops:
-        if id(loop) in closed:
+        if loop[0] in closed:
             continue  # a livelock
         contacts = [s for s in loop if model.steps[s].lane == "customer" and model.steps[s].channel]
         fails = [s for s in loop if model.steps[s].fail_point]
@@ -54,19 +54,18 @@ def check(facts):
         flows = tuple((a, b) for a in loop for b in facts.successors[a] if b in inside)
         where = f"The loop through {listing(model, loop, 4)} can take the customer round again and again"
         if _weighted(model, loop):
-            rounds = {s: loop_rounds(model, loop, s) for s in contacts or fails}
-            worst = max(rounds, key=lambda s: rounds[s])
+            rounds = loop_rounds(model, loop, contacts or fails)
+            order = list(rounds)
             if contacts:
-                order = sorted(contacts, key=lambda s: -rounds[s])
                 top = model.steps[order[0]].channel
                 repeats = (f"the customer {contact_verb(top)} {_times(rounds[order[0]])} on average "
                            f"({model.label(order[0])})")
                 if len(order) > 1:
                     repeats += ", and also goes through " + ", ".join(
-                        f"{model.label(s)} {_times(rounds[s])}" for s in order[1:3])
+                        f"{model.label(s)} {_times(rounds[s])}" for s in order[1:])
             else:
-                repeats = (f"{model.label(worst)} ({model.steps[worst].fail_point}) is done "
-                           f"{_times(rounds[worst])} on average")
+                repeats = (f"{model.label(order[0])} ({model.steps[order[0]].fail_point}) is done "
+                           f"{_times(rounds[order[0]])} on average")
             where += f": once in it, {repeats}."
         else:
             what = listing(model, contacts or fails, 3)

@@ -1,0 +1,164 @@
+"""`check` and `stats` on generated layered blueprints of 25,000 and 100,000 steps.
+
+    python benchmarks/bench_analysis.py [--steps 100000] [--repeat 2]
+
+Goals: load, check and stats each under 10 s at 100,000 steps, and `check` growing no more than
+5x when the steps grow 4x. Writes its figures to docs/performance.md (section "analysis").
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import machine, table, write_section  # noqa: E402
+
+import blueprint as bp  # noqa: E402
+
+LANES = ["customer", "customer", "frontstage", "frontstage", "backstage", "backstage", "support"]
+CHANNELS = ["phone", "email", "store", "chat"]
+
+
+def _chances(rng: random.Random, n: int) -> list[float]:
+    weights = [rng.uniform(1, 9) for _ in range(n)]
+    total = math.fsum(weights)
+    chances = [round(w / total, 6) for w in weights[:-1]]
+    return chances + [1.0 - math.fsum(chances)]
+
+
+def layered(steps: int, *, teams: int = 60, width: int = 5, seed: int = 1) -> dict:
+    """A layered journey of about `steps` steps: each layer's steps flow on to the next layer, some
+    skip a layer, some loop back up to four layers for rework, some fail out; every 40 layers a
+    block of parallel work (``split: all`` into branches, ``join: all`` after them)."""
+    rng = random.Random(seed)
+    data = {"name": f"Layered journey of {steps:,} steps", "time_unit": "hour",
+            "teams": {f"t{t}": {"name": f"Team {t}", "staff": rng.randint(1, 9),
+                                "systems": sorted({f"sys{t % 20}", f"sys{(7 * t) % 20}"}),
+                                "can": ["inbound_call", "outbound_call"]} for t in range(teams)},
+            "steps": {}, "flows": [], "start": "s0"}
+    S = data["steps"]
+    layers: list[list[str]] = []
+    kinds: list[str] = []  # "normal", "split", "branches" or "join"
+    count = 0
+
+    def add(kind: str, n: int) -> None:
+        nonlocal count
+        ids = [f"s{count + i}" for i in range(n)]
+        count += n
+        layers.append(ids)
+        kinds.append(kind)
+
+    while count < steps:
+        if len(layers) % 40 == 39 and count + 2 + width < steps:
+            add("split", 1)
+            add("branches", rng.randint(2, 3))
+            add("join", 1)
+        else:
+            add("normal", min(width, max(1, steps - count)) if len(layers) else 1)
+    for layer, kind in zip(layers, kinds):
+        for sid in layer:
+            lane = "backstage" if kind != "normal" else rng.choice(LANES)
+            step = {"name": f"Step {sid[1:]}", "lane": lane,
+                    "duration": {"exponential": round(rng.uniform(0.1, 4), 2)}}
+            if lane == "customer":
+                if rng.random() < 0.6:
+                    step["channel"] = rng.choice(CHANNELS)
+            else:
+                step["owner"] = f"t{rng.randrange(teams)}"
+            if kind == "split":
+                step["split"] = "all"
+            elif kind == "join":
+                step["join"] = "all"
+            elif rng.random() < 0.05:
+                step["fail_point"] = "Something goes wrong"
+            S[sid] = step
+    S["done"] = {"name": "Resolved", "outcome": "success"}
+    S["lost"] = {"name": "Lost", "outcome": "failure"}
+    normal = [i for i, k in enumerate(kinds) if k == "normal"]
+    out: dict[str, list[str]] = {}
+    for li, (layer, kind) in enumerate(zip(layers, kinds)):
+        nxt = layers[li + 1] if li + 1 < len(layers) else ["done"]
+        if kind in ("split", "branches"):
+            out.update((sid, list(nxt)) for sid in layer)
+            continue
+        plain = li + 2 < len(layers) and kinds[li + 1] == "normal" and kinds[li + 2] == "normal"
+        ahead = layers[li + 2] if plain else []
+        behind = [s for lj in normal if li - 4 <= lj < li for s in layers[lj]]
+        for sid in layer:
+            out[sid] = rng.sample(nxt, min(len(nxt), rng.randint(1, 2)))
+        for target in set(nxt) - {t for sid in layer for t in out[sid]}:
+            out[rng.choice(layer)].append(target)  # every step of the next layer is reached
+        for sid in layer:
+            if ahead and rng.random() < 0.1:
+                out[sid].append(rng.choice(ahead))
+            if behind and rng.random() < 0.08:
+                out[sid].append(rng.choice(behind))
+            if rng.random() < 0.02:
+                out[sid].append("lost")
+            if ahead and rng.random() < 0.02:
+                S[sid]["timeout"] = {"after": round(rng.uniform(2, 8), 1), "to": rng.choice(ahead)}
+    for sid, targets in out.items():
+        targets = list(dict.fromkeys(targets))
+        if len(targets) == 1 or S[sid].get("split") == "all":
+            data["flows"] += [[sid, t] for t in targets]
+        else:
+            data["flows"] += [{"from": sid, "to": t, "p": p} for t, p in zip(targets, _chances(rng, len(targets)))]
+    return data
+
+
+def _timed(fn, repeat: int) -> tuple[float, float, object]:
+    """Best wall-clock and best CPU seconds of `repeat` runs of `fn`, and its last result."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        out = fn()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), min(cpus), out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    args = parser.parse_args()
+    rows, cpu_of_check = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for steps in (args.steps // 4, args.steps):
+            path = Path(tmp) / f"layered{steps}.json"
+            path.write_text(json.dumps(layered(steps)))
+            load = _timed(lambda: bp.load(path), args.repeat)
+            model = load[2]
+            check = _timed(lambda: bp.check(model), args.repeat)
+            stats = _timed(lambda: bp.stats(model), args.repeat)
+            cpu_of_check[steps] = check[1]
+            report, s = check[2], stats[2]
+            findings = ", ".join(f"{n} {k}" for k, n in report.summary.items())
+            rows.append([f"{len(model.steps):,}", f"{len(model.flows):,}"]
+                        + [f"{wall:.2f} s ({cpu:.2f} s)" for wall, cpu, _ in (load, check, stats)]
+                        + [findings, "null" if s.expected_contacts is None else f"{s.expected_contacts:.2f}"])
+            print(rows[-1], flush=True)
+    small, large = args.steps // 4, args.steps
+    growth = cpu_of_check[large] / cpu_of_check[small]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    write_section("analysis", "## Analysis: check and stats\n\n"
+                  f"`python benchmarks/bench_analysis.py` ({machine()}). Best of {args.repeat}: wall clock, with "
+                  "the CPU time of the process in brackets (on a busy machine the CPU time is the steadier "
+                  "figure). Generated layered journeys: about 5 steps a layer, 60 teams, rework loops up to "
+                  "4 layers back, skips, fail outs, timeouts, a split/join block every 40 layers. Goals: each "
+                  "under 10 s at 100,000 steps; check growing at most 5x when the steps grow 4x.\n\n"
+                  + table(["steps", "flows", "bp.load", "bp.check", "bp.stats", "findings", "expected contacts"], rows)
+                  + f"\n\nGrowth of check (CPU) from {small:,} to {large:,} steps: **{growth:.1f}x** for 4x the "
+                  f"steps. Peak memory of the run: {peak:,.0f} MiB.")
+    print(f"check growth {growth:.2f}x; peak {peak:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
