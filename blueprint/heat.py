@@ -105,7 +105,7 @@ def read_heat(model: Blueprint, heat: Any) -> Heat | None:
     model : Blueprint
         The blueprint the load is drawn on.
     heat : dict, str, Path, object with ``to_json()``, or None
-        ``teams.*.utilization`` shades the teams; ``expected_visits`` (a ``stats`` document)
+        ``teams.*.utilization`` shades the teams (of the ``scenario`` in a ``whatif`` document); ``expected_visits`` (a ``stats`` document)
         shades the steps, else :func:`blueprint.stats` is asked, where it exists.
 
     Raises
@@ -138,6 +138,8 @@ def read_heat(model: Blueprint, heat: Any) -> Heat | None:
     where = f"{source}: " if source else ""
     if isinstance(heat, list) and len(heat) == 1:
         heat = heat[0]
+    if isinstance(heat, dict) and isinstance(heat.get("scenario"), dict) and "teams" not in heat:
+        heat = heat["scenario"]  # the JSON of `blueprint whatif`: draw the changed service
     if not isinstance(heat, dict) or not ({"teams", "expected_visits"} & set(heat)):
         raise BlueprintError(f"{where}heat needs the JSON of `blueprint simulate FILE --format json` "
                              "(its 'teams' utilisation) or of `blueprint stats` (its 'expected_visits')")

@@ -145,7 +145,12 @@ def render(model: Blueprint, format: str = "svg", *, findings: Any = True, heat:
     if fmt == "png":
         return svg_to_png(svg)
     if fmt == "pdf":
-        return svg_to_pdf(svg)
+        try:
+            return svg_to_pdf(svg)
+        except BlueprintError:
+            if laid_out.engine != "system":
+                raise
+            return run_graphviz(laid_out.source, "pdf", engine="system", layout="nop2")  # without the legend
     from .htmlpage import page
 
     return page(model, svg, laid_out.report, laid_out.heat)

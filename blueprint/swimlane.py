@@ -344,7 +344,7 @@ def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine:
                                    "fontsize": "12", "id": "evidence-label", "class": "lane-label"}
     for i, lane in enumerate(model.lanes):
         title = [("lane", line) for line in _wrap(lane.replace("_", " ").capitalize(), 16)]
-        title += [("caption", line) for line in textwrap.wrap(LANE_CAPTIONS.get(lane, ""), 16)]
+        title += [("caption", line) for line in textwrap.wrap(LANE_CAPTIONS.get(lane, ""), 18)]
         lines[f"lane-label-{lane}"] = title
         heads[lane] = f"lane {lane}"
         nodes[heads[lane]] = {"label": _label(title), "shape": "plaintext", "style": "", "fontsize": "12",

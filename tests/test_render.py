@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 import blueprint as bp
 from blueprint.cli import cli
 from blueprint.engines import environment_without_dot, graphviz_engine, run_graphviz
+from blueprint.heat import read_heat
 from blueprint.layout import placement
 from blueprint.strategies import blueprints
 from blueprint.swimlane import LINE_NAMES, drawing
@@ -243,6 +244,12 @@ def test_heat_shades_teams_by_utilisation_and_steps_by_expected_visits(shop, tmp
     assert chips and chips[0].get("fill") == "#8A84C0"
     legend = _texts(groups["legend"])
     assert "Team utilisation" in legend and "Repair lab: 90%" in legend and "Expected visits" in legend
+
+
+def test_heat_from_a_whatif_document_draws_the_scenario(shop):
+    heat = read_heat(shop, {"baseline": {"teams": {"lab": {"utilization": 0.9}}},
+                            "scenario": {"teams": {"lab": {"utilization": 0.4}}}})
+    assert heat.utilization == {"lab": 0.4}
 
 
 @pytest.mark.parametrize("heat, message", [
