@@ -197,13 +197,20 @@ class SimulationResult:
         return flatten(self._pooled)
 
     def __getitem__(self, key: str) -> Any:
-        """A pooled KPI by its flat key: ``result["time_in_system.p90"]``."""
-        flat = self.flat()
-        if key not in flat:
-            from .errors import BlueprintError, did_you_mean
+        """A pooled KPI by its flat key: ``result["time_in_system.p90"]`` (``None`` where it has no
+        value, as the time in system when no case finished)."""
+        value: Any = self._pooled
+        for part in key.split("."):
+            if not isinstance(value, dict) or part not in value:
+                from .errors import BlueprintError, did_you_mean
 
-            raise BlueprintError(f"no KPI '{key}'{did_you_mean(key, list(flat))}")
-        return flat[key]
+                raise BlueprintError(f"no KPI '{key}'{did_you_mean(key, list(self.flat()))}")
+            value = value[part]
+        if isinstance(value, dict):
+            from .errors import BlueprintError
+
+            raise BlueprintError(f"'{key}' is a group of KPIs; name one: {', '.join(f'{key}.{k}' for k in value)}")
+        return value
 
     @cached_property
     def events(self) -> list[Event]:

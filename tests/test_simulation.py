@@ -365,6 +365,16 @@ def test_replications_pool_cases_and_give_student_t_intervals():
     assert doc["time_in_system"]["p90"] == pytest.approx(np.percentile(pooled, 90))
 
 
+def test_kpis_are_read_by_their_dotted_keys():
+    result = bp.simulate(bp.load(FIXTURES / "valid" / "every_feature.yaml"), cases=50, seed=1)
+    assert result["cases.arrived"] == 50 and result["teams.it.utilization"] is None
+    assert result["time_in_system.p90"] == result.to_json()["time_in_system"]["p90"]
+    with pytest.raises(BlueprintError, match="did you mean 'time_in_system.p95'"):
+        result["time_in_system.p99"]
+    with pytest.raises(BlueprintError, match="name one: teams.desk.utilization"):
+        result["teams.desk"]
+
+
 def test_the_json_has_the_keys_of_the_spec():
     doc = bp.simulate(bp.load(FIXTURES / "valid" / "every_feature.yaml"), cases=200, seed=7).to_json()
     assert set(doc) >= {"time_unit", "seed", "replications", "cases", "time_in_system", "contacts", "handoffs",
