@@ -93,7 +93,8 @@ def layered(steps: int, *, teams: int = 60, width: int = 5, seed: int = 1) -> di
         behind = [s for lj in normal if li - 4 <= lj < li for s in layers[lj]]
         for sid in layer:
             out[sid] = rng.sample(nxt, min(len(nxt), rng.randint(1, 2)))
-        for target in set(nxt) - {t for sid in layer for t in out[sid]}:
+        fed = {t for sid in layer for t in out[sid]}
+        for target in [t for t in nxt if t not in fed]:
             out[rng.choice(layer)].append(target)  # every step of the next layer is reached
         for sid in layer:
             if ahead and rng.random() < 0.1:

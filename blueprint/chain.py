@@ -326,6 +326,7 @@ class Stats:
     expected_duration: float | None
     why_null: dict[str, str] = field(default_factory=dict)
     name: str = ""
+    labels: dict[str, str] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict:
         """The SPEC's ``stats`` document (with ``why_null`` added: the reason for every ``null``)."""
@@ -335,21 +336,46 @@ class Stats:
                 "expected_duration": self.expected_duration, "why_null": dict(self.why_null)}
 
     def to_text(self) -> str:
-        """A readable table: outcomes, totals per case, then the visits of every step."""
+        """A readable table: outcomes, totals per case, then the visits of every step.
+
+        Examples
+        --------
+        >>> import blueprint as bp
+        >>> print(bp.stats(bp.loads("steps: {ask: {name: Asks, lane: customer, channel: phone},"
+        ...                         " done: {name: Answered, outcome: success}}\\nflows: [[ask, done]]\\n"
+        ...                         "start: ask")).to_text())
+        Blueprint: exact expectations per case (time unit: minute)
+        <BLANKLINE>
+        Outcome                   chance
+        Answered [done]           1.0000
+        (never finishes)          0.0000
+        <BLANKLINE>
+        Per case                  expected
+        contacts                  1.000
+        handoffs                  0.000
+        working time              0.000
+        <BLANKLINE>
+        Step                      visits
+        Asks [ask]                1.0000
+        Answered [done]           1.0000
+        """
         def number(x, digits=4):
             return "infinite" if x is None else f"{x:.{digits}f}"
 
-        width = max([len(k) for k in self.expected_visits] + [24])
+        def name(sid):
+            return self.labels.get(sid, sid)
+
+        width = max([len(name(k)) for k in self.expected_visits] + [24])
         lines = [f"{self.name or 'Blueprint'}: exact expectations per case (time unit: {self.time_unit})", "",
                  "Outcome".ljust(width) + "  chance"]
-        lines += [f"{k.ljust(width)}  {number(v)}" for k, v in self.outcomes.items()]
+        lines += [f"{name(k).ljust(width)}  {number(v)}" for k, v in self.outcomes.items()]
         lines += [f"{'(never finishes)'.ljust(width)}  {number(self.never_finishes)}", "",
                   "Per case".ljust(width) + "  expected",
                   f"{'contacts'.ljust(width)}  {number(self.expected_contacts, 3)}",
                   f"{'handoffs'.ljust(width)}  {number(self.expected_handoffs, 3)}",
                   f"{'working time'.ljust(width)}  {number(self.expected_duration, 3)}", "",
                   "Step".ljust(width) + "  visits"]
-        lines += [f"{k.ljust(width)}  {number(v)}" for k, v in self.expected_visits.items()]
+        lines += [f"{name(k).ljust(width)}  {number(v)}" for k, v in self.expected_visits.items()]
         if self.why_null:
             lines += ["", "Infinite:"] + [f"  {k}: {v}" for k, v in self.why_null.items()]
         return "\n".join(lines)
@@ -448,7 +474,8 @@ def stats(model: Blueprint) -> Stats:
         handoffs = None
     else:
         handoffs = total(handoffs_after, "expected_handoffs", "the handoffs")
-    return Stats(model.time_unit, outcomes, never, expected_visits, contacts, handoffs, duration, why, model.name)
+    return Stats(model.time_unit, outcomes, never, expected_visits, contacts, handoffs, duration, why, model.name,
+                 {sid: model.label(sid) for sid in ids})
 
 
 def _origin(chain: _Chain, labels, cause, i, ids) -> list[str]:

@@ -185,7 +185,17 @@ class Facts:
 
     @cached_property
     def closed_loops(self) -> list[list[str]]:
-        """Loops with no way out: once a case is in one, it goes round for ever."""
+        """Loops with no way out: once a case is in one, it goes round for ever.
+
+        Examples
+        --------
+        >>> from blueprint import loads
+        >>> facts = Facts(loads("steps: {a: {lane: customer}, b: {lane: customer}, c: {lane: customer}, "
+        ...                     "d: {lane: customer}, ok: {outcome: success}}\\n"
+        ...                     "flows: [[a, b], [b, a], [a, c], [c, d], [d, c]]\\nstart: a"))
+        >>> facts.loops, facts.closed_loops
+        ([['a', 'b'], ['c', 'd']], [['c', 'd']])
+        """
         import numpy as np
 
         labels, _ = self._parts
@@ -196,7 +206,16 @@ class Facts:
 
     @cached_property
     def can_succeed(self) -> set[str]:
-        """Steps from which some path leads to a ``success`` outcome (the outcomes included)."""
+        """Steps from which some path leads to a ``success`` outcome (the outcomes included).
+
+        Examples
+        --------
+        >>> from blueprint import loads
+        >>> sorted(Facts(loads("steps: {a: {lane: customer}, b: {lane: customer}, ok: {outcome: success}, "
+        ...                    "no: {outcome: failure}}\\nflows: [[a, ok, 0.5], [a, b, 0.5], [b, no]]\\n"
+        ...                    "start: a")).can_succeed)
+        ['a', 'ok']
+        """
         return self.leading_to(sid for sid, s in self.model.steps.items() if s.outcome == "success")
 
     def leading_to(self, ends) -> set[str]:
@@ -212,6 +231,13 @@ class Facts:
         """For each step without an owner (customer and unowned steps), the teams that may have owned
         the most recent owned step of a case leaving it, each with the step that team's memory
         comes through (follow it back with :meth:`handoff_route`). Customer steps do not reset it.
+
+        Examples
+        --------
+        >>> from blueprint import loads
+        >>> Facts(loads("teams: {a: {}}\\nsteps: {x: {lane: frontstage, owner: a}, c: {lane: customer}, "
+        ...             "d: {outcome: success}}\\nflows: [[x, c], [c, d]]")).owners_carried
+        {'c': {'a': 'x'}, 'd': {'a': 'c'}}
         """
         owner = self.owner_of
         carried: dict[str, dict[str, str]] = {sid: {} for sid, team in owner.items() if team is None}
@@ -291,6 +317,14 @@ class Facts:
         the join itself (``"unreachable"``, or ``"after the join"``: it only comes after it), or
         when nothing before it has ``split: all`` (``"no split"``), so the case never runs down two
         flows at once.
+
+        Examples
+        --------
+        >>> from blueprint import loads
+        >>> Facts(loads("steps: {ask: {lane: customer}, m: {lane: customer}, f: {lane: customer}, "
+        ...             "pay: {lane: customer, join: all}, ok: {outcome: success}}\\n"
+        ...             "flows: [[ask, m], [ask, f], [m, pay], [f, pay], [pay, ok]]\\nstart: ask")).deadlocked_joins
+        {'pay': [('m', 'no split'), ('f', 'no split')]}
         """
         import numpy as np
 

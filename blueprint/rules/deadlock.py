@@ -4,7 +4,9 @@
 reaches, from a step that only comes after the join itself, or from a branch that was never
 split off (nothing before it has ``split: all``, so the case is on one branch or the other, never
 on both), the join never fires. Typically: "refund needs both the manager's approval and the
-finance check", drawn as alternatives instead of parallel work.
+finance check", drawn as alternatives instead of parallel work. (The rule reports what the
+shape of the blueprint proves; branches that become alternatives only further down a split are
+left to the simulation, where such cases never finish.)
 
 Failing example (the two checks are alternatives, not parallel)::
 
