@@ -172,6 +172,6 @@ def placement(model: Blueprint) -> Placement:
         if k < len(model.stages):
             stages.append((model.stages[k], start, end))
         start = end + 1
-    columns = max(column.values(), default=1)
+    columns = max([*column.values(), *(end for _, _, end in stages)], default=1)  # an empty stage too
     return Placement(lane=_lanes(model, succ), column={sid: column[sid] for sid in model.steps},
                      stages=stages, backward=frozenset(back), columns=columns)

@@ -79,6 +79,19 @@ def test_stages_are_bands_of_columns_left_to_right(shop):
     assert placement(shop).stages == [("Ask", 1, 2), ("Fix", 3, 5)]
 
 
+@pytest.mark.parametrize("text", [
+    "stages: [X, Y]\nsteps: {a: {lane: customer}, b: {outcome: success}}\nflows: [[a, b]]",
+    "lanes: [customer]\nsteps: {a: {lane: customer}, b: {outcome: success}}\nflows: [[a, b]]",
+    "steps: {a: {lane: frontstage}, b: {outcome: success}}\nflows: [[a, a, 0.5], [a, b, 0.5]]\nstart: a",
+    "steps: {a: {lane: customer, timeout: {after: 2, to: b}}, b: {outcome: success}}\nflows: [[a, b]]",
+    "steps: {a: {name: Supercalifragilisticexpialidocious_and_more_words_with_no_spaces_at_all, lane: support,"
+    " evidence: Averyveryverylongevidencewordwithoutspaces}, b: {outcome: failure}}\nflows: [[a, b]]",
+], ids=["empty stage", "one lane", "self loop", "timeout beside a flow", "long words"])
+def test_odd_blueprints_are_drawn_too(text):
+    model = bp.loads(text)
+    assert_drawn_as_a_blueprint(model, bp.render(model, engine="embedded"))
+
+
 # --- the DOT --------------------------------------------------------------------------------------
 def _dot_clusters(source: str) -> dict[str, list[str]]:
     """{cluster name: [node names declared in it]} from the DOT the renderer writes."""
