@@ -42,9 +42,6 @@ def _without_ways_out(model, step):
     data["flows"] = [f for f in data["flows"] if (f[0] if isinstance(f, list) else f["from"]) != step]
     data["steps"][step].pop("timeout", None)
     data["steps"][step].pop("split", None)
-    for f in data["flows"]:  # the branches left keep adding up to 1
-        if isinstance(f, dict):
-            f.pop("p", None)
     return data
 
 
