@@ -9,17 +9,21 @@ time per case. How the chain reads the parts of the format that are not plain br
 ``split: all``
     Every branch is counted: the expected visits of each branch's steps are those of the split
     step. For the outcome chances each branch carries an equal share of the case, so that the
-    chances of the outcomes and of never finishing still add up to 1.
+    chances of the outcomes and of never finishing still add up to 1. (When branches that are
+    never joined again end at different outcomes, the simulation ends the case at whichever
+    outcome is reached first, which depends on time; the shares are what the chain can say.)
 ``join: all``
     The join is visited once for every full set of its incoming flows: its arrivals divided by
     the number of flows into it (exact when each branch arrives once, as after a split). A join
     that the ``deadlock`` rule finds can never fire is never started: the cases that reach it never
-    finish.
+    finish. A handoff into or out of a join is counted for each incoming flow, divided by their
+    number (the simulation goes on with the memory of the branch that came in last).
 timeouts
     The case leaves by the timeout with the chance that the step takes longer than ``after``
-    (``P(duration > after)``, from the step's duration distribution; a step without a duration
-    takes no time and never times out), and by its flows otherwise. The time spent at such a step
-    is ``E[min(duration, after)]``.
+    (``P(duration > after)``, from the step's duration distribution, without queueing, with
+    ``after`` at its mean when it is a distribution; a step without a duration takes no time and
+    never times out), and by its flows otherwise. The time spent at such a step is
+    ``E[min(duration, after)]``.
 ``patience``
     Not part of the chain: abandoning depends on waiting in queues, which only
     :func:`blueprint.simulate` models.
