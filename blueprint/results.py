@@ -14,6 +14,9 @@
   the visits it started on), ``max_queue`` (most cases waiting at once), and ``mean_busy`` (how
   many cases it worked on at once, on average).
 
+Team figures are over the simulated time: up to ``until`` when it is given, else until the last
+case ended (or the last thing happened, when some cases never end).
+
 Several replications pool every case (and every team's time); ``ci95`` gives, for each average
 KPI, the 95% Student-t interval across the replications' own values (``null`` with one
 replication); for ``cases.by_outcome.*`` the interval is of the total over all replications.

@@ -577,7 +577,7 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
             if c in extra_tokens:
                 stop_branches(c, t, _CANCELLED)
             waiting.pop(c, None)
-            if not open_cases and next_arrival == INF:
+            if not open_cases and next_arrival == INF and until == INF:
                 heappush(heap, (t, STOP, 0, 0))  # every case has ended and no more will come
             return False
         if f & _F_JOIN and came_from in join_from[s] and not joined(k, c, s, came_from):
@@ -737,7 +737,7 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
                 open_cases -= 1
                 stop_branches(k, t, _ABANDONED)
                 waiting.pop(k, None)
-                if not open_cases and next_arrival == INF:
+                if not open_cases and next_arrival == INF and until == INF:
                     heappush(heap, (t, STOP, 0, 0))
             elif kind == OPEN:  # a team's hours begin
                 now = t

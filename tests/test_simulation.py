@@ -127,6 +127,18 @@ arrivals: {at: [0, 0, 0, 1, 2]}
     assert team["utilization"] == pytest.approx(50 / (2 * 30))
 
 
+@pytest.mark.parametrize("cases,until,utilization", [(None, 100, 0.1), (1, 100, 0.1), (1, None, 1.0)])
+def test_utilization_is_over_the_horizon_or_until_the_last_case_ends(cases, until, utilization):
+    text = """
+teams: {desk: {staff: 1}}
+steps: {work: {lane: backstage, owner: desk, duration: 10}, done: {outcome: success}}
+flows: [[work, done]]
+arrivals: {at: [0]}
+"""
+    doc = bp.simulate(model(text), cases=cases, until=until).to_json()
+    assert doc["teams"]["desk"]["utilization"] == pytest.approx(utilization)
+
+
 @pytest.mark.parametrize("staff,external,limit", [
     ("", "", None), ("", "external: true", None), ("staff: 1", "external: true", 1),
 ])
