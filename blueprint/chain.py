@@ -16,8 +16,9 @@ time per case. How the chain reads the parts of the format that are not plain br
     The join is visited once for every full set of its incoming flows: its arrivals divided by
     the number of flows into it (exact when each branch arrives once, as after a split). A join
     that the ``deadlock`` rule finds can never fire is never started: the cases that reach it never
-    finish. A handoff into or out of a join is counted for each incoming flow, divided by their
-    number (the simulation goes on with the memory of the branch that came in last).
+    finish. A handoff into a join is counted for each incoming flow whose branch was last with
+    another team (a handoff is a flow, and each branch hands its work over); the join itself
+    starts once, and the case goes on from it with the join's owner.
 timeouts
     The case leaves by the timeout with the chance that the step takes longer than ``after``
     (``P(duration > after)``, from the step's duration distribution, without queueing, with
@@ -202,7 +203,11 @@ def _ways(model: Blueprint, step_id: str) -> list[tuple[str, float, float]]:
 
 # --- the chain ---------------------------------------------------------------------------------
 class _Chain:
-    """The blueprint's chain: `counted` and `share` transition matrices (rows: from, columns: to)."""
+    """The blueprint's chain: `flowing`, `counted` and `share` transition matrices (rows: from, columns: to).
+
+    `flowing` counts the cases along each flow, `counted` the starts of each step (a join starts
+    once for a full set of its incoming flows), `share` the part of a case each branch carries.
+    """
 
     def __init__(self, model: Blueprint, stuck: set[str] | None = None):
         from .graph import Facts
@@ -216,7 +221,7 @@ class _Chain:
         self.stuck = stuck
         arrivals = {sid: 1.0 / len(model.incoming[sid]) for sid, s in model.steps.items()
                     if s.join == "all" and len(model.incoming[sid]) > 1}
-        rows, cols, counted, shares = [], [], [], []
+        rows, cols, flowing, counted, shares = [], [], [], [], []
         for sid in self.ids:
             i = self.index[sid]
             for target, c, s in _ways(model, sid):
@@ -224,10 +229,12 @@ class _Chain:
                     continue
                 rows.append(i)
                 cols.append(self.index[target])
+                flowing.append(c)
                 counted.append(c * arrivals.get(target, 1.0))
                 shares.append(s)
         shape = (n, n)
-        self.counted = sp.csr_matrix((counted, (rows, cols)), shape=shape)
+        self.flowing = sp.csr_matrix((flowing, (rows, cols)), shape=shape)  # cases along each flow
+        self.counted = sp.csr_matrix((counted, (rows, cols)), shape=shape)  # starts of each step
         self.share = sp.csr_matrix((shares, (rows, cols)), shape=shape)
         self.counted.eliminate_zeros()
         self.share.eliminate_zeros()
@@ -503,7 +510,7 @@ def _handoffs_after(model: Blueprint, chain: _Chain) -> tuple[np.ndarray, str | 
     # next owned steps reached from each step without an owner, by team: (I - Q_free) H = R
     position = np.full(n, -1)
     position[free] = np.arange(len(free))
-    C = chain.counted
+    C = chain.flowing  # a handoff is a flow: each branch into a join hands over on its own
     H = np.zeros((len(free), len(teams)))
     if len(free):
         R = C[free][:, np.flatnonzero(owned)] @ sp.csr_matrix(

@@ -129,12 +129,13 @@ start: fork
 
 def test_split_counts_every_branch_and_join_fires_once():
     """Both branches are visited once; the join once (two arrivals, two flows in); the case ends
-    once. Handoffs: fork -> check (ops -> it) and check -> both (it -> ops) on one of the two flows
-    into the join, counted as half: 1.5. Working time 2 + 3 = 5 (no queueing, work is summed)."""
+    once. Handoffs: fork -> check (ops -> it) and check -> both (it -> ops), a flow between two
+    teams like any other (the stock branch stays with ops): 2. Working time 2 + 3 = 5 (no
+    queueing, work is summed)."""
     s = bp.stats(bp.loads(PARALLEL))
     assert s.expected_visits == pytest.approx({"fork": 1, "stock": 1, "check": 1, "both": 1, "done": 1})
     assert s.outcomes == {"done": pytest.approx(1.0)} and s.never_finishes == 0
-    assert s.expected_handoffs == pytest.approx(1.5)
+    assert s.expected_handoffs == pytest.approx(2.0)
     assert s.expected_duration == pytest.approx(5.0)
 
 

@@ -300,3 +300,17 @@ def test_every_feature_fixture_passes_its_own_rule_levels():
     report = bp.check(bp.load(FIXTURES / "valid" / "every_feature.yaml"))
     assert report.by_rule("lost-context") == []  # checks: {lost-context: off}
     assert report.worst != "error"
+
+
+def test_lost_context_ignores_handoffs_no_case_makes():
+    model = bp.loads("""
+teams: {a: {systems: [crm]}, b: {systems: [erp]}}
+steps:
+  s: {lane: frontstage, owner: a}
+  w: {lane: frontstage, owner: a}
+  u: {lane: backstage, owner: b}
+  done: {outcome: success}
+flows: [[s, w], [w, done], [u, w]]
+start: s
+""")
+    assert [f.rule for f in bp.check(model)] == ["unreachable"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Iterable
 
 _VERBS = {"phone": "phones", "call": "phones", "telephone": "phones", "email": "emails", "e-mail": "emails",
-          "mail": "writes", "letter": "writes", "post": "writes", "social": "messages", "chat": "messages",
+          "mail": "deals with a letter", "letter": "deals with a letter", "post": "deals with a letter",
+          "home": "waits at home", "visit": "is visited", "social": "messages", "chat": "messages",
           "message": "messages", "sms": "texts", "text": "texts", "store": "goes back to the store",
           "shop": "goes back to the shop", "branch": "goes back to the branch", "web": "goes online",
           "website": "goes online", "app": "opens the app"}

@@ -47,7 +47,10 @@ def check(facts):
     systems = {tid: set(team.systems) for tid, team in model.teams.items()}
     apart: dict[tuple[str, str], bool] = {}
     pairs: dict[tuple[str, str], list] = {}
+    reachable = facts.reachable
     for handoff in facts.handoffs:
+        if handoff.last not in reachable:
+            continue  # no case ever makes this handoff: `unreachable` says so
         key = (handoff.from_team, handoff.to_team)
         lost = apart.get(key)
         if lost is None:
