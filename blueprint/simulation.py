@@ -520,49 +520,6 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
                 tok_state[k] = _WORKING
                 heappush(heap, (t + duration_next[tok_step[k]](), END, k, v))
 
-    def enter(k: int, s: int, t: float, came_from: int) -> None:
-        """Token `k` reaches step `s` at time `t`, coming from step `came_from` (-1: arrival)."""
-        v = tok_visit[k] + 1
-        tok_visit[k] = v
-        tok_step[k] = s
-        tok_enq[k] = t
-        f = special[s]
-        if f and not enter_special(k, s, t, v, f, came_from):
-            return
-        o = owner[s]
-        if o < 0:  # the customer's step, or nobody's: no queue
-            tok_start[k] = t
-            tok_state[k] = _WORKING
-            heappush(heap, (t + duration_next[s](), END, k, v))
-            return
-        last = tok_last[k]
-        if last != o:
-            if last >= 0:
-                handoffs[tok_case[k]] += 1
-            tok_last[k] = o
-        if story:
-            c = tok_case[k]
-            known = seen[c]
-            if known and front[s] and not systems[o] & known:
-                repeats[c] += 1
-            seen[c] = known | systems[o] | 1
-        if busy[o] < cap[o] and not qlen[o] and (hours[o] is None or _is_open(hours[o], t)):
-            busy[o] += 1
-            busy_time[o] -= t
-            started[o] += 1
-            tok_start[k] = t
-            tok_state[k] = _WORKING
-            heappush(heap, (t + duration_next[s](), END, k, v))
-            return
-        queue[o].append((k, v))
-        tok_start[k] = None
-        tok_state[k] = _QUEUED
-        n = qlen[o] = qlen[o] + 1
-        if n > max_queue[o]:
-            max_queue[o] = n
-        if busy[o] < cap[o]:
-            take_next(o, t)  # closed now: book the opening
-
     def enter_special(k: int, s: int, t: float, v: int, f: int, came_from: int) -> bool:
         """The parts of reaching step `s` that only some steps have; False when the branch stops."""
         nonlocal open_cases
@@ -647,10 +604,11 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
         next_arrival = next(arrivals, INF)
     if next_arrival >= until:
         next_arrival = INF
+    moves: list[tuple[int, int]] = []  # more branches of a split to move on: (token, step), last first
     with _without_gc():  # the loop makes no reference cycles: spare it the collector
         while True:
-            if next_arrival < heap[0][0]:
-                # A new case arrives.
+            # --- the next event: it leaves branch k about to reach step s, or `continue`s ---------
+            if next_arrival < heap[0][0]:  # a new case arrives
                 t = now = next_arrival
                 c = n_cases
                 n_cases += 1
@@ -669,84 +627,134 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
                 next_arrival = next(arrivals, INF) if n_cases != cases else INF
                 if next_arrival >= until:
                     next_arrival = INF
-                enter(k, entry_next(), t, -1)
-                continue
-            t, kind, k, v = heappop(heap)
-            n_events += 1
-            if n_events >= check_at:
-                check_at += _CHECK_EVERY
-                if t != instant:
-                    instant, events_then, cases_then = t, n_events, n_cases
-                elif (n_events - events_then > _MOST_EVENTS_AT_ONE_TIME
-                      + _EVENTS_PER_CASE * (n_cases - cases_then)):
-                    raise BlueprintError(_no_time_passes(plan, tok_step, tok_state))
-                if progress is not None:
-                    progress(n_cases, n_events)
-            if kind == END:  # work on a step is done: the team takes its next case, the case goes on
-                if tok_visit[k] != v:
-                    continue
-                now = t
-                s = tok_step[k]
-                if add_row:
-                    add_row((tok_case[k], s, tok_enq[k], tok_start[k], t, _DONE))
-                o = owner[s]
-                if o >= 0:
-                    if qlen[o] and hours[o] is None:  # the same staff member takes the next in line
-                        q = queue[o]
-                        k2, v2 = q.popleft()
-                        while tok_visit[k2] != v2:
-                            k2, v2 = q.popleft()
-                        qlen[o] -= 1
-                        wait_sum[o] += t - tok_enq[k2]
-                        started[o] += 1
-                        tok_start[k2] = t
-                        tok_state[k2] = _WORKING
-                        heappush(heap, (t + duration_next[tok_step[k2]](), END, k2, v2))
-                    else:
-                        busy[o] -= 1
-                        busy_time[o] += t
-                        if qlen[o]:
-                            take_next(o, t)
-                nxt = route_next[s]
-                if nxt is not None:
-                    enter(k, nxt(), t, s)
-                elif split_to[s] is not None:
-                    c = tok_case[k]
-                    branches = [k] + [new_token(c, tok_last[k]) for _ in split_to[s][1:]]
-                    extra_tokens.setdefault(c, []).extend(branches[1:])
-                    for branch, target in zip(branches, split_to[s]):
-                        if case_outcome[c] < 0:
-                            enter(branch, target, t, s)
-                else:
-                    tok_state[k] = _DEADEND
-            elif kind == TIMEOUT:  # the step has not finished in time: leave by the timeout's way
-                if tok_visit[k] != v:
-                    continue
-                now = t
-                s = tok_step[k]
-                o = leave(k, t, _TIMED_OUT)
-                if o >= 0:
-                    take_next(o, t)
-                enter(k, timeout_to[s], t, s)
-            elif kind == PATIENCE:  # the customer gives up, unless the case has ended
-                if case_outcome[k] >= 0:
-                    continue
-                now = t
-                case_end[k] = t
-                case_outcome[k] = abandoned
-                open_cases -= 1
-                stop_branches(k, t, _ABANDONED)
-                waiting.pop(k, None)
-                if not open_cases and next_arrival == INF and until == INF:
-                    heappush(heap, (t, STOP, 0, 0))
-            elif kind == OPEN:  # a team's hours begin
-                now = t
-                open_pending[k] = False
-                take_next(k, t, opening=True)
-            else:  # STOP: the horizon, or every case has ended
-                if t < INF:
+                s, came_from = entry_next(), -1
+            else:
+                t, kind, k, v = heappop(heap)
+                n_events += 1
+                if n_events >= check_at:
+                    check_at += _CHECK_EVERY
+                    if t != instant:
+                        instant, events_then, cases_then = t, n_events, n_cases
+                    elif (n_events - events_then > _MOST_EVENTS_AT_ONE_TIME
+                          + _EVENTS_PER_CASE * (n_cases - cases_then)):
+                        raise BlueprintError(_no_time_passes(plan, tok_step, tok_state))
+                    if progress is not None:
+                        progress(n_cases, n_events)
+                if kind == END:  # work on a step is done: the team takes its next case, this one goes on
+                    if tok_visit[k] != v:
+                        continue
                     now = t
-                break
+                    came_from = s = tok_step[k]
+                    if add_row:
+                        add_row((tok_case[k], s, tok_enq[k], tok_start[k], t, _DONE))
+                    o = owner[s]
+                    if o >= 0:
+                        if qlen[o] and hours[o] is None:  # the same staff member takes the next in line
+                            q = queue[o]
+                            k2, v2 = q.popleft()
+                            while tok_visit[k2] != v2:
+                                k2, v2 = q.popleft()
+                            qlen[o] -= 1
+                            wait_sum[o] += t - tok_enq[k2]
+                            started[o] += 1
+                            tok_start[k2] = t
+                            tok_state[k2] = _WORKING
+                            heappush(heap, (t + duration_next[tok_step[k2]](), END, k2, v2))
+                        else:
+                            busy[o] -= 1
+                            busy_time[o] += t
+                            if qlen[o]:
+                                take_next(o, t)
+                    nxt = route_next[s]
+                    if nxt is not None:
+                        s = nxt()
+                    elif split_to[s] is not None:  # one branch down each flow, the first one this
+                        c, targets = tok_case[k], split_to[s]
+                        branches = [new_token(c, tok_last[k]) for _ in targets[1:]]
+                        extra_tokens.setdefault(c, []).extend(branches)
+                        moves.extend(reversed(list(zip(branches, targets[1:]))))
+                        s = targets[0]
+                    else:  # a dead end: the branch stays here
+                        tok_state[k] = _DEADEND
+                        continue
+                elif kind == TIMEOUT:  # the step has not finished in time: leave by the timeout's way
+                    if tok_visit[k] != v:
+                        continue
+                    now = t
+                    came_from = tok_step[k]
+                    o = leave(k, t, _TIMED_OUT)
+                    if o >= 0:
+                        take_next(o, t)
+                    s = timeout_to[came_from]
+                elif kind == PATIENCE:  # the customer gives up, unless the case has ended
+                    if case_outcome[k] >= 0:
+                        continue
+                    now = t
+                    case_end[k] = t
+                    case_outcome[k] = abandoned
+                    open_cases -= 1
+                    stop_branches(k, t, _ABANDONED)
+                    waiting.pop(k, None)
+                    if not open_cases and next_arrival == INF and until == INF:
+                        heappush(heap, (t, STOP, 0, 0))
+                    continue
+                elif kind == OPEN:  # a team's hours begin
+                    now = t
+                    open_pending[k] = False
+                    take_next(k, t, opening=True)
+                    continue
+                else:  # STOP: the horizon, or every case has ended
+                    if t < INF:
+                        now = t
+                    break
+
+            # --- branch k reaches step s at time t, from step came_from: the one place it happens --
+            while True:
+                v = tok_visit[k] + 1
+                tok_visit[k] = v
+                tok_step[k] = s
+                tok_enq[k] = t
+                f = special[s]
+                if f and not enter_special(k, s, t, v, f, came_from):
+                    pass  # an outcome, a join still waiting for other branches, a loop with no way out
+                elif (o := owner[s]) < 0:  # the customer's step, or nobody's: no queue
+                    tok_start[k] = t
+                    tok_state[k] = _WORKING
+                    heappush(heap, (t + duration_next[s](), END, k, v))
+                else:
+                    last = tok_last[k]
+                    if last != o:
+                        if last >= 0:
+                            handoffs[tok_case[k]] += 1
+                        tok_last[k] = o
+                    if story:
+                        c = tok_case[k]
+                        known = seen[c]
+                        if known and front[s] and not systems[o] & known:
+                            repeats[c] += 1
+                        seen[c] = known | systems[o] | 1
+                    if busy[o] < cap[o] and not qlen[o] and (hours[o] is None or _is_open(hours[o], t)):
+                        busy[o] += 1
+                        busy_time[o] -= t
+                        started[o] += 1
+                        tok_start[k] = t
+                        tok_state[k] = _WORKING
+                        heappush(heap, (t + duration_next[s](), END, k, v))
+                    else:
+                        queue[o].append((k, v))
+                        tok_start[k] = None
+                        tok_state[k] = _QUEUED
+                        n = qlen[o] = qlen[o] + 1
+                        if n > max_queue[o]:
+                            max_queue[o] = n
+                        if busy[o] < cap[o]:
+                            take_next(o, t)  # closed now: book the opening
+                if not moves:
+                    break
+                k, s = moves.pop()
+                if case_outcome[tok_case[k]] >= 0:  # a branch before it ended the case
+                    moves.clear()
+                    break
 
     horizon = now
     if add_row:
