@@ -43,6 +43,9 @@ When a case (or a branch of it) reaches a step:
 * a **story repeat** for a frontstage step whose owner shares no system with any team that owned
   a step the case reached before (when there was one).
 
+A case that joins a team's queue has been handed over even if it leaves it unserved (a timeout,
+its patience).
+
 How time moves: the one loop and its tie-break order
 -----------------------------------------------------
 The heap holds ``(time, kind, who, visit)`` tuples. At equal times events are taken in this order:
@@ -51,7 +54,13 @@ running out (``PATIENCE``); within one kind, the lower token or case number (the
 first. New arrivals are not on the heap: the next arrival time is kept aside and taken when it is
 earlier than everything on the heap, so an arrival comes after every heap event at the same time.
 ``visit`` numbers each step a branch reaches; an event whose branch has moved on since (a work end
-after a timeout, a timeout after the work ended) is stale and skipped.
+after a timeout, a timeout after the work ended) is stale and skipped. Staff freed by a timeout or
+by a customer giving up take the next case in line at that same moment.
+
+Each event leaves at most one branch about to reach a step (a split queues its other branches);
+the block after the dispatch in :func:`run_replication` is the one place where a branch reaches
+a step: it counts contacts, handoffs and story repeats, sets the step's timer, and starts the
+work or queues for the team.
 
 Random numbers
 --------------
@@ -284,6 +293,8 @@ def stream(base: np.random.SeedSequence, purpose: str) -> np.random.Generator:
     >>> a, b = stream(base, "arrivals").random(), stream(base, "arrivals").random()
     >>> a == b, a == stream(base, "route:sell").random()
     (True, False)
+    >>> a == stream(np.random.SeedSequence(7).spawn(3)[0], "arrivals").random()  # spawned from the seed
+    True
     """
     key = base.spawn_key + (zlib.crc32(purpose.encode("utf-8")),)
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(base.entropy, spawn_key=key)))
