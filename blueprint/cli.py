@@ -128,8 +128,10 @@ def stats(file, fmt):
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--cases", type=click.IntRange(1), help="Cases per replication (default 10,000 without --until).")
 @click.option("--until", metavar="DURATION", help="Simulate this long instead, e.g. 30d (bare numbers: time_unit).")
-@click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
-@click.option("--replications", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True,
+              help="The same seed gives the same result, bit for bit.")
+@click.option("--replications", type=click.IntRange(1), default=1, show_default=True,
+              help="Independent runs: the KPIs pool them, ci95 is taken across them.")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Processes for replications.")
 @click.option("--scheduler", metavar="ADDRESS", help="Run replications on a dask.distributed scheduler.")
 @click.option("--events", "events_out", type=click.Path(dir_okay=False), metavar="OUT",
@@ -138,7 +140,11 @@ def stats(file, fmt):
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show progress on stderr (only when it is a terminal).")
 def simulate(file, cases, until, seed, replications, jobs, scheduler, events_out, fmt, progress):
-    """Simulate cases flowing through the teams: time in system, contacts, handoffs, utilisation."""
+    """Simulate cases flowing through the teams: time in system, contacts, handoffs, utilisation.
+
+    Without arrivals in the file, cases arrive at random at one per time_unit. Time 0 is a
+    Monday 00:00 (for team hours; event logs date it 2024-01-01).
+    """
     from .eventlog import check_events_path
     from .simulation import simulate as run_simulation
 
