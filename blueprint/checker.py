@@ -18,7 +18,8 @@ def levels_for(model: Blueprint, rules: Mapping[str, str] | None = None) -> dict
     Examples
     --------
     >>> from blueprint import loads
-    >>> model = loads("steps: {a: {outcome: success}}\\nchecks: {unreachable: info}")
+    >>> model = loads("steps: {a: {lane: customer}, b: {outcome: success}}\\nflows: [[a, b]]\\n"
+    ...               "checks: {unreachable: info}")
     >>> levels = levels_for(model, {"dead-end": "off"})
     >>> levels["unreachable"], levels["dead-end"], levels["no-owner"]
     ('info', 'off', 'error')
@@ -67,7 +68,7 @@ def check(model: Blueprint, *, rules: Mapping[str, str] | None = None, file: str
     ... flows: [[email, inbox]]
     ... ''')
     >>> [(f.rule, f.steps) for f in check(model)]
-    [('dead-end', ('inbox',)), ('no-owner', ('inbox',))]
+    [('dead-end', ('inbox',)), ('no-resolution', ()), ('no-owner', ('inbox',))]
     """
     levels = levels_for(model, rules)
     facts = Facts(model)
