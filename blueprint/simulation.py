@@ -38,8 +38,8 @@ When a case (or a branch of it) reaches a step:
 * a **contact** for a customer step with a ``channel``;
 * a **handoff** when the step's owner differs from the owner of the last owned step the same
   branch went through (customer and unowned steps in between do not reset that memory; a branch
-  made by a split remembers what the case remembered; after a join, the branch that came in last
-  goes on with its memory);
+  made by a split remembers what the case remembered; each branch that comes into a join from
+  another team is a handoff of its own, and the case goes on from the join with the join's owner);
 * a **story repeat** for a frontstage step whose owner shares no system with any team that owned
   a step the case reached before (when there was one).
 
@@ -561,7 +561,16 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
         return True
 
     def joined(k: int, c: int, s: int, came_from: int) -> bool:
-        """Token `k` reached join step `s`: True when it goes on (every incoming flow has come in)."""
+        """Token `k` reached join step `s`: True when it goes on (every incoming flow has come in).
+
+        Each branch that comes in from another team hands its work over (a handoff is a flow);
+        the case goes on from the join with the join's owner.
+        """
+        o = owner[s]
+        if o >= 0:
+            if 0 <= tok_last[k] != o:
+                handoffs[c] += 1
+            tok_last[k] = o
         at_step = waiting.setdefault(c, {}).setdefault(s, {})
         at_step.setdefault(came_from, []).append(k)
         if len(at_step) < len(join_from[s]):

@@ -134,3 +134,32 @@ def test_with_unlimited_staff_the_simulation_agrees_with_the_exact_chain(model):
     assert within(run.contacts.astype(float), exact.expected_contacts)
     assert within(run.handoffs.astype(float), exact.expected_handoffs)
     assert within(run.time_in_system, exact.expected_duration)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(blueprints(min_steps=3, max_steps=7, staffed=False, hours=False, patience=False, splits=True, loops=False))
+def test_with_parallel_work_the_simulation_counts_as_the_chain_does(model):
+    """Branches overlap in time, so only counts are compared: contacts and handoffs (each branch
+    into a join from another team is a handoff of its own, in both)."""
+    exact = bp.stats(model)
+    result = bp.simulate(model, cases=2000, seed=3, events=False)
+    run = result.runs[0]
+    assert within(run.contacts.astype(float), exact.expected_contacts)
+    assert within(run.handoffs.astype(float), exact.expected_handoffs)
+
+
+def test_each_branch_into_a_join_from_another_team_is_a_handoff():
+    model = bp.loads("""
+teams: {x: {}, y: {}}
+steps:
+  a: {lane: backstage, owner: x, split: all}
+  b: {lane: backstage, owner: y, duration: 1}
+  c: {lane: customer}
+  j: {lane: backstage, owner: x, join: all}
+  done: {outcome: success}
+flows: [[a, b], [a, c], [b, j], [c, j], [j, done]]
+""")
+    # a -> b hands over (x to y), b -> j hands back (y to x); the customer's branch stays with x
+    assert bp.stats(model).expected_handoffs == 2.0
+    run = bp.simulate(model, cases=50, seed=1, events=False).runs[0]
+    assert set(run.handoffs.tolist()) == {2}
