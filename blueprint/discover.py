@@ -6,7 +6,8 @@ frequencies:
 
 - **steps** are the activities; **flows** the directly-follows relations inside each case, with
   ``p`` the share of the times an activity was followed by each next one (the case ending there
-  counts as a way out to an **outcome**: one success outcome per activity that ends cases);
+  counts as a way out to an **outcome**: one success outcome per activity that ends cases; an
+  activity that only ever ends cases and takes no time, such as "case closed", is that outcome);
 - **start** weights are the shares of cases starting with each activity;
 - **durations** are empirical distributions of the measured times: end minus start where the log
   has both (a ``start_timestamp`` column, or ``lifecycle:transition`` start/complete pairs),
@@ -17,7 +18,8 @@ frequencies:
   distinct resources seen in it, but only when service times were measured (times since the
   previous event include queueing, and finite staff would count it twice);
 - **lanes**: an activity whose owner or name is the customer's (see
-  :func:`blueprint.bpmn.is_customer_name`) is a customer step; a staff step that starts cases or
+  :func:`blueprint.bpmn.is_customer_name`), or that no resource ever did in a log that names
+  resources, is a customer step; a staff step that starts cases or
   meets a customer step is frontstage; the rest is backstage;
 - **arrivals** are random, at the log's mean rate of new cases.
 
@@ -43,7 +45,7 @@ __all__ = ["discover", "read_log", "DEFAULT_COLUMNS"]
 #: Column names tried, in order, for each role (the first of each list is pm4py's / XES's name).
 DEFAULT_COLUMNS: dict[str, list[str]] = {
     "case": ["case:concept:name", "case", "case_id", "caseid", "case id", "case:id", "trace", "ticket"],
-    "activity": ["concept:name", "activity", "activity name", "activity_name", "event", "task", "action"],
+    "activity": ["concept:name", "activity", "activity name", "activity_name", "step", "event", "task", "action"],
     "timestamp": ["time:timestamp", "timestamp", "end_timestamp", "end timestamp", "complete_timestamp",
                   "end time", "end_time", "time", "end", "date"],
     "resource": ["org:resource", "resource", "user", "agent", "performer", "employee"],
@@ -386,7 +388,12 @@ def discover(log: Any, *, case: str | None = None, activity: str | None = None, 
     for a in activities:
         who = owner_count[a].most_common(1)[0][0] if owner_count[a] else None
         step: dict[str, Any] = {"name": a}
-        if is_customer_name(who) or (who is None and is_customer_name(a.split()[0] if a.split() else "")):
+        if set(follows[a]) == {None} and not any(spans[a]):  # only ever ends cases, in no time
+            step["outcome"] = "success"
+            steps[ids[a]] = step
+            continue
+        if (is_customer_name(who) or (who is None and is_customer_name(a.split()[0] if a.split() else ""))
+                or (who is None and owner_count)):  # nobody of a staffed log did it: the customer did
             step["lane"] = "customer"
             customer.add(a)
         else:
@@ -404,6 +411,8 @@ def discover(log: Any, *, case: str | None = None, activity: str | None = None, 
         steps[ids[a]] = step
     flows = []
     for a in activities:
+        if steps[ids[a]].get("outcome"):
+            continue
         total = sum(follows[a].values())
         for b, count in follows[a].items():
             if b is None:

@@ -257,8 +257,20 @@ def test_a_simulated_log_discovers_back_to_its_blueprint(simulated_logs):
     model, result, folder = simulated_logs
     mined = discover(folder / "events.csv", case="case", activity="step", timestamp="timestamp",
                      start_timestamp="start_timestamp", resource="team")
-    # the outcome rows of the log are activities of the mined model, ending its cases
-    assert {(f.source, f.target) for f in mined.flows if not mined.steps[f.target].is_outcome} == \
-        _taken(result.events)
-    assert {f.source for f in mined.flows if mined.steps[f.target].is_outcome} == {"done", "lost"}
+    # the outcome rows of the log (ending cases, in no time) are the outcomes of the mined model
+    assert {(f.source, f.target) for f in mined.flows} == _taken(result.events)
+    assert {s for s, step in mined.steps.items() if step.is_outcome} == {"done", "lost"}
     assert mined.steps["check"].owner == "back" and mined.teams["back"].staff == 1
+
+
+def test_our_own_event_csv_is_discovered_without_naming_columns(tmp_path):
+    model = bp.load(Path(__file__).resolve().parent.parent / "examples" / "damaged_fires.yaml")
+    log = tmp_path / "events.csv"
+    bp.simulate(model, cases=300, seed=4).write_events(log)
+    mined = bp.discover(log)
+    cut_short = {s for s in mined.steps if s.endswith("_end")}  # traces of abandoned cases end anywhere
+    assert set(mined.steps) - cut_short <= set(model.steps)
+    assert {s for s, step in mined.steps.items() if step.is_outcome} - cut_short == {"fitted", "gave_up"}
+    assert {s for s, step in mined.steps.items() if step.lane == "customer"} == {
+        s for s, step in model.steps.items() if step.lane == "customer" and s in mined.steps}
+    assert mined.steps["deliver"].owner == "delivery" and mined.steps["order"].owner is None
