@@ -35,6 +35,10 @@ LOOKS = {
     "owner": (10, "#37474F", "normal", "italic"),
     "contact": (10, "#5D4037", "normal", "normal"),
     "fail": (10, "#B71C1C", "normal", "normal"),
+    "moment": (10, "#8D6E00", "normal", "italic"),
+    "feel_good": (10, "#1B5E20", "bold", "normal"),
+    "feel_bad": (10, "#B71C1C", "bold", "normal"),
+    "feel": (10, "#455A64", "normal", "normal"),
     "split": (10, "#4A148C", "normal", "normal"),
     "join": (10, "#4A148C", "normal", "normal"),
     "finding": (10, "#C62828", "normal", "normal"),
@@ -249,6 +253,10 @@ def _columns(drawing: "Drawing") -> list[_Column]:
         key.add("glyph", "fail point", glyph="⚠", fill="#B71C1C")
     if any(s.channel for s in model.steps.values()):
         key.add("glyph", "customer contact, by channel", glyph="☎", fill="#5D4037")
+    if any(s.moment for s in model.steps.values()):
+        key.add("glyph", "a moment that matters to the customer", glyph="★", fill="#8D6E00")
+    if any(s.emotion is not None for s in model.steps.values()):
+        key.add("glyph", "how the customer feels, -5 to +5", glyph="☺", fill="#1B5E20")
     key.add("flow", "flow, with its chance")
     if any(s.timeout for s in model.steps.values()):
         key.add("timeout", "timeout: leaves by this way")

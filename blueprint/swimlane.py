@@ -149,6 +149,11 @@ def _step_lines(model: Blueprint, sid: str, heat: Heat | None, rules: list[str])
         lines.append(("contact", f"☎ {_clean(step.channel)}"))
     if step.fail_point:
         lines += [("fail", line) for line in _wrap(f"⚠ {step.fail_point}", NAME_WIDTH + 2)]
+    if step.moment:
+        lines += [("moment", line) for line in _wrap(f"★ {_clean(step.moment)}", NAME_WIDTH + 2)]
+    if step.emotion is not None:
+        kind, face = ("feel_good", "☺") if step.emotion > 0 else ("feel_bad", "☹") if step.emotion < 0 else ("feel", "○")
+        lines.append((kind, f"{face} feels {step.emotion:+g}" if step.emotion else f"{face} feels neutral"))
     if step.split == "all":
         lines.append(("split", "⇉ split: every way at once"))
     if step.join == "all":

@@ -437,3 +437,17 @@ def test_render_no_findings_and_heat_from_the_cli(tmp_path, shop):
     assert result.exit_code == 0, result.output
     svg = out.read_text()
     assert "Findings" not in svg and "Repair lab · 50% busy" in svg
+
+
+def test_moments_and_feelings_are_drawn_on_customer_steps():
+    model = bp.loads("""
+steps:
+  greet: {name: Is greeted by name, lane: customer, channel: door, moment: "Warm: greeted as a person", emotion: 2}
+  wait:  {name: Waits in, lane: customer, emotion: -1}
+  done:  {outcome: success}
+flows: [[greet, wait], [wait, done]]
+""")
+    dot = bp.render(model, format="dot")
+    assert "★ Warm: greeted as a" in dot and "☺ feels +2" in dot and "☹ feels -1" in dot
+    svg = bp.render(model, format="svg", engine="embedded")
+    assert "feels +2" in svg and "a moment that matters to the customer" in svg
