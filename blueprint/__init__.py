@@ -21,13 +21,13 @@ from .chain import Stats, stats
 from .checker import check
 from .discover import discover
 from .errors import BlueprintError, Problem
+from .explore import explore
 from .findings import Finding, Report
 from .loader import load, loads
 from .model import Blueprint, Flow, Step, Team
 from .render import render
 from .simulation import simulate
 from .whatif import whatif
-from .explore import explore
 
 __all__ = ["Blueprint", "BlueprintError", "Finding", "Flow", "Problem", "Report", "Step", "Team",
            "Stats", "check", "discover", "explore", "load", "loads", "render", "simulate", "stats", "whatif"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from .errors import BlueprintError
-from .kpis import Requirement, flatten, lookup, parse_requirement
+from .kpis import TIME_KPIS, Requirement, flatten, lookup, parse_requirement
 from .model import Blueprint
 from .parallel import map_tasks
 
@@ -38,25 +38,31 @@ class Exploration:
     value: float | None
     worst: dict[str, Any]
     evaluations: int
+    time_unit: str = "minute"
 
     def to_json(self) -> dict:
         """The SPEC's ``explore`` document."""
         return {"requirement": self.requirement, "holds": self.holds, "counterexample": self.counterexample,
                 "kpis": self.kpis, "value": self.value, "worst": self.worst, "evaluations": self.evaluations}
 
+    def _show(self, value: float) -> str:
+        kpi = self.requirement.split()[0]
+        timed = any(part in TIME_KPIS for part in kpi.split("."))
+        return f"{value:.4g} {self.time_unit}s" if timed else f"{value:.4g}"
+
     def to_text(self) -> str:
         kpi = self.requirement.split()[0]
         if self.holds:
             changes = ", ".join(f"{k} = {v}" for k, v in self.worst["changes"].items()) or "the baseline"
             return (f"The requirement {self.requirement} held in every example tried "
-                    f"({self.evaluations} evaluations).\nWorst seen: {kpi} = {self.worst['value']:.4g} "
+                    f"({self.evaluations} evaluations).\nWorst seen: {kpi} = {self._show(self.worst['value'])} "
                     f"with {changes}.")
         if not self.counterexample:
             return (f"The requirement {self.requirement} is already broken by the blueprint as it is: "
-                    f"{kpi} = {self.value:.4g}.")
+                    f"{kpi} = {self._show(self.value)}.")
         changes = "\n".join(f"  {k} = {v}" for k, v in self.counterexample.items())
         return (f"The requirement {self.requirement} breaks with this change:\n{changes}\n"
-                f"which gives {kpi} = {self.value:.4g} ({self.evaluations} evaluations).")
+                f"which gives {kpi} = {self._show(self.value)} ({self.evaluations} evaluations).")
 
 
 def evaluate_kpis(model: Blueprint, changes: Mapping[str, Any], *, stats_only: bool, cases: int,
@@ -182,10 +188,10 @@ def explore(model: Blueprint, ranges: Mapping[str, tuple[Any, Any]], requirement
     except _Broken:
         pass
     if not broken:
-        return Exploration(req.text, True, None, baseline, worst["value"], worst, len(cache))
+        return Exploration(req.text, True, None, baseline, worst["value"], worst, len(cache), model.time_unit)
     smallest = _closer(broken[-1], model, ranges, req, kpis_of)  # hypothesis replays the shrunk example last
     kpis = kpis_of(smallest)
-    return Exploration(req.text, False, smallest, kpis, lookup(kpis, req.kpi), worst, len(cache))
+    return Exploration(req.text, False, smallest, kpis, lookup(kpis, req.kpi), worst, len(cache), model.time_unit)
 
 
 def _closer(changes: dict, model: Blueprint, ranges, req: Requirement, kpis_of, steps: int = 14) -> dict:
