@@ -29,6 +29,7 @@ from typing import Any, Iterable
 
 from .durations import mean_of, to_unit
 from .errors import BlueprintError
+from .graph import depth_first
 from .model import CUSTOMER, DEFAULT_LANES, Blueprint
 
 __all__ = ["read_bpmn", "import_bpmn", "to_bpmn", "MappingWarning", "BLUEPRINT_NS", "iso_duration",
@@ -1589,28 +1590,8 @@ class _Writer:
                 host[eid] = sid
         for _, s, t, _ in self.edges:
             succ[host.get(s, s)].append(t)
-        order = [eid for eid, tag, _ in self.elements if tag == "startEvent"] + \
-            [eid for eid, tag, _ in self.elements if tag != "boundaryEvent"]
-        state: dict[str, int] = {}
-        post: list[str] = []
-        back: set[tuple[str, str]] = set()
-        for root in order:
-            if root in state:
-                continue
-            stack = [(root, iter(succ[root]))]
-            state[root] = 1
-            while stack:
-                node, it = stack[-1]
-                nxt = next(it, None)
-                if nxt is None:
-                    state[node] = 2
-                    post.append(node)
-                    stack.pop()
-                elif state.get(nxt) == 1:
-                    back.add((node, nxt))
-                elif nxt not in state:
-                    state[nxt] = 1
-                    stack.append((nxt, iter(succ[nxt])))
+        starts = [eid for eid, tag, _ in self.elements if tag == "startEvent"]
+        back, post = depth_first({e: v for e, v in succ.items() if e not in host}, starts)
         rank = {eid: 0 for eid in succ}
         for node in reversed(post):
             for nxt in succ[node]:

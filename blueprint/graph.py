@@ -12,7 +12,7 @@ import networkx as nx
 
 from .model import CUSTOMER, Blueprint
 
-__all__ = ["to_networkx", "Facts", "Handoff", "reach", "dominator_spans"]
+__all__ = ["to_networkx", "Facts", "Handoff", "reach", "dominator_spans", "depth_first"]
 
 
 def to_networkx(model: Blueprint) -> nx.MultiDiGraph:
@@ -45,6 +45,41 @@ def to_networkx(model: Blueprint) -> nx.MultiDiGraph:
             G.add_edge(sid, step.timeout.to, p=None, label="timeout", timeout=True,
                        after=mean_of(step.timeout.after, model.time_unit))
     return G
+
+
+def depth_first(successors: dict, roots) -> tuple[set, list]:
+    """One depth-first walk from `roots`, then from every node not reached yet.
+
+    Returns the edges that close a loop (to a node still on the walk's path) and the nodes in
+    post-order; reversed, the post-order is a topological order once those edges are left out.
+
+    Examples
+    --------
+    >>> back, post = depth_first({"a": ["b"], "b": ["c", "a"], "c": []}, ["a"])
+    >>> back, post
+    ({('b', 'a')}, ['c', 'b', 'a'])
+    """
+    state: dict = {}  # 1: on the walk's path, 2: done
+    back: set = set()
+    post: list = []
+    for root in list(roots) + [n for n in successors if n not in roots]:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(successors[root]))]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                post.append(node)
+                stack.pop()
+            elif state.get(child) == 1:
+                back.add((node, child))
+            elif child not in state:
+                state[child] = 1
+                stack.append((child, iter(successors[child])))
+    return back, post
 
 
 class Handoff(NamedTuple):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .graph import Facts
+from .graph import Facts, depth_first
 from .model import CUSTOMER, Blueprint
 
 __all__ = ["Placement", "placement"]
@@ -51,26 +51,7 @@ class Placement:
 
 def _back_edges(model: Blueprint, succ: dict[str, list[str]]) -> set[tuple[str, str]]:
     """Edges that close a loop in a depth-first walk from the entry (then from unreached steps)."""
-    state: dict[str, int] = {}  # 1: on the walk's path, 2: done
-    back: set[tuple[str, str]] = set()
-    roots = list(model.entry) + [s for s in model.steps if s not in model.entry]
-    for root in roots:
-        if root in state:
-            continue
-        state[root] = 1
-        stack = [(root, iter(succ[root]))]
-        while stack:
-            node, children = stack[-1]
-            child = next(children, None)
-            if child is None:
-                state[node] = 2
-                stack.pop()
-            elif state.get(child) == 1:
-                back.add((node, child))
-            elif child not in state:
-                state[child] = 1
-                stack.append((child, iter(succ[child])))
-    return back
+    return depth_first(succ, list(model.entry))[0]
 
 
 def _lanes(model: Blueprint, succ: dict[str, list[str]]) -> dict[str, str]:
