@@ -80,9 +80,7 @@ def test_whatif_bad_changes_are_bad_input(args, words):
 
 
 def test_explore_finds_the_cut_below_load_and_shrinks_to_that_one_change():
-    from blueprint.simulation import simulate
-
-    baseline = simulate(JACKSON, cases=3000, seed=0).to_json()["time_in_system"]["mean"]
+    baseline = bp.simulate(JACKSON, cases=3000, seed=0).to_json()["time_in_system"]["mean"]
     found = bp.explore(JACKSON, {"teams.triage.staff": (1, 4), "teams.review.staff": (1, 3),
                                  "teams.repairs.staff": (2, 4)},
                        f"time_in_system.mean < {1.5 * baseline:.3f}", examples=30, cases=3000, seed=3)
@@ -95,7 +93,10 @@ def test_explore_holds_when_nothing_in_range_breaks_it_and_reports_the_worst():
     found = bp.explore(JACKSON, {"teams.review.staff": (1, 3)}, "time_in_system.mean < 1000",
                        examples=5, cases=1000, seed=1)
     assert found.holds and found.counterexample is None
-    assert found.worst["changes"] == {} or found.worst["changes"]["teams.review.staff"] in (1, 2, 3)
+    # more reviewers never slow the service down: the worst seen is the blueprint as it is
+    baseline = bp.simulate(JACKSON, cases=1000, seed=1).to_json()["time_in_system"]["mean"]
+    assert found.worst == {"changes": {}, "value": baseline}
+    assert "held in every example" in found.to_text() and "minutes" in found.to_text()
 
 
 def test_explore_is_reproducible_with_a_seed():
