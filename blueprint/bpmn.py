@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .durations import mean_of, to_unit
+from .durations import mean_of
 from .errors import BlueprintError
 from .graph import depth_first
 from .model import CUSTOMER, DEFAULT_LANES, Blueprint
@@ -997,7 +997,6 @@ class _Reader:
         for key in self.implicit_ends:
             ids[key] = _unique("end", used)
         steps: dict[str, dict] = {}
-        owners_of: dict[str, str | None] = {}
         teams: dict[str, dict] = {}
         for node in step_nodes:
             steps[ids[node.id]] = self._step_data(node, lanes, teams)

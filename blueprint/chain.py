@@ -443,7 +443,7 @@ def stats(model: Blueprint) -> Stats:
 
     facts = Facts(model)
     chain = _Chain(model, set(facts.deadlocked_joins))
-    ids, n = chain.ids, len(chain.ids)
+    ids = chain.ids
     visits, cause, labels = _visits(chain.counted, chain.share, chain.entry)
     share = visits if chain.same else _visits(chain.share, chain.share, chain.entry)[0]
     outcomes = {sid: float(min(max(share[chain.index[sid]], 0.0), 1.0))

@@ -29,11 +29,10 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from .bpmn import _unique as _unique_id
 from .bpmn import is_customer_name, slug

@@ -14,7 +14,6 @@ from pydantic import (BaseModel, ConfigDict, Discriminator, Field, PlainValidato
                       StringConstraints, Tag, WithJsonSchema, field_validator, model_validator)
 
 from .durations import Duration, Quantity, Rate, TimeUnit, mean_of
-from .errors import did_you_mean
 from .hours import parse_hours
 
 __all__ = ["Blueprint", "Team", "Step", "Flow", "Timeout", "Every", "RateArrivals", "At",

@@ -107,7 +107,7 @@ import numpy as np
 
 from .durations import Fixed, TIME_UNITS, mean_of, rate_in, sample, to_unit
 from .errors import BlueprintError
-from .model import CUSTOMER, At, Blueprint, Every, RateArrivals
+from .model import CUSTOMER, Blueprint, Every, RateArrivals
 
 __all__ = ["simulate", "prepare", "run_replication", "Plan", "Replication", "DEFAULT_CASES",
            "END", "OPEN", "TIMEOUT", "PATIENCE", "STATUSES"]

@@ -1,8 +1,6 @@
 """Event logs in (discover) and out (simulated logs read by pm4py)."""
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 

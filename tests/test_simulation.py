@@ -1,6 +1,5 @@
 """The simulation's semantics, one key of the format at a time, on small models worked out by hand."""
 import json
-import math
 
 import numpy as np
 import pytest
