@@ -13,6 +13,7 @@ with BPMN tools and event logs (:func:`discover`).
 ...   answer: {name: Answers, lane: frontstage, owner: desk, duration: 5}
 ...   done: {outcome: success}
 ... flows: [[ask, answer], [answer, done]]
+... arrivals: {rate: 6/hour}
 ... ''')
 >>> len(bp.check(model))
 0

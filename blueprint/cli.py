@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .chain import workload
 from .checker import check as check_model
 from .checker import locate
 from .errors import BlueprintError
@@ -151,6 +152,7 @@ def simulate(file, cases, until, seed, replications, jobs, scheduler, events_out
     model = load(file)
     if events_out:
         check_events_path(events_out)
+    _warn_if_overloaded(model)
     show = _ProgressLine() if progress and sys.stderr.isatty() else None
     client = _client(scheduler)
     try:
@@ -167,6 +169,22 @@ def simulate(file, cases, until, seed, replications, jobs, scheduler, events_out
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
         click.echo(result.text(names={t: model.team_name(t) for t in model.teams}))
+
+
+def _warn_if_overloaded(model) -> None:
+    """A note on stderr for each team given more work than its staff can do (check's `overloaded`):
+    its queue grows for as long as the simulation runs."""
+    try:
+        teams, _ = workload(model)
+    except BlueprintError:
+        return  # too much parallel work to follow exactly: the simulation still runs
+    for team, cap in teams.items():
+        if cap.utilization is not None and cap.utilization >= 1:
+            click.echo(f"warning: {model.team_name(team)} is overloaded: its work keeps {cap.load:.2f} staff busy "
+                       f"and it has {cap.load / cap.utilization:.2f} on duty on average ({cap.utilization:.0%}); "
+                       "its queue grows for as long as the simulation runs, so the "
+                       "times say more about how long it ran than about the service. See blueprint check.",
+                       err=True)
 
 
 class _ProgressLine:

@@ -6,13 +6,19 @@ reachability, components and handoffs instead of walking the graph again.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 import networkx as nx
+import numpy as np
+from scipy.sparse import csr_matrix, hstack, vstack
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
+from .durations import mean_of
 from .model import CUSTOMER, Blueprint
+from .story import records
+from .ways import never_leaves, successors
 
-__all__ = ["to_networkx", "Facts", "Handoff", "reach", "dominator_spans", "depth_first"]
+__all__ = ["to_networkx", "Facts", "Handoff", "reach", "dominator_spans", "depth_first", "listing"]
 
 
 def to_networkx(model: Blueprint) -> nx.MultiDiGraph:
@@ -41,10 +47,29 @@ def to_networkx(model: Blueprint) -> nx.MultiDiGraph:
         G.add_edge(flow["from"], flow["to"], p=flow["p"], label=flow["label"], timeout=False)
     for sid, step in model.steps.items():
         if step.timeout is not None:
-            from .durations import mean_of
             G.add_edge(sid, step.timeout.to, p=None, label="timeout", timeout=True,
                        after=mean_of(step.timeout.after, model.time_unit))
     return G
+
+
+def listing(model, step_ids: Iterable[str], limit: int = 4) -> str:
+    """Steps named as in messages, ``A [a], B [b] and C [c]``, with ``and N more`` past `limit`.
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> model = loads("steps: {a: {name: Asks, lane: customer}, b: {lane: customer}, c: {outcome: success}}\\n"
+    ...               "flows: [[a, b], [b, c]]")
+    >>> listing(model, ["a", "b", "c"], limit=2)
+    'Asks [a], [b] and 1 more'
+    >>> listing(model, ["a", "b"])
+    'Asks [a] and [b]'
+    """
+    ids = list(step_ids)
+    names = [model.label(s) for s in ids[:limit]]
+    if len(ids) > limit:
+        return ", ".join(names) + f" and {len(ids) - limit} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def depth_first(successors: dict, roots) -> tuple[set, list]:
@@ -117,6 +142,18 @@ class Facts:
         return out
 
     @cached_property
+    def ways(self) -> dict[str, list[str]]:
+        """Where a case can really go from each step (:func:`blueprint.ways.successors`): the flows
+        and timeouts it takes with a chance above 0. A step its team cannot do has only its
+        timeout; a step that always outlasts its timeout has only that."""
+        return successors(self.model)
+
+    @cached_property
+    def never_leaves(self) -> set[str]:
+        """Steps a case can never leave (:func:`blueprint.ways.never_leaves`)."""
+        return never_leaves(self.model)
+
+    @cached_property
     def graph(self) -> nx.DiGraph:
         """Steps and the ways between them (flows and timeouts) as a plain ``nx.DiGraph``."""
         G = nx.DiGraph()
@@ -158,14 +195,20 @@ class Facts:
     def matrix(self):
         """The ways between steps as a ``scipy.sparse`` CSR matrix (row: from, column: to), with the
         steps in file order; ``facts.ids[i]`` is the step of row and column ``i``."""
-        import numpy as np
-        from scipy.sparse import csr_matrix
 
+        return self._matrix_of(self.successors)
+
+    def _matrix_of(self, ahead: dict[str, list[str]]):
         index = self.index
-        rows = [index[a] for a, targets in self.successors.items() for _ in targets]
-        cols = [index[b] for targets in self.successors.values() for b in targets]
+        rows = [index[a] for a, targets in ahead.items() for _ in targets]
+        cols = [index[b] for targets in ahead.values() for b in targets]
         n = len(index)
         return csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+
+    @cached_property
+    def ways_matrix(self):
+        """:attr:`ways` as a ``scipy.sparse`` CSR matrix, like :attr:`matrix`."""
+        return self._matrix_of(self.ways)
 
     @cached_property
     def ids(self) -> list[str]:
@@ -180,8 +223,6 @@ class Facts:
     @cached_property
     def _parts(self):
         """Strongly connected parts: a label per step (numpy), and which labels are loops."""
-        import numpy as np
-        from scipy.sparse.csgraph import connected_components
 
         n_parts, labels = connected_components(self.matrix, directed=True, connection="strong")
         looping = np.bincount(labels, minlength=n_parts) > 1
@@ -209,7 +250,6 @@ class Facts:
 
     @cached_property
     def _loop_members(self) -> list[tuple[int, list[int]]]:
-        import numpy as np
 
         labels, looping = self._parts
         inside = np.flatnonzero(looping[labels])
@@ -220,7 +260,8 @@ class Facts:
 
     @cached_property
     def closed_loops(self) -> list[list[str]]:
-        """Loops with no way out: once a case is in one, it goes round for ever.
+        """Loops with no way out: once a case is in one, it goes round for ever. Read along
+        :attr:`ways`: a flow a case can never take is no way out.
 
         Examples
         --------
@@ -231,17 +272,24 @@ class Facts:
         >>> facts.loops, facts.closed_loops
         ([['a', 'b'], ['c', 'd']], [['c', 'd']])
         """
-        import numpy as np
 
-        labels, _ = self._parts
-        coo = self.matrix.tocoo()
-        leaving = np.zeros(len(self._parts[1]), dtype=bool)
+        matrix = self.ways_matrix
+        n_parts, labels = connected_components(matrix, directed=True, connection="strong")
+        looping = np.bincount(labels, minlength=n_parts) > 1
+        looping[labels[matrix.diagonal() > 0]] = True
+        coo = matrix.tocoo()
+        leaving = np.zeros(n_parts, dtype=bool)
         leaving[labels[coo.row[labels[coo.row] != labels[coo.col]]]] = True
-        return [[self.ids[i] for i in members] for part, members in self._loop_members if not leaving[part]]
+        closed = looping & ~leaving
+        members: dict[int, list[str]] = {}
+        for i in np.flatnonzero(closed[labels]):
+            members.setdefault(int(labels[i]), []).append(self.ids[i])
+        return sorted(members.values(), key=lambda loop: self.index[loop[0]])
 
     @cached_property
     def can_succeed(self) -> set[str]:
-        """Steps from which some path leads to a ``success`` outcome (the outcomes included).
+        """Steps from which some path a case can take (:attr:`ways`) leads to a ``success`` outcome
+        (the outcomes included).
 
         Examples
         --------
@@ -251,15 +299,16 @@ class Facts:
         ...                    "start: a")).can_succeed)
         ['a', 'ok']
         """
-        return self.leading_to(sid for sid, s in self.model.steps.items() if s.outcome == "success")
+        return self.leading_to((sid for sid, s in self.model.steps.items() if s.outcome == "success"), ways=True)
 
-    def leading_to(self, ends) -> set[str]:
-        """Steps from which some path leads to one of `ends` (the ends included)."""
-        import numpy as np
+    def leading_to(self, ends, ways: bool = False) -> set[str]:
+        """Steps from which some path leads to one of `ends` (the ends included): along the flows
+        and timeouts, or with `ways` along :attr:`ways` only."""
 
         starts = np.zeros(len(self.ids), dtype=bool)
         starts[[self.index[s] for s in ends]] = True
-        return {self.ids[i] for i in np.flatnonzero(reach(self.matrix.T.tocsr(), starts))}
+        matrix = self.ways_matrix if ways else self.matrix
+        return {self.ids[i] for i in np.flatnonzero(reach(matrix.T.tocsr(), starts))}
 
     @cached_property
     def owners_carried(self) -> dict[str, dict[str, str]]:
@@ -334,6 +383,51 @@ class Facts:
                     add(make(Handoff, (before, team, b, x)))
         return found
 
+    @cached_property
+    def retold_at(self) -> set[str]:
+        """Frontstage steps where some case makes the customer repeat the story
+        (:mod:`blueprint.story`): a case can get there along :attr:`ways` after a team, but no team
+        of the step's circle, has handled it. (A ``join: all`` is read as letting each branch
+        through: branches joined there know more, so this may name a step the join protects.)
+
+        Examples
+        --------
+        >>> from blueprint import loads
+        >>> Facts(loads("teams: {store: {systems: [till]}, social: {systems: [inbox]}}\\nsteps: {sell: {lane: "
+        ...             "frontstage, owner: store}, reply: {lane: frontstage, owner: social}, again: {lane: "
+        ...             "frontstage, owner: store}, ok: {outcome: success}}\\n"
+        ...             "flows: [[sell, reply], [reply, again], [again, ok]]")).retold_at
+        {'reply'}
+        """
+
+        memory = records(self.model)
+        n = len(self.ids)
+        steps = list(self.model.steps.values())
+        owned = np.array([s.owner is not None and not s.is_outcome for s in steps])
+        touch = np.array([memory.touch.get(s.owner, 0) if s.owner else 0 for s in steps])
+        test = np.array([memory.test.get(sid, 0) for sid in self.ids])
+        coo = self.ways_matrix.tocoo()
+        a, b = coo.row, coo.col
+        entry = np.array([self.index[s] for s in self.model.entry if s in self.index], dtype=int)
+        found: set[str] = set()
+        for k in range(len(memory.circles)):
+            bit = 2 << k
+            touches = (touch & bit) > 0
+            if not (test == bit).any():
+                continue
+            onto = owned[b] & ~touches[b]
+            rows = np.concatenate([a[~owned[b]], a[onto], n + a[~touches[b]]])
+            cols = np.concatenate([b[~owned[b]], n + b[onto], n + b[~touches[b]]])
+
+            phases = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(2 * n, 2 * n))
+            starts = np.zeros(2 * n, dtype=bool)
+            starts[entry[~owned[entry]]] = True
+            starts[n + entry[owned[entry] & ~touches[entry]]] = True
+            reached = reach(phases, starts)
+            hit = (test[b] == bit) & reached[n + a]
+            found.update(self.ids[i] for i in np.unique(b[hit]))
+        return found
+
     def handoff_route(self, handoff: Handoff) -> list[str]:
         """The steps of one way the handoff happens: the owned step of the team before, the customer
         or unowned steps in between, and the step of the team after."""
@@ -361,7 +455,6 @@ class Facts:
         ...             "flows: [[ask, m], [ask, f], [m, pay], [f, pay], [pay, ok]]\\nstart: ask")).deadlocked_joins
         {'pay': [('m', 'no split'), ('f', 'no split')]}
         """
-        import numpy as np
 
         model = self.model
         joins = [sid for sid, s in model.steps.items() if s.join == "all" and len(model.incoming[sid]) > 1]
@@ -420,9 +513,6 @@ def reach(matrix, starts):
     >>> reach(m, np.array([True, False, False, False])).tolist()
     [True, True, True, False]
     """
-    import numpy as np
-    from scipy.sparse import csr_matrix, vstack, hstack
-    from scipy.sparse.csgraph import breadth_first_order
 
     n = matrix.shape[0]
     k = int(starts.sum())

@@ -8,14 +8,20 @@
 * ``time_in_system``: from arrival to the outcome, over the finished cases.
 * ``contacts``, ``handoffs``, ``story_repeats``: per case, over every case that arrived (what had
   happened to it by the end, for one still in progress).
-* ``teams``: per team, ``utilization`` (staff time working / staff time on duty, which is the
-  team's ``hours`` where it has them; work begun before closing and finished after it can take
-  it a little over 1; ``null`` for a team without a staff limit or with nobody), ``mean_wait`` (queueing before work started, over
-  the visits it started on), ``max_queue`` (most cases waiting at once), and ``mean_busy`` (how
-  many cases it worked on at once, on average).
+* ``teams``: per team, ``utilization`` (the staff time it spent working while on duty, over its
+  staff time on duty: ``staff`` times its open ``hours``, or all the time without hours; never
+  above 1; ``null`` for a team without a staff limit or with nobody), ``overtime`` (work carried
+  on after closing time, which a team with hours finishes once begun, in the same measure: 0.05 is
+  5% on top of its time on duty), ``mean_wait`` (queueing before work started, over the visits it
+  started on), ``max_queue`` (most cases waiting at once), and ``mean_busy`` (how many cases it
+  worked on at once, on average).
 
-Team figures are over the simulated time: up to ``until`` when it is given, else until the last
-case ended (or the last thing happened, when some cases never end).
+Team utilisation, overtime and ``mean_busy`` are over **the time cases arrive**: from time 0 to
+the last arrival, or to ``until`` when it is given. The drain after the last arrival (the cases
+still queued and worked on once no more come) is not counted: a team winding down would look
+idle, and an overloaded one busy for longer than cases arrive. (When every case arrives at once,
+at time 0, the figures are over the whole run instead.) ``mean_wait`` and ``max_queue`` count
+every case.
 
 Several replications pool every case (and every team's time); ``ci95`` gives, for each average
 KPI, the 95% Student-t interval across the replications' own values (``null`` with one
@@ -34,7 +40,7 @@ import numpy as np
 
 from .eventlog import Event, write_events
 from .kpis import flatten
-from .simulation import INF, STATUSES, Plan, Replication, run_replication
+from .simulation import INF, STATUSES, Plan, Replication, _duty_clock, run_replication
 
 __all__ = ["SimulationResult", "kpis", "ci95", "on_duty_time"]
 
@@ -61,12 +67,30 @@ def on_duty_time(hours: Optional[tuple], horizon: float) -> float:
     >>> on_duty_time(office, 24 * 7), on_duty_time(office, 24 * 7 + 10), on_duty_time(None, 30.0)
     (40.0, 41.0, 30.0)
     """
-    if hours is None:
-        return horizon
-    starts, ends, week = hours
-    weeks, rest = divmod(horizon, week)
-    return (weeks * sum(e - s for s, e in zip(starts, ends))
-            + sum(max(0.0, min(e, rest) - s) for s, e in zip(starts, ends)))
+    clock = _duty_clock(hours)
+    return horizon if clock is None else clock(horizon)
+
+
+def _team(plan: Plan, j: int, reps: list[Replication]) -> dict:
+    """One team's figures over the time cases arrive (the whole run where that has no time on duty)."""
+    staff, hours = plan.capacity[j], plan.hours[j]
+    on_duty = sum(on_duty_time(hours, r.window) for r in reps)
+    if on_duty > 0:
+        busy, duty, span = (sum(r.window_busy[j] for r in reps), sum(r.window_duty[j] for r in reps),
+                            sum(r.window for r in reps))
+    else:
+        busy, duty, span = (sum(r.busy_time[j] for r in reps), sum(r.duty_time[j] for r in reps),
+                            sum(r.horizon for r in reps))
+        on_duty = sum(on_duty_time(hours, r.horizon) for r in reps)
+    limited = 0 < staff < INF and on_duty > 0
+    started = sum(r.started[j] for r in reps)
+    return {
+        "utilization": min(duty / (staff * on_duty), 1.0) if limited else None,  # min: rounding only
+        "overtime": max(busy - duty, 0.0) / (staff * on_duty) if limited else None,
+        "mean_wait": sum(r.wait_sum[j] for r in reps) / started if started else None,
+        "max_queue": max(r.max_queue[j] for r in reps),
+        "mean_busy": busy / span if span > 0 else None,
+    }
 
 
 def kpis(plan: Plan, reps: list[Replication]) -> dict:
@@ -95,19 +119,7 @@ def kpis(plan: Plan, reps: list[Replication]) -> dict:
         time_in_system["max"] = float(times.max())
     else:
         time_in_system = {"mean": None, **{q: None for q, _ in _QUANTILES}, "max": None}
-    horizon = sum(r.horizon for r in reps)
-    teams = {}
-    for j, team in enumerate(plan.teams):
-        busy = sum(r.busy_time[j] for r in reps)
-        started = sum(r.started[j] for r in reps)
-        staff = plan.capacity[j]
-        on_duty = sum(on_duty_time(plan.hours[j], r.horizon) for r in reps)
-        teams[team] = {
-            "utilization": busy / (staff * on_duty) if 0 < staff < INF and on_duty > 0 else None,
-            "mean_wait": sum(r.wait_sum[j] for r in reps) / started if started else None,
-            "max_queue": max(r.max_queue[j] for r in reps),
-            "mean_busy": busy / horizon if horizon > 0 else None,
-        }
+    teams = {team: _team(plan, j, reps) for j, team in enumerate(plan.teams)}
     return {
         "cases": {"arrived": arrived, "finished": finished, "in_progress": arrived - finished,
                   "by_outcome": dict(zip(plan.outcomes, counts.tolist()))},
@@ -121,7 +133,7 @@ def kpis(plan: Plan, reps: list[Replication]) -> dict:
 
 def _has_interval(key: str) -> bool:
     return key.startswith("cases.by_outcome.") or key.rsplit(".", 1)[-1] in (
-        "mean", "p50", "p90", "p95", "utilization", "mean_wait", "mean_busy")
+        "mean", "p50", "p90", "p95", "utilization", "overtime", "mean_wait", "mean_busy")
 
 
 def ci95(per_replication: list[dict[str, Any]]) -> dict[str, Optional[list[float]]]:

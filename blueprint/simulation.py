@@ -108,6 +108,8 @@ import numpy as np
 from .durations import Fixed, TIME_UNITS, mean_of, rate_in, sample, to_unit
 from .errors import BlueprintError
 from .model import CUSTOMER, Blueprint, Every, RateArrivals
+from .story import records, retells
+from .ways import incapable, never_leaves
 
 __all__ = ["simulate", "prepare", "run_replication", "Plan", "Replication", "DEFAULT_CASES",
            "END", "OPEN", "TIMEOUT", "PATIENCE", "STATUSES"]
@@ -119,8 +121,8 @@ INF = math.inf
 # Event kinds, in the order they are taken at equal times.
 END, OPEN, TIMEOUT, PATIENCE, STOP = 0, 1, 2, 3, 4
 
-# Where a branch (token) is.
-_MOVING, _QUEUED, _WORKING, _JOINWAIT, _STUCK, _DEADEND, _GONE = range(7)
+# Where a branch (token) is. _IDLE: at a step its team cannot do, waiting for the step's timeout.
+_MOVING, _QUEUED, _WORKING, _JOINWAIT, _STUCK, _DEADEND, _GONE, _IDLE = range(8)
 
 #: How a step visit ended, as written in the event rows (index = the code stored in raw rows);
 #: an outcome step's row carries the outcome itself ("success" or "failure").
@@ -128,7 +130,7 @@ STATUSES = ("done", "timeout", "abandoned", "cancelled", "open", "success", "fai
 _DONE, _TIMED_OUT, _ABANDONED, _CANCELLED, _OPEN, _SUCCESS, _FAILURE = range(7)
 
 # Flags of a step that need more than the plain path through it.
-_F_OUTCOME, _F_JOIN, _F_CONTACT, _F_TIMEOUT, _F_STUCK, _F_FRONT = 1, 2, 4, 8, 16, 32
+_F_OUTCOME, _F_JOIN, _F_CONTACT, _F_TIMEOUT, _F_STUCK = 1, 2, 4, 8, 16
 
 _FIRST_BLOCK, _LARGEST_BLOCK = 64, 8192
 #: Events at one instant before the simulation gives up on a loop that takes no time: this many,
@@ -146,7 +148,7 @@ class Plan:
     """A blueprint prepared for the event loop: integer ids and plain lists, made once.
 
     Steps and teams are numbered in file order; ``owner`` and the other per-step lists are indexed
-    by step number, ``capacity``, ``hours`` and ``systems`` by team number. A plan is plain data,
+    by step number, ``capacity``, ``hours`` and ``touch`` by team number. A plan is plain data,
     so it travels to other processes (``jobs``) and dask workers as it is.
     """
 
@@ -168,7 +170,9 @@ class Plan:
     timeout_to: list[int]
     capacity: list[float]
     hours: list[Optional[tuple]]
-    systems: list[int]
+    touch: list[int]  # the story bits each team's handling sets (blueprint.story)
+    test: list[int]  # each step's story bit to test (0: no story repeat there)
+    idle: list[bool]  # steps their team cannot do: never worked on
     entry: list[int]
     entry_chances: list[float]
     arrivals: tuple
@@ -184,25 +188,6 @@ def _hours_in(intervals, unit: str):
     per_minute = 60.0 / TIME_UNITS[unit]
     return ([a * per_minute for a, _ in intervals], [b * per_minute for _, b in intervals],
             7 * 1440 * per_minute)
-
-
-def _never_leaves(model: Blueprint) -> set[str]:
-    """Steps from which every way goes round a loop for ever: no outcome, no dead end ahead."""
-    from .graph import Facts
-
-    successors = Facts(model).successors
-    predecessors: dict[str, list[str]] = {sid: [] for sid in model.steps}
-    for sid, targets in successors.items():
-        for target in targets:
-            predecessors[target].append(sid)
-    can_stop = {sid for sid, s in model.steps.items() if s.is_outcome or not successors[sid]}
-    stack = list(can_stop)
-    while stack:
-        for before in predecessors[stack.pop()]:
-            if before not in can_stop:
-                can_stop.add(before)
-                stack.append(before)
-    return set(model.steps) - can_stop
 
 
 def prepare(model: Blueprint) -> Plan:
@@ -227,16 +212,10 @@ def prepare(model: Blueprint) -> Plan:
     number = {sid: i for i, sid in enumerate(steps)}
     teams = list(model.teams)
     team_number = {tid: i for i, tid in enumerate(teams)}
-    system_bit: dict[str, int] = {}
-    systems = []
-    for team in model.teams.values():
-        bits = 0
-        for name in team.systems:
-            bits |= system_bit.setdefault(name, 2 << len(system_bit))  # bit 0 means "a team was seen"
-        systems.append(bits)
+    memory = records(model)
     outcome_ids = [sid for sid, s in model.steps.items() if s.is_outcome]
     outcomes = outcome_ids + (["abandoned"] if model.patience is not None else [])
-    stuck = _never_leaves(model)
+    stuck = never_leaves(model)
     flags, targets, chances, join_from = [], [], [], []
     for sid, s in model.steps.items():
         f = 0
@@ -245,7 +224,6 @@ def prepare(model: Blueprint) -> Plan:
         f |= _F_CONTACT if s.lane == CUSTOMER and s.channel else 0
         f |= _F_TIMEOUT if s.timeout is not None else 0
         f |= _F_STUCK if sid in stuck else 0
-        f |= _F_FRONT if s.lane == "frontstage" and s.owner else 0
         flags.append(f)
         ways = model.branches(sid) if not s.is_outcome else []
         targets.append([number[t] for t, _ in ways])
@@ -274,11 +252,13 @@ def prepare(model: Blueprint) -> Plan:
         timeout_to=[number[s.timeout.to] if s.timeout else -1 for s in model.steps.values()],
         capacity=[t.staff if t.staff is not None else INF for t in model.teams.values()],
         hours=[_hours_in(t.open_hours, unit) for t in model.teams.values()],
-        systems=systems,
+        touch=[memory.touch.get(tid, 1) for tid in teams],
+        test=[memory.test.get(sid, 0) for sid in steps],
+        idle=[incapable(model, sid) for sid in steps],
         entry=[number[sid] for sid, _ in entry],
         entry_chances=[w / weight if weight > 0 else 1.0 / len(entry) for _, w in entry],
         arrivals=arrivals, patience=model.patience,
-        story=any(f & _F_FRONT for f in flags),
+        story=bool(memory.test),
     )
 
 
@@ -370,6 +350,22 @@ def _is_open(hours, t: float) -> bool:
     return i >= 0 and w < ends[i]
 
 
+def _duty_clock(hours) -> Optional[Callable[[float], float]]:
+    """For a team with hours, a function giving its time on duty from time 0 to t; ``None`` without
+    hours (always on duty)."""
+    if hours is None:
+        return None
+    starts, ends, week = hours
+    before = list(itertools.accumulate((e - a for a, e in zip(starts, ends)), initial=0.0))
+    per_week = before[-1]
+
+    def on_duty(t: float) -> float:
+        weeks, w = divmod(t, week)
+        i = bisect_right(starts, w) - 1
+        return weeks * per_week + (before[i] + min(w, ends[i]) - starts[i] if i >= 0 else 0.0)
+    return on_duty
+
+
 def _next_opening(hours, t: float) -> float:
     starts, _, week = hours
     w = t % week
@@ -385,7 +381,10 @@ class Replication:
 
     ``time_in_system`` holds the finished cases; ``contacts``, ``handoffs``, ``story_repeats`` and
     ``outcome`` (an index into the plan's outcomes, -1 for in progress) every case that arrived.
-    Team lists are indexed by team number; ``busy_time`` is the staff time spent working.
+    Team lists are indexed by team number; ``busy_time`` is the staff time spent working up to the
+    ``horizon``, ``duty_time`` the part of it within the team's hours. ``window`` is the time cases
+    arrive (up to the last arrival, or to ``until``), and ``window_busy``, ``window_duty`` the same
+    two figures up to then.
     ``events`` holds raw rows ``(case, step number, enqueue, start, end, status code)`` with case
     numbers from 0 within the replication, or ``None`` when rows were not kept.
     """
@@ -398,6 +397,10 @@ class Replication:
     outcome: np.ndarray
     horizon: float
     busy_time: list[float]
+    duty_time: list[float]
+    window: float
+    window_busy: list[float]
+    window_duty: list[float]
     wait_sum: list[float]
     started: list[int]
     max_queue: list[int]
@@ -438,9 +441,8 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
     base = np.random.SeedSequence(seed, spawn_key=(rep,))
     n_steps, n_teams = len(plan.steps), len(plan.teams)
     owner, outcome_of, timeout_to, join_from = plan.owner, plan.outcome, plan.timeout_to, plan.join_from
-    special = [f & ~_F_FRONT for f in plan.flags]
-    front = [bool(f & _F_FRONT) for f in plan.flags]
-    systems, story = plan.systems, plan.story
+    special = plan.flags
+    touch, test, idle, story = plan.touch, plan.test, plan.idle, plan.story
     ended_as = [_SUCCESS if r == "success" else _FAILURE for r in plan.results]
     duration_next = [_draws(plan.durations[s], unit, base, f"duration:{plan.steps[s]}") for s in range(n_steps)]
     route_next = [None if plan.split[s] or not plan.targets[s] else
@@ -458,6 +460,8 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
     cap, hours = plan.capacity, plan.hours
     busy = [0] * n_teams
     busy_time = [0.0] * n_teams  # minus the start of each work begun, plus its end
+    duty_time = [0.0] * n_teams  # the same in time on duty (teams with hours): work after closing is overtime
+    duty_so_far = [_duty_clock(h) for h in hours]
     wait_sum = [0.0] * n_teams
     started = [0] * n_teams
     queue = [deque() for _ in range(n_teams)]
@@ -474,7 +478,6 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
     contacts = [0] * room
     handoffs = [0] * room
     repeats = [0] * room
-    seen = [0] * room  # bit 0: a team has owned a step of the case; other bits: their systems
     case_token = [0] * room
     extra_tokens: dict[int, list[int]] = {}  # case -> tokens made by splits
     waiting: dict[int, dict[int, dict[int, list[int]]]] = {}  # case -> join step -> from -> tokens
@@ -484,11 +487,13 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
     tok_state = [_MOVING] * room
     tok_enq = [0.0] * room
     tok_start: list[Optional[float]] = [None] * room
-    tok_last = [-1] * room  # the team of the last owned step this branch went through
+    tok_last = [-1] * room  # the team of the last owned step this branch went through (-2: several)
+    tok_seen = [0] * room  # what this branch remembers of who handled the case (blueprint.story)
+    several: dict[int, list[int]] = {}  # token -> the teams it was last with, after a join without owner
     case_lists = ((case_arrival, 0.0), (case_end, INF), (case_outcome, -1), (contacts, 0), (handoffs, 0),
-                  (repeats, 0), (seen, 0), (case_token, 0))
+                  (repeats, 0), (case_token, 0))
     token_lists = ((tok_case, 0), (tok_visit, 0), (tok_step, -1), (tok_state, _MOVING), (tok_enq, 0.0),
-                   (tok_start, None), (tok_last, -1))
+                   (tok_start, None), (tok_last, -1), (tok_seen, 0))
 
     rows: list[tuple] = []
     add_row = rows.append if record else None
@@ -500,15 +505,28 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
         for values, default in lists:
             values.extend([default] * _CHUNK)
 
-    def new_token(c: int, last_owner: int) -> int:
+    def new_token(c: int, parent: int) -> int:
+        """A new branch of case `c`, remembering what branch `parent` remembers."""
         nonlocal n_tokens
         k = n_tokens
         n_tokens += 1
         if k == len(tok_case):
             grow(token_lists)
         tok_case[k] = c
-        tok_last[k] = last_owner
+        tok_last[k] = tok_last[parent]
+        tok_seen[k] = tok_seen[parent]
+        if tok_last[parent] == -2:
+            several[k] = list(several[parent])
         return k
+
+    def handed_over(k: int, o: int) -> int:
+        """Handoffs when branch `k` comes to a step of team `o`: one for each team it was last with
+        that is not `o` (several after a join without an owner)."""
+        last = tok_last[k]
+        tok_last[k] = o
+        if last == -2:
+            return sum(t != o for t in several.pop(k))
+        return 1 if 0 <= last != o else 0
 
     def take_next(o: int, t: float, opening: bool = False) -> None:
         """Team `o` takes cases from its queue while it has free staff and is open."""
@@ -525,6 +543,8 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
                 qlen[o] -= 1
                 busy[o] += 1
                 busy_time[o] -= t
+                if h is not None:
+                    duty_time[o] -= duty_so_far[o](t)
                 wait_sum[o] += t - tok_enq[k]
                 started[o] += 1
                 tok_start[k] = t
@@ -568,21 +588,28 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
         """
         o = owner[s]
         if o >= 0:
-            if 0 <= tok_last[k] != o:
-                handoffs[c] += 1
-            tok_last[k] = o
+            handoffs[c] += handed_over(k, o)
         at_step = waiting.setdefault(c, {}).setdefault(s, {})
         at_step.setdefault(came_from, []).append(k)
         if len(at_step) < len(join_from[s]):
             tok_start[k] = None
             tok_state[k] = _JOINWAIT
             return False
+        lasts = []
         for source in list(at_step):
             other = at_step[source].pop(0)
             if not at_step[source]:
                 del at_step[source]
+            tok_seen[k] |= tok_seen[other]  # the joined branch remembers what any of them met
+            if o < 0:  # and, without an owner here, every team they were last with
+                last = tok_last[other]
+                lasts.extend(several.pop(other) if last == -2 else [last] if last >= 0 else [])
             if other != k:
                 tok_state[other] = _GONE
+        if o < 0:
+            tok_last[k] = lasts[0] if len(lasts) == 1 else -1 if not lasts else -2
+            if len(lasts) > 1:
+                several[k] = lasts
         return True
 
     def leave(k: int, t: float, status: int) -> int:
@@ -600,6 +627,8 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
             if state == _WORKING:
                 busy[o] -= 1
                 busy_time[o] += t
+                if hours[o] is not None:
+                    duty_time[o] += duty_so_far[o](t)
                 return o
             if state == _QUEUED:
                 qlen[o] -= 1
@@ -616,6 +645,7 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
         for o in freed:
             take_next(o, t)
 
+    window, window_busy, window_duty = INF, None, None  # the time cases arrive, and the work done in it
     n_events = 0
     check_at = _CHECK_EVERY
     instant, events_then, cases_then = -1.0, 0, 0  # the time at the last look, and since when
@@ -647,6 +677,11 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
                 next_arrival = next(arrivals, INF) if n_cases != cases else INF
                 if next_arrival >= until:
                     next_arrival = INF
+                elif next_arrival == INF and until == INF:  # the last case has arrived: the time cases arrive ends
+                    window = t
+                    window_busy = [b + n * t for b, n in zip(busy_time, busy)]
+                    window_duty = [d + n * f(t) if f is not None else None
+                                   for d, n, f in zip(duty_time, busy, duty_so_far)]
                 s, came_from = entry_next(), -1
             else:
                 t, kind, k, v = heappop(heap)
@@ -683,6 +718,8 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
                         else:
                             busy[o] -= 1
                             busy_time[o] += t
+                            if hours[o] is not None:
+                                duty_time[o] += duty_so_far[o](t)
                             if qlen[o]:
                                 take_next(o, t)
                     nxt = route_next[s]
@@ -690,7 +727,7 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
                         s = nxt()
                     elif split_to[s] is not None:  # one branch down each flow, the first one this
                         c, targets = tok_case[k], split_to[s]
-                        branches = [new_token(c, tok_last[k]) for _ in targets[1:]]
+                        branches = [new_token(c, k) for _ in targets[1:]]
                         extra_tokens.setdefault(c, []).extend(branches)
                         moves.extend(reversed(list(zip(branches, targets[1:]))))
                         s = targets[0]
@@ -742,20 +779,21 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
                     tok_state[k] = _WORKING
                     heappush(heap, (t + duration_next[s](), END, k, v))
                 else:
-                    last = tok_last[k]
-                    if last != o:
-                        if last >= 0:
-                            handoffs[tok_case[k]] += 1
-                        tok_last[k] = o
+                    if tok_last[k] != o:
+                        handoffs[tok_case[k]] += handed_over(k, o)
                     if story:
-                        c = tok_case[k]
-                        known = seen[c]
-                        if known and front[s] and not systems[o] & known:
-                            repeats[c] += 1
-                        seen[c] = known | systems[o] | 1
-                    if busy[o] < cap[o] and not qlen[o] and (hours[o] is None or _is_open(hours[o], t)):
+                        known = tok_seen[k]
+                        if test[s] and retells(known, test[s]):
+                            repeats[tok_case[k]] += 1
+                        tok_seen[k] = known | touch[o]
+                    if idle[s]:  # its team cannot do it: the branch waits for the timeout, if any
+                        tok_start[k] = None
+                        tok_state[k] = _IDLE
+                    elif busy[o] < cap[o] and not qlen[o] and (hours[o] is None or _is_open(hours[o], t)):
                         busy[o] += 1
                         busy_time[o] -= t
+                        if hours[o] is not None:
+                            duty_time[o] -= duty_so_far[o](t)
                         started[o] += 1
                         tok_start[k] = t
                         tok_state[k] = _WORKING
@@ -777,9 +815,15 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
                     break
 
     horizon = now
+    full_busy = [b + n * horizon for b, n in zip(busy_time, busy)]
+    full_duty = [d + n * f(horizon) if f is not None else b for d, n, f, b in zip(duty_time, busy, duty_so_far, full_busy)]
+    if window_busy is None:  # cases arrived up to the horizon (until)
+        window, window_busy, window_duty = horizon, full_busy, full_duty
+    else:
+        window_duty = [d if d is not None else b for d, b in zip(window_duty, window_busy)]
     if add_row:
         for k in range(n_tokens):
-            if tok_state[k] in (_QUEUED, _WORKING, _JOINWAIT, _STUCK):
+            if tok_state[k] in (_QUEUED, _WORKING, _JOINWAIT, _STUCK, _IDLE):
                 add_row((tok_case[k], tok_step[k], tok_enq[k], tok_start[k], None, _OPEN))
     finished = np.asarray(case_outcome[:n_cases], dtype=np.int64) >= 0
     return Replication(
@@ -790,7 +834,8 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
         handoffs=np.asarray(handoffs[:n_cases], dtype=np.int64),
         story_repeats=np.asarray(repeats[:n_cases], dtype=np.int64),
         outcome=np.asarray(case_outcome[:n_cases], dtype=np.int64),
-        horizon=horizon, busy_time=[b + n * horizon for b, n in zip(busy_time, busy)],
+        horizon=horizon, busy_time=full_busy, duty_time=full_duty,
+        window=window, window_busy=window_busy, window_duty=window_duty,
         wait_sum=wait_sum, started=started, max_queue=max_queue,
         events=rows if record else None, n_events=n_events,
     )

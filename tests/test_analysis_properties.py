@@ -15,6 +15,9 @@ PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 @given(blueprints(max_steps=12))
 def test_outcomes_and_never_finishing_add_up_to_one(model):
     s = bp.stats(model)
+    if None in s.outcomes.values():  # branches race to different outcomes: no figure, and why
+        assert set(s.outcomes.values()) == {None} and "racing-outcomes" in s.why_null["outcomes"]
+        return
     assert math.fsum(s.outcomes.values()) + s.never_finishes == pytest.approx(1.0, abs=1e-9)
     assert all(0 <= p <= 1 for p in s.outcomes.values())
 
@@ -29,7 +32,7 @@ def test_a_service_where_every_step_can_finish_never_loses_a_case(model):
 
 
 @PROPERTY
-@given(blueprints(max_steps=12, loops=False))
+@given(blueprints(max_steps=12, loops=False, races=False, splits=False))
 def test_without_loops_no_step_is_visited_more_than_once(model):
     s = bp.stats(model)
     assert all(v is not None and v <= 1 + 1e-9 for v in s.expected_visits.values())

@@ -105,6 +105,18 @@ def test_delegated_authority_removes_the_wait_for_the_manager():
     assert "incapable-handoff" not in {f["rule"] for f in answer.findings["appeared"]}  # the adviser may approve
 
 
+def test_giving_the_social_media_team_a_phone_changes_what_happens_to_the_fires_cases():
+    """Story 000: the social media team cannot phone out, so its promised call-back never comes and
+    the customer phones the store two days later. With outbound calls it keeps the promise: fewer
+    contacts (exactly), and the simulated cases end differently (once it gave exactly 0 and 0)."""
+    fires = load("damaged_fires.yaml")
+    can = {"teams.social.can": ["inbound_message", "outbound_call"]}
+    assert bp.stats(fires.with_changes(can)).expected_contacts < bp.stats(fires).expected_contacts - 0.05
+    answer = bp.whatif(fires, can, cases=1000, replications=3, seed=2)
+    assert answer.delta["contacts.mean"]["value"] < 0
+    assert any(answer.delta[k]["value"] != 0 for k in answer.delta if k.startswith("cases.by_outcome."))
+
+
 def run(*args: str, cwd=None) -> str:
     done = subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -192,7 +192,37 @@ flows: [[unpack, fitted, 0.3], [unpack, complain, 0.7]]
 ]
 
 
+def examples_in(rule: str) -> tuple[str, str]:
+    """The failing and passing blueprints of a rule's docstring (the indented blocks after
+    "Failing example...::" and "Passing example...::")."""
+    blocks, lines = [], RULES[rule].__doc__.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip().endswith("::") and line.strip().startswith(("Failing example", "Passing example")):
+            body = []
+            for more in lines[i + 1:]:
+                if more.strip() and not more.startswith("    "):
+                    break
+                body.append(more[4:])
+            blocks.append("\n".join(body).strip() + "\n")
+    return blocks[0], blocks[1]
+
+
+#: Rules whose docstring examples are complete blueprints: the case is the docstring's own.
+CASES += [
+    ("missing-join", *examples_in("missing-join"), ("accept", "confirms")),
+    ("racing-outcomes", *examples_in("racing-outcomes"), ("complaint", "refunded", "fitted")),
+    ("overloaded", *examples_in("overloaded"), ("answer",)),
+]
+COMPLETE = ["missing-join", "racing-outcomes", "overloaded", "lost-context"]
+
 FAILING = {rule: failing for rule, failing, _, _ in CASES}
+
+
+@pytest.mark.parametrize("rule", COMPLETE)
+def test_the_examples_in_a_rules_docstring_load_and_fire_or_not(rule):
+    failing, passing = examples_in(rule)
+    assert bp.check(bp.loads(failing)).by_rule(rule)
+    assert bp.check(bp.loads(passing)).by_rule(rule) == []
 
 
 def test_every_rule_has_a_case_here():

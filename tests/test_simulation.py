@@ -282,10 +282,20 @@ def test_a_case_stuck_in_a_loop_still_runs_out_of_patience():
 
 
 def test_a_loop_that_takes_no_time_is_bad_input_not_a_hang():
-    text = ("steps: {a: {lane: customer}, b: {lane: customer, timeout: {after: 1, to: c}}, c: {outcome: success}}\n"
-            "flows: [[a, b], [b, a]]\nstart: a\n")
+    """The way out is there, but taken once in 10^12 rounds, all at one moment."""
+    text = ("steps: {a: {lane: customer}, b: {lane: customer}, c: {outcome: success}}\n"
+            "flows: [[a, b], [b, a, 0.999999999999], [b, c, 0.000000000001]]\nstart: a\n")
     with pytest.raises(BlueprintError, match="without time passing"):
         bp.simulate(model(text), cases=1)
+
+
+def test_a_loop_left_only_by_a_timeout_that_never_fires_keeps_the_case_in_progress():
+    """b takes no time, so its timeout never fires: a and b go round for ever (a livelock, which
+    check reports); the simulation stops the case at the loop's door instead of hanging."""
+    text = ("steps: {a: {lane: customer}, b: {lane: customer, timeout: {after: 1, to: c}}, c: {outcome: success}}\n"
+            "flows: [[a, b], [b, a]]\nstart: a\n")
+    assert bp.simulate(model(text), cases=3).to_json()["cases"]["in_progress"] == 3
+    assert bp.check(model(text)).by_rule("livelock")
 
 
 COUNTS = """

@@ -15,10 +15,12 @@ from types import ModuleType
 from . import (dead_end, incapable_handoff, no_owner, unreachable, unstaffed, unweighted_branch)
 from . import (deadlock, displaced_ownership, fail_point_without_recovery, livelock, lost_context,
                no_resolution, repeat_loop)
+from . import missing_join, overloaded, racing_outcomes
 
 _MODULES: tuple[ModuleType, ...] = (
-    dead_end, no_resolution, livelock, deadlock, no_owner, incapable_handoff, unstaffed, repeat_loop,
-    displaced_ownership, lost_context, fail_point_without_recovery, unreachable, unweighted_branch,
+    dead_end, no_resolution, livelock, deadlock, no_owner, incapable_handoff, unstaffed, overloaded, repeat_loop,
+    displaced_ownership, lost_context, fail_point_without_recovery, missing_join, racing_outcomes, unreachable,
+    unweighted_branch,
 )
 
 #: Every rule by its id, in the order findings are listed.

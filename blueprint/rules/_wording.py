@@ -1,7 +1,9 @@
 """How rule messages name things: lists of steps, teams, and what a customer does at a contact."""
 from __future__ import annotations
 
-from typing import Iterable
+from ..graph import listing
+
+__all__ = ["listing", "contact_verb", "times"]
 
 _VERBS = {"phone": "phones", "call": "phones", "telephone": "phones", "email": "emails", "e-mail": "emails",
           "mail": "deals with a letter", "letter": "deals with a letter", "post": "deals with a letter",
@@ -9,26 +11,6 @@ _VERBS = {"phone": "phones", "call": "phones", "telephone": "phones", "email": "
           "message": "messages", "sms": "texts", "text": "texts", "store": "goes back to the store",
           "shop": "goes back to the shop", "branch": "goes back to the branch", "web": "goes online",
           "website": "goes online", "app": "opens the app"}
-
-
-def listing(model, step_ids: Iterable[str], limit: int = 4) -> str:
-    """Steps named as in messages, ``A [a], B [b] and C [c]``, with ``and N more`` past `limit`.
-
-    Examples
-    --------
-    >>> from blueprint import loads
-    >>> model = loads("steps: {a: {name: Asks, lane: customer}, b: {lane: customer}, c: {outcome: success}}\\n"
-    ...               "flows: [[a, b], [b, c]]")
-    >>> listing(model, ["a", "b", "c"], limit=2)
-    'Asks [a], [b] and 1 more'
-    >>> listing(model, ["a", "b"])
-    'Asks [a] and [b]'
-    """
-    ids = list(step_ids)
-    names = [model.label(s) for s in ids[:limit]]
-    if len(ids) > limit:
-        return ", ".join(names) + f" and {len(ids) - limit} more"
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def contact_verb(channel: str) -> str:

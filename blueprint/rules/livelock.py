@@ -2,7 +2,10 @@
 
 Every step in the loop only leads to another step of the loop: the customer is passed round
 and round (phone, told to email, email, told to phone) and the case never ends, neither
-resolved nor closed. One finding per loop, naming all its steps.
+resolved nor closed. A way out that a case can never take does not count: a flow with chance 0,
+the flows of a step that always outlasts its timeout (``duration: 5, timeout: {after: 1, to:
+answer}`` goes round for ever), a step its team cannot do. One finding per loop, naming all its
+steps.
 
 Failing example::
 
@@ -28,7 +31,7 @@ def check(facts):
     model = facts.model
     for loop in facts.closed_loops:
         inside = set(loop)
-        flows = tuple((a, b) for a in loop for b in facts.successors[a] if b in inside)
+        flows = tuple((a, b) for a in loop for b in facts.ways[a] if b in inside)
         what = (f"{model.label(loop[0])} only leads back to itself" if len(loop) == 1 else
                 f"{listing(model, loop, 5)} only lead to each other")
         yield Issue(f"Once a case gets here it can never leave: {what}, so the customer goes round and round "

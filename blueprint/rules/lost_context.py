@@ -1,30 +1,44 @@
 """A handoff between teams that share no system: the case record stays behind, and the customer
-repeats the story.
+may have to tell the story again.
 
 When a case passes from one team to another (directly, or through the customer: "please call
 the store instead"), the next team can only see what the case record shows if both teams keep
-it in a shared system. Otherwise every new person asks the customer to explain it all again,
-and what was already done is lost. One finding per pair of teams, naming the handoffs and the
-steps where the customer tells the story again.
+it in a shared system. Otherwise what was already done is lost at the handoff. One finding per
+pair of teams, naming the handoffs.
 
-Failing example::
+Where the customer **repeats the story** is said by the one definition that ``stats`` and
+``simulate`` count too (:mod:`blueprint.story`): at a frontstage step whose team has not handled
+the case before and shares no system with any team that has. A store taking a complaint about an
+order it sold itself knows the case, even when the delivery team in between shares nothing with
+it: the finding names that handoff, but no repeat there.
+
+Failing example (the social media team sees nothing of the order; the customer starts again)::
 
     teams:
-      store:    {name: Store, systems: [till]}
-      delivery: {name: Home delivery, systems: [orders]}
+      store:  {name: Store, systems: [till]}
+      social: {name: Social media team, systems: [social_inbox]}
     steps:
       sell:    {name: Takes the order, lane: frontstage, owner: store}
-      deliver: {name: Delivers, lane: backstage, owner: delivery}
-      unpack:  {name: Unpacks, lane: customer, channel: home}
-      call:    {name: Phones the store, lane: customer, channel: phone}
-      answer:  {name: Takes the complaint, lane: frontstage, owner: store}
-    flows: [[sell, deliver], [deliver, unpack], [unpack, call], [call, answer]]
+      unpack:  {name: Unpacks a broken fire, lane: customer, channel: home}
+      message: {name: Messages the store, lane: customer, channel: social}
+      reply:   {name: Replies to the message, lane: frontstage, owner: social}
+      done:    {outcome: success}
+    flows: [[sell, unpack], [unpack, message], [message, reply], [reply, done]]
+    start: sell
 
 Passing example (a case record both teams use)::
 
     teams:
-      store:    {name: Store, systems: [till, cases]}
-      delivery: {name: Home delivery, systems: [orders, cases]}
+      store:  {name: Store, systems: [till, cases]}
+      social: {name: Social media team, systems: [social_inbox, cases]}
+    steps:
+      sell:    {name: Takes the order, lane: frontstage, owner: store}
+      unpack:  {name: Unpacks a broken fire, lane: customer, channel: home}
+      message: {name: Messages the store, lane: customer, channel: social}
+      reply:   {name: Replies to the message, lane: frontstage, owner: social}
+      done:    {outcome: success}
+    flows: [[sell, unpack], [unpack, message], [message, reply], [reply, done]]
+    start: sell
 """
 from ..findings import Issue
 from ._wording import listing
@@ -57,7 +71,7 @@ def check(facts):
             lost = apart[key] = key[0] in systems and key[1] in systems and not systems[key[0]] & systems[key[1]]
         if lost:
             pairs.setdefault(key if key[0] < key[1] else key[::-1], []).append(handoff)
-    lane = {sid: s.lane for sid, s in model.steps.items()}
+    told = facts.retold_at
     owner, carried = facts.owner_of, facts.owners_carried
     for (a, b), handoffs in pairs.items():
         routes = []
@@ -68,10 +82,12 @@ def check(facts):
                 route.append(x)
             routes.append(route[::-1])
         targets = list(dict.fromkeys(h.target for h in handoffs))
-        retold = [t for t in targets if lane[t] == "frontstage"]
-        where = (f"The customer tells the story again at {listing(model, retold, 3)}."
-                 if retold else f"{listing(model, targets, 3)} start{'s' if len(targets) == 1 else ''} "
-                                "without what was done before.")
+        retold = [t for t in targets if t in told]
+        rest = [t for t in targets if t not in told]
+        where = f"The customer tells the story again at {listing(model, retold, 3)}." if retold else ""
+        if rest:
+            where += (" " if where else "") + (f"{listing(model, rest, 3)} start{'s' if len(rest) == 1 else ''} "
+                                               "without what was done before.")
         shown = "; ".join(_route(model, r) for r in routes[:_SHOWN])
         more = f"; and {len(routes) - _SHOWN} more" if len(routes) > _SHOWN else ""
         count = f"{len(routes)} handoff{'s' if len(routes) != 1 else ''}"

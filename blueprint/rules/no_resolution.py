@@ -61,7 +61,7 @@ def check(facts):
     for sid, step in model.steps.items():
         if sid in good or step.is_outcome or sid not in facts.reachable:
             continue
-        if not facts.successors[sid] or sid in closed:
+        if not facts.ways[sid] or sid in closed:
             continue  # a dead end or a livelock: those rules say it more exactly
         before = [a for a in facts.predecessors[sid] if a in good and a in facts.reachable]
         if not before and sid not in model.entry:

@@ -42,9 +42,9 @@ def check(facts):
     from ..chain import loop_rounds
 
     model = facts.model
-    closed = {loop[0] for loop in facts.closed_loops}
+    closed = {s for loop in facts.closed_loops for s in loop}
     for loop in facts.loops:
-        if loop[0] in closed:
+        if set(loop) <= closed:
             continue  # a livelock
         contacts = [s for s in loop if model.steps[s].lane == "customer" and model.steps[s].channel]
         fails = [s for s in loop if model.steps[s].fail_point]

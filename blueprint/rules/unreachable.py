@@ -29,8 +29,9 @@ def check(facts):
     lost = [sid for sid in model.steps if sid not in facts.reachable]
     if not lost:
         return
-    for part in nx.weakly_connected_components(facts.graph.subgraph(lost)):
-        steps = [sid for sid in model.steps if sid in part]
+    parts = [[sid for sid in model.steps if sid in part]  # steps in file order: the same whatever the hash seed
+             for part in nx.weakly_connected_components(facts.graph.subgraph(lost))]
+    for steps in sorted(parts, key=lambda steps: facts.index[steps[0]]):
         names = ", ".join(model.label(s) for s in steps[:5]) + (", ..." if len(steps) > 5 else "")
         yield Issue(f"No case ever reaches {names}: no path from the start leads there. Connect "
                     f"{'it' if len(steps) == 1 else 'them'} with a flow, or remove what is not part of the "

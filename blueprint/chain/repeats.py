@@ -1,0 +1,115 @@
+"""Story repeats, exactly: the chain over steps, with what the case remembers (:mod:`blueprint.story`).
+
+Whether the customer repeats the story at a step depends on every team the case met before, so
+the chain needs that history. It does not need all of it at once: the expected repeats are the sum,
+over the circles of :func:`blueprint.story.records`, of the repeats at the steps of that circle's
+teams, and for one circle a case is in one of three phases: no team yet (0), teams but none of
+the circle (1), one of the circle (2). Repeats of the circle happen on reaching one of its
+frontstage steps in phase 1, and nothing of that circle happens after phase 2. So each circle is
+a chain of at most twice the steps (phases 0 and 1), built from the reachable ones only, with the
+splits' episodes explored in that phase (:class:`~blueprint.chain.branches.Circle`), and solved
+like the chain over steps.
+
+The work is bounded: at most :data:`MOST_STATES` states over all circles. A blueprint that needs
+more (many teams with records of their own over a very large journey) gets no figure: ``None``,
+with the reason.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..graph import reach
+from .branches import Circle, Explorer, Net, TooManyStates
+from .solve import expected_visits
+from .steps import StepChain
+
+__all__ = ["MOST_STATES", "story_repeats"]
+
+#: The most states the story-repeat chains may have over all circles of one blueprint.
+MOST_STATES = 2_000_000
+
+
+def story_repeats(chain: StepChain) -> tuple[float | None, str | None, set[int]]:
+    """Expected story repeats per case: ``(value, None, piles)``, or ``(None, why, piles)``; `piles` are
+    the joins where branches that remember different things pile up (the answer depends on time)."""
+    net = chain.net
+    circles = net.records.circles
+    if not circles or not net.records.test:
+        return 0.0, None, set()
+    n = len(net.ids)
+    budget = [MOST_STATES]
+    total, piles = 0.0, set()
+    owned = np.array([s.owner is not None for s in chain.model.steps.values()])
+    touch = np.array([net.records.touch.get(s.owner, 0) if s.owner else 0 for s in chain.model.steps.values()])
+    test = np.array([net.records.test.get(sid, 0) for sid in net.ids])
+    coo = chain.move.tocoo()
+    for k in range(len(circles)):
+        bit = 2 << k
+        try:
+            value, more = _one_circle(chain, net, bit, owned, (touch & bit) > 0, test == bit, coo, n, budget)
+        except TooManyStates:
+            return None, _too_many(len(circles)), piles
+        if value is None:
+            return None, ("the story repeats never end: a case can go round a loop through a frontstage "
+                          "step of a team that cannot see it"), piles
+        total += value
+        piles |= more
+    return total, None, piles
+
+
+def _too_many(circles: int) -> str:
+    return (f"following what {circles} circles of teams with their own records know of each case needs more "
+            f"than {MOST_STATES:,} states; simulate the blueprint for story repeats")
+
+
+def _one_circle(chain: StepChain, net: Net, bit: int, owned, touches, front, coo, n: int, budget):
+    """The expected repeats at the frontstage steps of one circle, and the joins that piled up."""
+    a, b, p = coo.row, coo.col, coo.data
+    # Phase 0 (node a) only before any team; phase 1 (node n + a) after; phase 2 is dropped.
+    zero = ~owned[b]
+    rows = [a[zero], a[owned[b] & ~touches[b]], n + a[~touches[b]]]
+    cols = [b[zero], n + b[owned[b] & ~touches[b]], n + b[~touches[b]]]
+    vals = [p[zero], p[owned[b] & ~touches[b]], p[~touches[b]]]
+    told = np.zeros(2 * n)
+    np.add.at(told, n + a[front[b]], p[front[b]])
+    entry = np.zeros(2 * n)
+    for sid, w in chain.model.entry.items():
+        i = net.index[sid]
+        if not owned[i]:
+            entry[i] += w
+        elif not touches[i]:
+            entry[n + i] += w
+    explorer = Explorer(net, Circle(bit), budget)
+    expanded: set[int] = set()
+    piles: set[int] = set()
+    while True:
+        matrix = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                               shape=(2 * n, 2 * n))
+        reached = reach(matrix, entry > 0)
+        if budget[0] - int(reached.sum()) < 0:
+            raise TooManyStates("")
+        fresh = [node for f in chain.splits for node in (f, n + f) if reached[node] and node not in expanded]
+        if not fresh:
+            break
+        for node in fresh:
+            expanded.add(node)
+            f, phase = node % n, node // n
+            chance = chain.splits[f][0]
+            episode = explorer.episode(f, phase)
+            piles |= episode.piles
+            told[node] += chance * episode.reward
+            for (s, mem), q in episode.exits.items():
+                if mem < 2:
+                    rows.append(np.array([node]))
+                    cols.append(np.array([s + n * mem]))
+                    vals.append(np.array([chance * q]))
+    budget[0] -= int(reached.sum())
+    keep = np.flatnonzero(reached)
+    sub = matrix[keep][:, keep].tocsr()
+    visits, _, _ = expected_visits(sub, sub, entry[keep])
+    weight = told[keep]
+    if (np.isinf(visits) & (weight > 0)).any():
+        return None, piles
+    finite = ~np.isinf(visits)
+    return float(np.dot(visits[finite], weight[finite])), piles

@@ -1,0 +1,175 @@
+"""The chain over steps: a case with one branch, moving from step to step.
+
+Each step is a state; a case moves along its step's ways (:func:`blueprint.ways.ways_out`) with
+their chances, and stops at an outcome. A ``split: all`` is one move too: to where its
+:class:`~blueprint.chain.branches.Episode` leaves the case (ended at an outcome, or one branch
+again at a step). A branch that comes alone into a ``join: all`` along one of its flows waits
+there for ever: the move is counted as an arrival (it hands the case over) but leads nowhere.
+
+The matrices are sparse and built once, so a blueprint without parallel work costs one sparse LU.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
+
+from ..model import Blueprint
+from ..ways import ways_out
+from .branches import Episode, Explorer, Net, Teams
+from .solve import HUGE, closed_parts, expected_visits, loops
+
+__all__ = ["StepChain"]
+
+
+@dataclass
+class StepChain:
+    """One blueprint's chain over steps, with the episodes of its splits (team memory).
+
+    Attributes
+    ----------
+    move : csr_matrix
+        The chance of each move of a branch (splits excluded; a lone arrival at a join excluded).
+    arrive : csr_matrix
+        ``move`` with the lone arrivals at joins: where a branch arrives.
+    matrix, share : csr_matrix
+        ``move`` with each split's episode (where it leaves the case): the arrivals it makes, and
+        the chance the case itself goes there (the doors of endless loops not included).
+    splits : dict
+        ``{step number: (chance of splitting, {memory: Episode})}``.
+    """
+
+    model: Blueprint
+    net: Net
+    move: sp.csr_matrix
+    arrive: sp.csr_matrix
+    matrix: sp.csr_matrix
+    share: sp.csr_matrix
+    entry: np.ndarray
+    splits: dict[int, tuple[float, dict[Any, Episode]]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, model: Blueprint, net: Net, explorer: Explorer, carried: dict[str, dict]) -> "StepChain":
+        """Build the chain; `carried` gives, for each step without an owner, the teams a case may
+        have been with last (:attr:`blueprint.graph.Facts.owners_carried`)."""
+        index, n = net.index, len(net.ids)
+        joins = {index[sid]: frozenset(index[f.source] for f in model.incoming[sid])
+                 for sid, s in model.steps.items() if s.join == "all"}
+        moves: list[tuple[int, int, float]] = []
+        lone: list[tuple[int, int, float]] = []
+        splits: dict[int, tuple[float, dict[Any, Episode]]] = {}
+        for sid, step in model.steps.items():
+            i = index[sid]
+            for way in ways_out(model, sid):
+                if way.kind == "split" and len(way.targets) > 1:
+                    memories = [(step.owner,)] if step.owner else [()] + [(t,) for t in sorted(carried.get(sid, {}))]
+                    splits[i] = (way.chance, {m: explorer.episode(i, m) for m in memories})
+                    continue
+                t = index[way.targets[0]]
+                sources = joins.get(t)
+                waits = sources is not None and len(sources) > 1 and i in sources
+                (lone if waits else moves).append((i, t, way.chance))
+        move = _matrix(moves, n)
+        arrive = _matrix(moves + lone, n)
+        counted, cased = list(moves), list(moves)
+        for f, (chance, variants) in splits.items():
+            episode = next(iter(variants.values()))
+            for (s, _), p in episode.exits.items():
+                counted.append((f, s, chance * p))
+                cased.append((f, s, chance * p))
+            for s, p in episode.ends.items():
+                counted.append((f, s, chance * p))
+                cased.append((f, s, chance * p))
+            counted += [(f, s, chance * p) for s, p in episode.side.items()]
+        entry = np.zeros(n)
+        for sid, w in model.entry.items():
+            entry[index[sid]] += w
+        return cls(model, net, move, arrive, _matrix(counted, n), _matrix(cased, n), entry, splits)
+
+    def visits(self):
+        """Expected visits of each step (episodes included), with the causes of infinite ones."""
+        plain, cause, labels = expected_visits(self.matrix, self.share, self.entry)
+        total = plain.copy()
+        endless = set()
+        for f, (chance, variants) in self.splits.items():
+            episode = next(iter(variants.values()))
+            w = plain[f] * chance
+            if w == 0:
+                continue
+            for s, v in episode.visits.items():
+                total[s] = np.inf if np.isinf(w) and v > 0 else total[s] + w * v
+            endless |= episode.endless
+        for s in endless:
+            total[s] = np.inf
+        return total, plain, cause, labels, endless
+
+    # --- handoffs -------------------------------------------------------------------------------
+    def handoffs(self, plain: np.ndarray) -> tuple[float | None, str | None]:
+        """Expected handoffs per case, or ``None`` with why: each arrival at an owned step whose
+        team differs from the team the branch was last with, episodes included."""
+        model, net = self.model, self.net
+        teams = sorted({s.owner for s in model.steps.values() if s.owner is not None})
+        if not teams:
+            return 0.0, None
+        none = len(teams)
+        team_of = np.array([teams.index(s.owner) if s.owner is not None else -1 for s in model.steps.values()])
+        owned = team_of >= 0
+        free = np.flatnonzero(~owned)
+        position = np.full(len(team_of), -1)
+        position[free] = np.arange(len(free))
+        # What each visit of a free split adds, by the team the branch comes with (the last column: none).
+        extra = np.zeros((len(free), none + 1))
+        per_owned = np.zeros(len(team_of))
+        for f, (chance, variants) in self.splits.items():
+            if owned[f]:
+                per_owned[f] = chance * next(iter(variants.values())).reward
+            else:
+                for mem, episode in variants.items():
+                    extra[position[f], teams.index(mem[0]) if mem else none] = chance * episode.reward
+        G = np.zeros((len(free), none + 1))
+        if len(free):
+            A = self.arrive[free]
+            R = (A[:, np.flatnonzero(owned)] @ sp.csr_matrix(
+                (np.ones(int(owned.sum())), (np.arange(int(owned.sum())), team_of[owned])),
+                shape=(int(owned.sum()), none))).toarray()
+            rhs = np.hstack([R.sum(axis=1, keepdims=True) - R, np.zeros((len(free), 1))]) + extra
+            Q = self.move[free][:, free].tocsr()
+            labels, looping = loops(Q)
+            closed = closed_parts(Q, labels, looping)
+            keep = np.flatnonzero(~closed[labels])  # from a loop no case leaves, no owned step is reached
+            if len(keep):
+                system = sp.identity(len(keep), format="csc") - Q[keep][:, keep].tocsc()
+                solved = splu(system).solve(np.ascontiguousarray(rhs[keep]))
+                if not np.all(np.isfinite(solved)) or solved.min() < -1e-9 or solved.max() > HUGE:
+                    return None, "the handoffs never end"
+                G[keep] = np.atleast_2d(solved.reshape(len(keep), none + 1))
+        coo = self.arrive[np.flatnonzero(owned)].tocoo()
+        sources = np.flatnonzero(owned)[coo.row]
+        own, targets = team_of[sources], coo.col
+        change = np.where(owned[targets], (team_of[targets] != own).astype(float), 0.0)
+        via_free = ~owned[targets]
+        change[via_free] = G[position[targets[via_free]], own[via_free]]
+        after = per_owned.copy()
+        np.add.at(after, sources, coo.data * change)
+        first = float(np.dot(self.entry[free], G[:, none])) if len(free) else 0.0
+        return _total(plain, after, first)
+
+
+def _total(visits: np.ndarray, per_visit: np.ndarray, extra: float) -> tuple[float | None, str | None]:
+    endless = np.isinf(visits) & (per_visit > 0)
+    if endless.any():
+        return None, "endless"
+    finite = ~np.isinf(visits)
+    return float(np.dot(visits[finite], per_visit[finite])) + extra, None
+
+
+def _matrix(entries: list[tuple[int, int, float]], n: int) -> sp.csr_matrix:
+    if not entries:
+        return sp.csr_matrix((n, n))
+    rows, cols, vals = zip(*entries)
+    m = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+    m.eliminate_zeros()
+    return m

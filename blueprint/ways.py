@@ -1,0 +1,365 @@
+"""How a case leaves a step: its flows, its timeout, and what its owner can do.
+
+This is SPEC §2's "one semantics" for a single step, written once: the exact chain
+(:mod:`blueprint.chain`), the simulation and the rules all read a step through it.
+
+* A step whose owner lacks a capability it ``needs`` is **never done**: nobody works on it, and
+  the case leaves it only by its ``timeout`` (after ``after``), or stays there for ever.
+* A step with a ``timeout`` is left by the timeout's way when it has not finished in time: with
+  the chance that its duration is longer than ``after`` (``P(duration > after)``; a step that ends
+  exactly at ``after`` has finished). A step with no flow out but a timeout waits for the timeout.
+* Otherwise the case takes one flow, chosen by ``p``, or with ``split: all`` every flow at once.
+
+Times are without queueing: :func:`time_in_step` is how long a case spends in a step,
+:func:`work_time` how long a member of staff works on it (the timeout interrupts the work).
+When ``after`` is a distribution, both are taken over its draws, as the simulation draws it.
+
+Examples
+--------
+>>> from blueprint import loads
+>>> model = loads('''
+... teams: {social: {can: [inbound_message]}}
+... steps:
+...   promise: {lane: frontstage, owner: social, duration: 1, needs: [outbound_call],
+...             timeout: {after: 48, to: chase}}
+...   chase:   {lane: customer, channel: phone}
+...   done:    {outcome: success}
+... flows: [[promise, done], [chase, done]]
+... start: promise
+... ''')
+>>> incapable(model, "promise"), [(w.targets, w.chance, w.kind) for w in ways_out(model, "promise")]
+(True, [(('chase',), 1.0, 'timeout')])
+>>> time_in_step(model, "promise"), work_time(model, "promise")
+(48.0, 0.0)
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+from .durations import Empirical, Exponential, Fixed, Lognormal, Normal, Triangular, Uniform, to_unit
+from .model import Blueprint
+
+__all__ = ["Way", "ways_out", "successors", "never_leaves", "incapable", "missing_capabilities", "timeout_chance",
+           "time_in_step", "work_time", "Law", "law_of"]
+
+_SQRT2 = math.sqrt(2.0)
+
+
+# --- the law of a duration ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Law:
+    """A duration's probability law in one time unit: ``atoms`` for a time that takes a few values
+    (each equally likely), or ``sf`` (the chance of lasting beyond t) and ``pdf`` for a continuous
+    one; ``zero`` is the chance of exactly 0 (a normal time cut at 0), ``top`` the longest it lasts."""
+
+    atoms: tuple[float, ...] | None = None
+    sf: Callable[[float], float] | None = None
+    pdf: Callable[[float], float] | None = None
+    zero: float = 0.0
+    low: float = 0.0
+    top: float = math.inf
+    exponential: float | None = None  # the mean, for an exponential time (a closed form below)
+
+    def beyond(self, t: float) -> float:
+        """``P(X > t)``."""
+        if self.atoms is not None:
+            return sum(a > t for a in self.atoms) / len(self.atoms)
+        return 1.0 if t < 0 else float(min(max(self.sf(t), 0.0), 1.0))
+
+
+def _atoms(*values: float) -> Law:
+    return Law(atoms=tuple(float(v) for v in values), low=min(values), top=max(values))
+
+
+def _triangular(lo: float, mode: float, hi: float) -> Law:
+    def sf(t: float) -> float:
+        if t <= lo:
+            return 1.0
+        if t >= hi:
+            return 0.0
+        if t < mode:
+            return 1.0 - (t - lo) ** 2 / ((hi - lo) * (mode - lo))
+        return (hi - t) ** 2 / ((hi - lo) * (hi - mode))
+
+    def pdf(t: float) -> float:
+        if t < lo or t > hi:
+            return 0.0
+        return 2 * (t - lo) / ((hi - lo) * (mode - lo)) if t < mode else 2 * (hi - t) / ((hi - lo) * (hi - mode))
+    return Law(sf=sf, pdf=pdf, low=lo, top=hi)
+
+
+def _normal(mu: float, sd: float) -> Law:
+    return Law(sf=lambda t: 0.5 * math.erfc((t - mu) / (sd * _SQRT2)),
+               pdf=lambda t: math.exp(-0.5 * ((t - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi)),
+               zero=0.5 * math.erfc(mu / (sd * _SQRT2)))
+
+
+def _lognormal(m: float, s: float) -> Law:
+    sigma = math.sqrt(math.log1p((s / m) ** 2))
+    mu = math.log(m) - sigma * sigma / 2
+    return Law(sf=lambda t: 1.0 if t <= 0 else 0.5 * math.erfc((math.log(t) - mu) / (sigma * _SQRT2)),
+               pdf=lambda t: 0.0 if t <= 0 else math.exp(-0.5 * ((math.log(t) - mu) / sigma) ** 2)
+               / (t * sigma * math.sqrt(2 * math.pi)))
+
+
+def law_of(duration: Any, unit: str) -> Law:
+    """The law of a duration (or ``None`` for no time) in `unit`, as the simulation draws it.
+
+    Examples
+    --------
+    >>> law_of(Uniform(uniform=[0, 10]), "minute").beyond(2.5)
+    0.75
+    >>> law_of("2h", "hour").atoms, law_of(None, "hour").atoms
+    ((2.0,), (0.0,))
+    """
+    if duration is None:
+        return _atoms(0.0)
+    if isinstance(duration, Fixed):
+        return _atoms(to_unit(duration.fixed, unit))
+    if isinstance(duration, Exponential):
+        m = duration.mean(unit)
+        return Law(sf=lambda t: math.exp(-t / m), pdf=lambda t: math.exp(-t / m) / m if t >= 0 else 0.0,
+                   exponential=m)
+    if isinstance(duration, Uniform):
+        a, b = (to_unit(x, unit) for x in duration.uniform)
+        if a == b:
+            return _atoms(a)
+        return Law(sf=lambda t: min(max((b - t) / (b - a), 0.0), 1.0),
+                   pdf=lambda t: 1.0 / (b - a) if a <= t <= b else 0.0, low=a, top=b)
+    if isinstance(duration, Triangular):
+        lo, mode, hi = (to_unit(x, unit) for x in duration.triangular)
+        return _atoms(lo) if lo == hi else _triangular(lo, mode, hi)
+    if isinstance(duration, Normal):
+        mu, sd = to_unit(duration.normal.mean, unit), to_unit(duration.normal.sd, unit)
+        return _atoms(max(mu, 0.0)) if sd == 0 else _normal(mu, sd)
+    if isinstance(duration, Lognormal):
+        m, s = to_unit(duration.lognormal.mean, unit), to_unit(duration.lognormal.sd, unit)
+        return _atoms(m) if s == 0 else _lognormal(m, s)
+    if isinstance(duration, Empirical):
+        return _atoms(*(to_unit(x, unit) for x in duration.empirical))
+    return _atoms(to_unit(duration, unit))
+
+
+def _integral(f: Callable[[float], float], a: float, b: float) -> float:
+    from scipy.integrate import quad
+
+    if b <= a:
+        return 0.0
+    return float(quad(f, a, b, limit=200)[0])
+
+
+def _chance_longer(d: Law, a: Law) -> float:
+    """``P(D > A)`` for independent D and A."""
+    if a.atoms is not None:
+        return float(np.mean([d.beyond(x) for x in a.atoms]))
+    inside = _integral(lambda x: d.beyond(x) * a.pdf(x), max(a.low, 0.0), a.top)
+    return min(max(a.zero * d.beyond(0.0) + inside, 0.0), 1.0)
+
+
+def _mean_below(d: Law, x: float) -> float:
+    """``E[min(D, x)]``: the integral of D's tail up to x."""
+    if d.atoms is not None:
+        return float(np.mean(np.minimum(d.atoms, x)))
+    if d.exponential is not None:
+        return d.exponential * (1 - math.exp(-x / d.exponential))
+    return _integral(d.beyond, 0.0, min(x, d.top))
+
+
+def _mean_of_min(d: Law, a: Law) -> float:
+    """``E[min(D, A)]`` for independent, non-negative D and A."""
+    if a.atoms is not None:
+        return float(np.mean([_mean_below(d, x) for x in a.atoms]))
+    if d.atoms is not None:
+        return float(np.mean([_mean_below(a, x) for x in d.atoms]))
+    return _integral(lambda t: d.beyond(t) * a.beyond(t), 0.0, min(d.top, a.top))
+
+
+# --- capabilities ---------------------------------------------------------------------------------
+def missing_capabilities(model: Blueprint, step_id: str) -> list[str]:
+    """What a step needs that its owner cannot do (empty for a step without an owner or needs).
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> model = loads("teams: {social: {can: [inbound_message]}}\\nsteps: {call: {lane: frontstage, "
+    ...               "owner: social, needs: [outbound_call, inbound_message]}, ok: {outcome: success}}\\n"
+    ...               "flows: [[call, ok]]")
+    >>> missing_capabilities(model, "call")
+    ['outbound_call']
+    """
+    step = model.steps[step_id]
+    team = model.teams.get(step.owner) if step.owner else None
+    if team is None or not step.needs:
+        return []
+    return [n for n in step.needs if n not in team.can]
+
+
+def incapable(model: Blueprint, step_id: str) -> bool:
+    """Whether a step's owner lacks a capability it needs: the step is never done."""
+    return bool(missing_capabilities(model, step_id))
+
+
+# --- a step's times and ways out ------------------------------------------------------------------
+def _after(model: Blueprint, step_id: str) -> Law:
+    return law_of(model.steps[step_id].timeout.after, model.time_unit)
+
+
+def timeout_chance(model: Blueprint, step_id: str) -> float:
+    """The chance that a case leaves a step by its timeout (without queueing).
+
+    ``P(duration > after)`` for a step with flows; 1 for a step with a timeout that is never done
+    (its owner cannot do it) or has no flow out (it waits for the timeout); 0 without a timeout.
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> model = loads("time_unit: day\\nsteps: {wait: {lane: customer, duration: {exponential: 2d},"
+    ...               " timeout: {after: 2d, to: chase}}, chase: {outcome: failure}, done: {outcome: success}}\\n"
+    ...               "flows: [[wait, done]]")
+    >>> round(timeout_chance(model, "wait"), 4)  # exp(-1)
+    0.3679
+    """
+    step = model.steps[step_id]
+    if step.timeout is None or step.is_outcome:
+        return 0.0
+    if incapable(model, step_id) or not model.outgoing[step_id]:
+        return 1.0
+    return _chance_longer(law_of(step.duration, model.time_unit), _after(model, step_id))
+
+
+def work_time(model: Blueprint, step_id: str) -> float:
+    """The staff time a visit of a step takes, without queueing: its mean duration, cut short by its
+    timeout (``E[min(duration, after)]``); 0 for a step that is never done and for an outcome.
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> model = loads("steps: {wait: {lane: customer, duration: {uniform: [0, 10]},"
+    ...               " timeout: {after: 5, to: out}}, out: {outcome: failure}, done: {outcome: success}}\\n"
+    ...               "flows: [[wait, done]]")
+    >>> round(work_time(model, "wait"), 6)  # half the cases leave at 5, the rest take 2.5 on average
+    3.75
+    """
+    step = model.steps[step_id]
+    if step.is_outcome or incapable(model, step_id):
+        return 0.0
+    if step.timeout is None:
+        return model.mean_duration(step_id)
+    return _mean_of_min(law_of(step.duration, model.time_unit), _after(model, step_id))
+
+
+def time_in_step(model: Blueprint, step_id: str) -> float:
+    """How long a case spends in a step, without queueing: :func:`work_time`, except that a step
+    that is never done, or has no flow out, holds the case until its timeout (``after``).
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> model = loads("steps: {wait: {lane: customer, duration: 2, timeout: {after: 5, to: out}},"
+    ...               " out: {outcome: failure}}\\nflows: []")
+    >>> time_in_step(model, "wait"), work_time(model, "wait")
+    (5.0, 2.0)
+    """
+    step = model.steps[step_id]
+    if step.timeout is not None and not step.is_outcome and (incapable(model, step_id)
+                                                             or not model.outgoing[step_id]):
+        law = _after(model, step_id)
+        return float(np.mean(law.atoms)) if law.atoms is not None else _integral(law.beyond, 0.0, law.top)
+    return work_time(model, step_id)
+
+
+class Way(NamedTuple):
+    """One way a case leaves a step: to `targets` (one step, or every flow of a ``split: all`` in
+    file order), with its `chance`, of `kind` ``"flow"``, ``"split"`` or ``"timeout"``."""
+
+    targets: tuple[str, ...]
+    chance: float
+    kind: str
+
+
+def ways_out(model: Blueprint, step_id: str) -> list[Way]:
+    """The ways a case can leave a step, each with a chance above 0 (without queueing).
+
+    None for an outcome, a dead end, or a step that is never done and has no timeout.
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> model = loads("steps: {a: {lane: customer, duration: {fixed: 3}, timeout: {after: 2, to: late}}, "
+    ...               "b: {lane: customer}, late: {outcome: failure}, ok: {outcome: success}}\\n"
+    ...               "flows: [[a, ok, 0.5], [a, b, 0.5], [b, ok]]")
+    >>> ways_out(model, "a")  # always longer than its timeout: the flows are never taken
+    [Way(targets=('late',), chance=1.0, kind='timeout')]
+    """
+    return list(_ways_cached(model, step_id))
+
+
+def _ways_cached(model: Blueprint, step_id: str) -> tuple[Way, ...]:
+    cache = model.__dict__.setdefault("_ways_cache", {})
+    if step_id not in cache:
+        cache[step_id] = tuple(_ways(model, step_id))
+    return cache[step_id]
+
+
+def _ways(model: Blueprint, step_id: str) -> list[Way]:
+    step = model.steps[step_id]
+    if step.is_outcome:
+        return []
+    q = timeout_chance(model, step_id)
+    ways: list[Way] = []
+    if q < 1.0 and not incapable(model, step_id):
+        flows = model.outgoing[step_id]
+        if step.split == "all" and flows:
+            ways.append(Way(tuple(f.target for f in flows), 1.0 - q, "split"))
+        else:
+            for target, p in model.branches(step_id):
+                if p > 0:
+                    ways.append(Way((target,), (1.0 - q) * p, "flow"))
+    if q > 0.0:
+        ways.append(Way((step.timeout.to,), q, "timeout"))
+    return ways
+
+
+def successors(model: Blueprint) -> dict[str, list[str]]:
+    """Where a case can go from each step by the ways of :func:`ways_out` (no repeats, in order).
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> successors(loads("steps: {a: {lane: customer, duration: 5, timeout: {after: 1, to: a}}, "
+    ...                  "ok: {outcome: success}}\\nflows: [[a, ok]]"))  # a only ever times out
+    {'a': ['a'], 'ok': []}
+    """
+    return {sid: list(dict.fromkeys(t for way in _ways_cached(model, sid) for t in way.targets))
+            for sid in model.steps}
+
+
+def never_leaves(model: Blueprint) -> set[str]:
+    """Steps a case can never leave: from them, every way goes round a loop for ever (no outcome,
+    no step without a way out ahead). A case that comes to one stays in progress for ever.
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> sorted(never_leaves(loads("steps: {a: {lane: customer}, b: {lane: customer}, c: {lane: customer}, "
+    ...                           "ok: {outcome: success}}\\nflows: [[a, ok, 0.5], [a, b, 0.5], [b, c], [c, b]]")))
+    ['b', 'c']
+    """
+    ahead = successors(model)
+    behind: dict[str, list[str]] = {sid: [] for sid in model.steps}
+    for sid, targets in ahead.items():
+        for target in targets:
+            behind[target].append(sid)
+    can_stop = {sid for sid, s in model.steps.items() if s.is_outcome or not ahead[sid]}
+    stack = list(can_stop)
+    while stack:
+        for before in behind[stack.pop()]:
+            if before not in can_stop:
+                can_stop.add(before)
+                stack.append(before)
+    return set(model.steps) - can_stop
+

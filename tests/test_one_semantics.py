@@ -1,0 +1,202 @@
+"""One semantics (SPEC §2): check, stats and simulate tell the same story of every blueprint.
+
+Small models worked out by hand, then properties on generated blueprints (parallel work, races,
+timeouts, steps a team cannot do): with unlimited staff, no hours and no patience, the simulation
+agrees with the exact chain within its 99% interval on every figure the chain gives, and where the
+chain gives none, ``check`` has the finding that says why.
+"""
+import math
+import re
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from scipy import stats as st
+
+import blueprint as bp
+from blueprint.strategies import blueprints
+
+FORK = """
+teams: {ops: {name: Operations}}
+steps:
+  fork:  {lane: backstage, owner: ops, split: all}
+  a:     {lane: backstage, owner: ops, duration: {exponential: 1}}
+  b:     {lane: backstage, owner: ops, duration: {exponential: 2}}
+  stall: {lane: backstage, owner: ops}
+  both:  {lane: backstage, owner: ops, join: all}
+  done:  {outcome: success}
+flows: [[fork, a], [fork, b], [a, both], [b, both, 0.5], [b, stall, 0.5], [both, done]]
+start: fork
+"""
+
+
+def test_a_branch_that_stalls_half_the_time_holds_the_join_half_the_time():
+    """The join needs both branches: it fires only when b goes on to it, so half the time (the old
+    chain shared the case out and said 0.75)."""
+    s = bp.stats(bp.loads(FORK))
+    assert s.outcomes == {"done": pytest.approx(0.5)} and s.never_finishes == pytest.approx(0.5)
+    assert s.expected_visits == pytest.approx({"fork": 1, "a": 1, "b": 1, "stall": 0.5, "both": 0.5, "done": 0.5})
+    doc = bp.simulate(bp.loads(FORK), cases=4000, seed=1).to_json()["cases"]
+    assert doc["by_outcome"]["done"] / 4000 == pytest.approx(0.5, abs=0.03)
+
+
+MERGE = """
+teams: {ops: {name: Operations}}
+steps:
+  fork:  {name: Starts, lane: backstage, owner: ops, split: all}
+  a:     {name: Writes, lane: backstage, owner: ops, duration: 1}
+  b:     {name: Pays, lane: backstage, owner: ops, duration: 2}
+  m:     {name: Confirms, lane: frontstage, owner: ops, duration: 3}
+  done:  {outcome: success}
+flows: [[fork, a], [fork, b], [a, m], [b, m], [m, done]]
+start: fork
+"""
+
+
+def test_branches_that_merge_without_a_join_race_to_the_end():
+    """Both branches reach m, which does not wait: whichever finishes m first ends the case, so how
+    often m is done depends on time. The outcome is certain; m's visits are not."""
+    model = bp.loads(MERGE)
+    s = bp.stats(model)
+    assert s.outcomes == {"done": 1.0} and s.never_finishes == 0
+    assert s.expected_visits["fork"] == s.expected_visits["a"] == s.expected_visits["b"] == 1.0
+    assert s.expected_visits["m"] is None and "racing-outcomes" in s.why_null["expected_visits.m"]
+    rules = {f.rule for f in bp.check(model)}
+    assert {"missing-join", "racing-outcomes"} <= rules
+
+
+@pytest.mark.parametrize("text, outcomes", [
+    # straight into two outcomes: the split's flows start in file order, and the first ends the case
+    ("steps: {fork: {lane: customer, split: all}, ok: {outcome: success}, bad: {outcome: failure}}\n"
+     "flows: [[fork, ok], [fork, bad]]\nstart: fork", {"ok": 1.0, "bad": 0.0}),
+    # through a step each: whichever is faster decides, so no figure
+    ("steps: {fork: {lane: customer, split: all}, a: {lane: customer, duration: 1}, b: {lane: customer, "
+     "duration: 2}, ok: {outcome: success}, bad: {outcome: failure}}\n"
+     "flows: [[fork, a], [fork, b], [a, ok], [b, bad]]\nstart: fork", {"ok": None, "bad": None}),
+])
+def test_a_split_to_two_outcomes(text, outcomes):
+    model = bp.loads(text)
+    s = bp.stats(model)
+    assert s.outcomes == outcomes and s.never_finishes == 0
+    if None in outcomes.values():
+        assert "racing-outcomes" in s.why_null["outcomes"]
+        assert bp.check(model).by_rule("racing-outcomes")
+    else:
+        by = bp.simulate(model, cases=200, seed=1).to_json()["cases"]["by_outcome"]
+        assert by == {"ok": 200, "bad": 0}
+
+
+PROMISE = """
+time_unit: hour
+teams:
+  social: {name: Social media team, systems: [inbox], can: [inbound_message]}
+  store:  {name: Store, systems: [till], can: [inbound_call, outbound_call]}
+steps:
+  message: {name: Messages the store, lane: customer, channel: social}
+  promise: {name: Promises a call-back, lane: frontstage, owner: social, duration: 1, needs: [outbound_call]{TIMEOUT}}
+  called:  {name: Called back, outcome: success}
+  chase:   {name: Phones the store, lane: customer, channel: phone}
+  answer:  {name: Takes the call, lane: frontstage, owner: store, duration: 0.25}
+  sorted:  {name: Sorted on the phone, outcome: success}
+flows: [[message, promise], [promise, called], [chase, answer], [answer, sorted]]
+start: message
+"""
+
+
+@pytest.mark.parametrize("timeout, never, chased, spent", [
+    ("", 1.0, 0.0, 0.0),                                     # never done, no promise kept: stays for ever
+    (", timeout: {after: 2d, to: chase}", 0.0, 1.0, 48.25),  # the promise times out after two days
+])
+def test_a_step_its_team_cannot_do_is_left_only_by_its_timeout(timeout, never, chased, spent):
+    model = bp.loads(PROMISE.replace("{TIMEOUT}", timeout))
+    s = bp.stats(model)
+    assert s.outcomes["called"] == 0 and s.never_finishes == pytest.approx(never)
+    assert s.expected_visits["chase"] == pytest.approx(chased)
+    assert s.expected_duration == (pytest.approx(spent) if never == 0 else 0.0)
+    assert s.teams["social"]["load"] == 0  # nobody works on it
+    doc = bp.simulate(model, cases=50, seed=1).to_json()
+    assert doc["cases"]["in_progress"] == 50 * never
+    assert doc["cases"]["by_outcome"]["called"] == 0
+    if never == 0:
+        assert doc["time_in_system"]["mean"] == pytest.approx(48.25)
+        assert doc["contacts"]["mean"] == 2 and s.expected_contacts == 2
+
+
+def test_giving_the_team_the_capability_changes_what_happens_to_cases():
+    """The what-if of the fires story: once the social media team can phone out, the promise is
+    kept: no second contact, and every case ends at "called" instead of "sorted"."""
+    model = bp.loads(PROMISE.replace("{TIMEOUT}", ", timeout: {after: 2d, to: chase}"))
+    answer = bp.whatif(model, {"teams.social.can": ["inbound_message", "outbound_call"]},
+                       cases=300, replications=3, seed=1)
+    assert answer.delta["contacts.mean"]["value"] == pytest.approx(-1.0)
+    assert answer.delta["cases.by_outcome.called"]["value"] == pytest.approx(300)
+    assert answer.delta["time_in_system.mean"]["value"] == pytest.approx(1 - 48.25)
+    assert "incapable-handoff" in {f["rule"] for f in answer.findings["resolved"]}
+
+
+def test_a_timeout_that_sends_a_case_round_a_loop_for_ever_is_a_livelock_everywhere():
+    """Issue 16: the answer always outlasts its timeout, which sends it round again."""
+    model = bp.loads("steps: {ask: {lane: customer, channel: phone}, answer: {lane: customer, duration: 5, "
+                     "timeout: {after: 1, to: answer}}, done: {outcome: success}}\n"
+                     "flows: [[ask, answer], [answer, done]]\nstart: ask")
+    assert bp.check(model).by_rule("livelock")
+    s = bp.stats(model)
+    assert s.never_finishes == 1.0 and "livelock" in s.why_null["expected_visits.answer"]
+    assert bp.simulate(model, cases=5).to_json()["cases"]["in_progress"] == 5
+
+
+# --- properties on generated blueprints ------------------------------------------------------------
+FIGURES = 6
+Z = st.norm.ppf(1 - 0.01 / 2 / FIGURES)  # 99% for the family of figures compared per blueprint
+
+
+def within(sample: np.ndarray, expected: float) -> bool:
+    """Whether `expected` lies in the 99% interval of the mean of `sample` (exactly, if it never varies)."""
+    spread = sample.std(ddof=1) / math.sqrt(len(sample))
+    return abs(sample.mean() - expected) <= Z * spread + 1e-9 * (1 + abs(expected))
+
+
+def chance_within(hits: int, n: int, p: float) -> bool:
+    return abs(hits / n - p) <= Z * math.sqrt(p * (1 - p) / n) + 1e-9
+
+
+UNQUEUED = blueprints(min_steps=2, max_steps=8, staffed=False, hours=False, patience=False, dead_ends=True)
+PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+
+
+@PROPERTY
+@given(UNQUEUED)
+def test_without_queues_the_simulation_agrees_with_every_exact_figure(model):
+    exact = bp.stats(model)
+    n = 2000
+    run = bp.simulate(model, cases=n, seed=7, events=False).runs[0]
+    if None not in exact.outcomes.values():
+        for i, outcome in enumerate(exact.outcomes):
+            assert chance_within(int(np.sum(run.outcome == i)), n, exact.outcomes[outcome]), outcome
+    assert chance_within(int(np.sum(run.outcome < 0)), n, exact.never_finishes)
+    for figure, sample in (("expected_contacts", run.contacts), ("expected_handoffs", run.handoffs),
+                           ("expected_story_repeats", run.story_repeats)):
+        if getattr(exact, figure) is not None:
+            assert within(sample.astype(float), getattr(exact, figure)), figure
+
+
+@PROPERTY
+@given(UNQUEUED)
+def test_where_stats_has_no_figure_check_says_why(model):
+    exact = bp.stats(model)
+    found = {f.rule for f in bp.check(model)}
+    for key, reason in exact.why_null.items():
+        if key.startswith("teams."):
+            continue  # unlimited staff, no long-run rate: not a finding
+        rule = re.search(r"\(check: ([a-z-]+)\)", reason)
+        assert rule, (key, reason)
+        assert rule.group(1) in found, (key, reason, found)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(blueprints(min_steps=2, max_steps=8, staffed=False, hours=False, patience=False, splits=False, races=False,
+                  incapable=False, dead_ends=False))
+def test_without_parallel_work_or_races_every_figure_is_known(model):
+    s = bp.stats(model)
+    assert None not in s.outcomes.values()
+    assert all(v is not None for k, v in s.to_json().items() if k.startswith("expected_"))
