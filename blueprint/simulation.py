@@ -344,10 +344,15 @@ def _arrival_times(plan: Plan, base) -> Any:
 # --- hours ------------------------------------------------------------------------------------
 
 def _is_open(hours, t: float) -> bool:
+    return bool(_open_until(hours, t))
+
+
+def _open_until(hours, t: float) -> float:
+    """When the team closes next, if it is open at time t; 0.0 (false) when it is closed."""
     starts, ends, week = hours
     w = t % week
     i = bisect_right(starts, w) - 1
-    return i >= 0 and w < ends[i]
+    return t - w + ends[i] if i >= 0 and w < ends[i] else 0.0
 
 
 def _duty_clock(hours) -> Optional[Callable[[float], float]]:
@@ -382,7 +387,7 @@ class Replication:
     ``time_in_system`` holds the finished cases; ``contacts``, ``handoffs``, ``story_repeats`` and
     ``outcome`` (an index into the plan's outcomes, -1 for in progress) every case that arrived.
     Team lists are indexed by team number; ``busy_time`` is the staff time spent working up to the
-    ``horizon``, ``duty_time`` the part of it within the team's hours. ``window`` is the time cases
+    ``horizon``, ``duty_time`` the part of it within the team's hours (the rest is overtime). ``window`` is the time cases
     arrive (up to the last arrival, or to ``until``), and ``window_busy``, ``window_duty`` the same
     two figures up to then.
     ``events`` holds raw rows ``(case, step number, enqueue, start, end, status code)`` with case
@@ -460,7 +465,7 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
     cap, hours = plan.capacity, plan.hours
     busy = [0] * n_teams
     busy_time = [0.0] * n_teams  # minus the start of each work begun, plus its end
-    duty_time = [0.0] * n_teams  # the same in time on duty (teams with hours): work after closing is overtime
+    overtime = [0.0] * n_teams  # the part of it after closing time (teams with hours), of work that ended
     duty_so_far = [_duty_clock(h) for h in hours]
     wait_sum = [0.0] * n_teams
     started = [0] * n_teams
@@ -489,11 +494,12 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
     tok_start: list[Optional[float]] = [None] * room
     tok_last = [-1] * room  # the team of the last owned step this branch went through (-2: several)
     tok_seen = [0] * room  # what this branch remembers of who handled the case (blueprint.story)
+    tok_close = [INF] * room  # when the team working on this branch closes (teams with hours)
     several: dict[int, list[int]] = {}  # token -> the teams it was last with, after a join without owner
     case_lists = ((case_arrival, 0.0), (case_end, INF), (case_outcome, -1), (contacts, 0), (handoffs, 0),
                   (repeats, 0), (case_token, 0))
     token_lists = ((tok_case, 0), (tok_visit, 0), (tok_step, -1), (tok_state, _MOVING), (tok_enq, 0.0),
-                   (tok_start, None), (tok_last, -1), (tok_seen, 0))
+                   (tok_start, None), (tok_last, -1), (tok_seen, 0), (tok_close, INF))
 
     rows: list[tuple] = []
     add_row = rows.append if record else None
@@ -531,11 +537,16 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
     def take_next(o: int, t: float, opening: bool = False) -> None:
         """Team `o` takes cases from its queue while it has free staff and is open."""
         h = hours[o]
-        if h is not None and not opening and not _is_open(h, t):
-            if not open_pending[o]:
-                open_pending[o] = True
-                heappush(heap, (_next_opening(h, t), OPEN, o, 0))
-            return
+        if h is not None:
+            close = _open_until(h, t)
+            if not close:
+                if opening:  # opening time itself, rounded to just before it
+                    close = _open_until(h, t + 1e-9) or t
+                else:
+                    if not open_pending[o]:
+                        open_pending[o] = True
+                        heappush(heap, (_next_opening(h, t), OPEN, o, 0))
+                    return
         q = queue[o]
         while qlen[o] and busy[o] < cap[o]:
             k, v = q.popleft()
@@ -544,7 +555,7 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
                 busy[o] += 1
                 busy_time[o] -= t
                 if h is not None:
-                    duty_time[o] -= duty_so_far[o](t)
+                    tok_close[k] = close
                 wait_sum[o] += t - tok_enq[k]
                 started[o] += 1
                 tok_start[k] = t
@@ -627,12 +638,26 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
             if state == _WORKING:
                 busy[o] -= 1
                 busy_time[o] += t
-                if hours[o] is not None:
-                    duty_time[o] += duty_so_far[o](t)
+                if hours[o] is not None and t > tok_close[k]:  # went on after closing time
+                    overtime[o] += after_closing(o, tok_close[k], t)
                 return o
             if state == _QUEUED:
                 qlen[o] -= 1
         return -1
+
+    def after_closing(o: int, close: float, t: float) -> float:
+        """The part of work that went on from closing time `close` to `t` outside the team's hours."""
+        return (t - close) - (duty_so_far[o](t) - duty_so_far[o](close))
+
+    def work_until(t: float) -> tuple[list[float], list[float]]:
+        """Each team's staff time spent working up to `t`, and the part of it on duty."""
+        late = list(overtime)
+        for k in range(n_tokens):  # work going on at t, begun before closing time
+            o = owner[tok_step[k]] if tok_state[k] == _WORKING else -1
+            if o >= 0 and hours[o] is not None and t > tok_close[k]:
+                late[o] += after_closing(o, tok_close[k], t)
+        worked = [b + n * t for b, n in zip(busy_time, busy)]
+        return worked, [w - x for w, x in zip(worked, late)]
 
     def stop_branches(c: int, t: float, status: int) -> None:
         """Every branch of case `c` still somewhere stops there, with `status`."""
@@ -677,11 +702,8 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
                 next_arrival = next(arrivals, INF) if n_cases != cases else INF
                 if next_arrival >= until:
                     next_arrival = INF
-                elif next_arrival == INF and until == INF:  # the last case has arrived: the time cases arrive ends
-                    window = t
-                    window_busy = [b + n * t for b, n in zip(busy_time, busy)]
-                    window_duty = [d + n * f(t) if f is not None else None
-                                   for d, n, f in zip(duty_time, busy, duty_so_far)]
+                if next_arrival == INF and until == INF:  # the last case has arrived: the time cases arrive ends
+                    window, window_busy, window_duty = t, *work_until(t)
                 s, came_from = entry_next(), -1
             else:
                 t, kind, k, v = heappop(heap)
@@ -718,8 +740,8 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
                         else:
                             busy[o] -= 1
                             busy_time[o] += t
-                            if hours[o] is not None:
-                                duty_time[o] += duty_so_far[o](t)
+                            if hours[o] is not None and t > tok_close[k]:  # went on after closing time
+                                overtime[o] += after_closing(o, tok_close[k], t)
                             if qlen[o]:
                                 take_next(o, t)
                     nxt = route_next[s]
@@ -779,8 +801,13 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
                     tok_state[k] = _WORKING
                     heappush(heap, (t + duration_next[s](), END, k, v))
                 else:
-                    if tok_last[k] != o:
-                        handoffs[tok_case[k]] += handed_over(k, o)
+                    last = tok_last[k]
+                    if last != o:  # handed over (handed_over() is the rule; this is its usual case, inline)
+                        if last >= 0:
+                            handoffs[tok_case[k]] += 1
+                        elif last == -2:
+                            handoffs[tok_case[k]] += handed_over(k, o)
+                        tok_last[k] = o
                     if story:
                         known = tok_seen[k]
                         if test[s] and retells(known, test[s]):
@@ -789,11 +816,11 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
                     if idle[s]:  # its team cannot do it: the branch waits for the timeout, if any
                         tok_start[k] = None
                         tok_state[k] = _IDLE
-                    elif busy[o] < cap[o] and not qlen[o] and (hours[o] is None or _is_open(hours[o], t)):
+                    elif busy[o] < cap[o] and not qlen[o] and (hours[o] is None or (close := _open_until(hours[o], t))):
                         busy[o] += 1
                         busy_time[o] -= t
                         if hours[o] is not None:
-                            duty_time[o] -= duty_so_far[o](t)
+                            tok_close[k] = close
                         started[o] += 1
                         tok_start[k] = t
                         tok_state[k] = _WORKING
@@ -815,12 +842,9 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
                     break
 
     horizon = now
-    full_busy = [b + n * horizon for b, n in zip(busy_time, busy)]
-    full_duty = [d + n * f(horizon) if f is not None else b for d, n, f, b in zip(duty_time, busy, duty_so_far, full_busy)]
+    full_busy, full_duty = work_until(horizon)
     if window_busy is None:  # cases arrived up to the horizon (until)
         window, window_busy, window_duty = horizon, full_busy, full_duty
-    else:
-        window_duty = [d if d is not None else b for d, b in zip(window_duty, window_busy)]
     if add_row:
         for k in range(n_tokens):
             if tok_state[k] in (_QUEUED, _WORKING, _JOINWAIT, _STUCK, _IDLE):

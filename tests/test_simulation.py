@@ -123,7 +123,8 @@ arrivals: {at: [0, 0, 0, 1, 2]}
     team = result.to_json()["teams"]["desk"]
     assert team["max_queue"] == 3
     assert team["mean_wait"] == pytest.approx((0 + 0 + 10 + 9 + 18) / 5)
-    assert team["utilization"] == pytest.approx(50 / (2 * 30))
+    assert team["utilization"] == 1.0  # cases arrive from 0 to 2, and both work all that time
+    assert team["mean_busy"] == 2.0
 
 
 @pytest.mark.parametrize("cases,until,utilization", [(None, 100, 0.1), (1, 100, 0.1), (1, None, 1.0)])
@@ -440,3 +441,38 @@ def test_progress_is_reported_with_cases_done_and_a_rate():
                 progress=lambda done, total, rate: seen.append((done, total, rate)))
     assert seen[-1][:2] == (40_000, 40_000) and all(rate > 0 for *_, rate in seen)
     assert len(seen) > 1 and [d for d, *_ in seen] == sorted(d for d, *_ in seen)
+
+
+def test_utilization_is_over_the_time_cases_arrive_not_the_drain_after():
+    """Cases arrive at 10, 20, ..., 50 and each takes 20: the desk works 10-110, but cases arrive
+    only until 50, and in 0-50 it worked 40 of 50 (the queue left at 50 drains later)."""
+    text = """
+teams: {desk: {staff: 1}}
+steps: {work: {lane: backstage, owner: desk, duration: 20}, done: {outcome: success}}
+flows: [[work, done]]
+arrivals: {every: 10}
+"""
+    team = bp.simulate(model(text), cases=5).to_json()["teams"]["desk"]
+    assert team["utilization"] == pytest.approx(0.8) and team["mean_busy"] == pytest.approx(0.8)
+    assert team["overtime"] == 0
+
+
+def test_work_after_closing_is_overtime_not_utilization():
+    """The desk opens 09:00-17:00; a 2-hour job begun at 16:00 runs an hour past closing: over the
+    day (cases arrive until 24:00) it worked 1 hour of its 8 on duty, and 1 hour of overtime."""
+    text = """
+time_unit: hour
+teams: {desk: {staff: 1, hours: "Mon-Fri 09:00-17:00"}}
+steps: {work: {lane: backstage, owner: desk, duration: 2}, done: {outcome: success}}
+flows: [[work, done]]
+arrivals: {at: [16]}
+"""
+    team = bp.simulate(model(text), cases=1, until=24).to_json()["teams"]["desk"]
+    assert team["utilization"] == pytest.approx(1 / 8) and team["overtime"] == pytest.approx(1 / 8)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.yaml")))
+def test_utilization_is_never_above_one_on_any_example_with_until(name):
+    doc = bp.simulate(bp.load(EXAMPLES / name), until="3w", seed=2).to_json()
+    for team, figures in doc["teams"].items():
+        assert figures["utilization"] is None or 0 <= figures["utilization"] <= 1, team
