@@ -200,3 +200,65 @@ def test_without_parallel_work_or_races_every_figure_is_known(model):
     s = bp.stats(model)
     assert None not in s.outcomes.values()
     assert all(v is not None for k, v in s.to_json().items() if k.startswith("expected_"))
+
+
+# --- the same bytes whatever the hash seed -----------------------------------------------------------
+TANGLED = """
+teams:
+  store:  {systems: [till]}
+  social: {systems: [inbox]}
+  care:   {systems: [crm], staff: 1}
+steps:
+  order:  {lane: customer, channel: store}
+  fork:   {lane: frontstage, owner: store, split: all}
+  reply:  {lane: frontstage, owner: social, duration: {exponential: 2}}
+  help:   {lane: frontstage, owner: care, duration: {exponential: 1}}
+  left:   {lane: backstage, owner: care}
+  right:  {lane: backstage, owner: social}
+  lost1:  {lane: customer}
+  lost2:  {lane: customer}
+  lost3:  {lane: customer}
+  ok:     {outcome: success}
+  bad:    {outcome: failure}
+flows: [[order, fork], [fork, reply], [fork, help], [reply, ok], [help, bad], [lost1, lost2], [lost3, ok],
+        [left, right], [right, left]]
+start: order
+"""
+
+
+_EVERY_COMMAND = """
+import contextlib, io, sys
+from blueprint.cli import cli
+for path in sys.argv[1:]:
+    for args in (["check", path, "--format", "json"], ["stats", path, "--format", "json"],
+                 ["simulate", path, "--cases", "300", "--format", "json"]):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            try:
+                cli.main(args, standalone_mode=False)
+            except SystemExit:
+                pass
+        print(args[0], out.getvalue())
+"""
+
+
+def test_check_stats_and_simulate_give_the_same_bytes_whatever_the_hash_seed(tmp_path):
+    """Two processes with different PYTHONHASHSEED print the same JSON, byte for byte (set order
+    once changed the order of check's findings)."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import EXAMPLES
+
+    tangled = tmp_path / "tangled.yaml"
+    tangled.write_text(TANGLED)
+    outputs = []
+    for seed in (1, 2):
+        done = subprocess.run([sys.executable, "-c", _EVERY_COMMAND, str(tangled), str(EXAMPLES / "damaged_fires.yaml")],
+                              capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)})
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0].count('"findings"') == 2 and outputs[0].count('"why_null"') == 2
+    assert outputs[0] == outputs[1]
