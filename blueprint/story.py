@@ -6,9 +6,10 @@ that handled the case before, the customer repeats the story. In detail:
 * A team **handles** a case when the case reaches one of its steps (frontstage, backstage or
   support; a step its team cannot do, or a queue, counts too: the case was handed to them).
 * When a case reaches a **frontstage** step, the customer tells the story again unless the step's
-  team can see the case: it has handled the case itself before, or a team it shares a system with
-  has. A team **returning to its own case** knows it; a team with **no systems** knows only what it
-  did itself. The first team a case meets hears the story for the first time: no repeat.
+  team can see the case: a team it shares a system with has handled it before. A team **returning
+  to its own case** sees it in its own systems; a team with **no systems** keeps no record, so the
+  customer tells it the story again each time (whoever answers the phone this time). The first
+  team a case meets hears the story for the first time: no repeat.
 * **Outside parties** (``external: true``) are teams like the others: a customer sent to the
   manufacturer tells it the story again, unless it shares a system with a team of the case.
 * **Parallel branches**: a branch made by a ``split: all`` remembers what the case remembered when
@@ -17,9 +18,10 @@ that handled the case before, the customer repeats the story. In detail:
   branch is, and the exact chain can follow it.)
 
 How it is kept: a case's memory is a bit mask. Bit 0 (:data:`SEEN`) says some team has handled the
-case; every other bit stands for one frontstage team's *circle* (the team and the teams it shares
-a system with; teams with the same circle share a bit), set once a team of that circle has handled
-the case. :func:`retells` and :func:`remember` are the rule itself; :func:`records` works out the
+case; every other bit stands for one frontstage team's *circle* (the teams it shares a system
+with, itself included when it has one; teams with the same circle share a bit), set once a team
+of that circle has handled the case. The circle of a team without systems is empty: its bit is
+never set. :func:`retells` and :func:`remember` are the rule itself; :func:`records` works out the
 bits of a blueprint once.
 
 Examples
@@ -46,6 +48,10 @@ Examples
 >>> told  # first telling; backstage; the store knows its own case; care shares orders with delivery
 [False, False, False, False]
 >>> retells(remember(0, r.touch["store"]), r.test["help"])  # care after the store alone: a repeat
+True
+>>> phones = records(loads("teams: {phones: {}}\\nsteps: {call: {lane: frontstage, owner: phones}, "
+...                        "ok: {outcome: success}}\\nflows: [[call, call, 0.5], [call, ok, 0.5]]\\nstart: call"))
+>>> retells(remember(0, phones.touch["phones"]), phones.test["call"])  # no record: told again
 True
 """
 from __future__ import annotations
@@ -98,7 +104,7 @@ def records(model: Blueprint) -> Records:
     bit_of: dict[str, int] = {}
     for team in front:
         mine = systems.get(team, set())
-        circle = frozenset({team} | {t for t in sorted(owners | set(systems)) if mine & systems.get(t, set())})
+        circle = frozenset(t for t in sorted(owners | set(systems)) if mine & systems.get(t, set()))
         if circle not in circles:
             circles.append(circle)
         bit_of[team] = 2 << circles.index(circle)

@@ -134,17 +134,22 @@ class _Unknown:
         self.model, self.net = model, net
         self.why: dict[int, str] = {}
         self.visits: set[int] = set()  # steps whose visits themselves are unknown
+        self.doors: set[int] = set()  # doors of loops no case leaves: the simulation counts nothing there
         self.outcomes: str | None = None
 
-    def add(self, steps, reason: str, visits: bool = False) -> None:
+    def add(self, steps, reason: str, visits: bool = False, door: bool = False) -> None:
         for i in steps:
             self.why.setdefault(int(i), reason)
             if visits:
                 self.visits.add(int(i))
+            if door:
+                self.doors.add(int(i))
 
-    def first(self, weights: np.ndarray) -> str | None:
+    def first(self, weights: np.ndarray, doors: bool = True) -> str | None:
+        """Why a total with these weights per step is unknown, or ``None``; without `doors`, the
+        doors of endless loops do not count (the work done there is known, and done once)."""
         for i in sorted(self.why):
-            if weights[i] > 0:
+            if weights[i] > 0 and (doors or i not in self.doors or i in self.visits):
                 return self.why[i]
         return None
 
@@ -270,7 +275,7 @@ def _analyse(model: Blueprint):
     doors = sorted(i for i in reached if i in net.stuck)
     for i in doors:
         unknown.add([i], f"cases that reach {net.label(i)} go round a loop with no way out for ever, and the "
-                         "simulation stops them at its door (check: livelock)")
+                         "simulation stops them at its door (check: livelock)", door=True)
     piles = set().union(*(e.piles for f, (_, v) in chain.splits.items() if plain[f] > 0 for e in v.values()))
     return net, chain, total, plain, unknown, piles
 
@@ -357,7 +362,7 @@ def _work(model: Blueprint, net: Net, total, unknown: _Unknown) -> dict[str, dic
         weights = np.zeros(len(net.ids))
         for sid, w in mine.items():
             weights[net.index[sid]] = w
-        reason = unknown.first(weights)
+        reason = unknown.first(weights, doors=False)
         out[tid] = reason if reason else {sid: float(total[net.index[sid]]) * w for sid, w in mine.items()
                                           if w > 0 and total[net.index[sid]] > 0}
     return out

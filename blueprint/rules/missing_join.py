@@ -34,16 +34,12 @@ Passing example (the confirmation waits for both)::
     start: accept
 """
 from ..findings import Issue
+from ..graph import steps_with_joins
 from ._parallel import episodes
 from ._wording import listing
 
 ID = "missing-join"
 SEVERITY = "warning"
-
-
-def _joins(model) -> set[str]:
-    return {sid for sid, s in model.steps.items()
-            if s.join == "all" and len({f.source for f in model.incoming[sid]}) > 1}
 
 
 def _region(facts, start: str, fork: str, stops: set[str]) -> set[str]:
@@ -62,7 +58,7 @@ def meetings(facts, fork: str) -> list[str]:
     """Where branches of the split at `fork` first meet without a join: steps two of its branches
     reach before any ``join: all`` or outcome, the first such on each branch, in file order."""
     model = facts.model
-    stops = _joins(model) | {sid for sid, s in model.steps.items() if s.is_outcome}
+    stops = {sid for sid, _ in steps_with_joins(model)} | {sid for sid, s in model.steps.items() if s.is_outcome}
     targets = list(dict.fromkeys(f.target for f in model.outgoing[fork]))
     regions = [_region(facts, t, fork, stops) for t in targets]
     shared: set[str] = set()
