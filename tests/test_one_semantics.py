@@ -262,3 +262,18 @@ def test_check_stats_and_simulate_give_the_same_bytes_whatever_the_hash_seed(tmp
         outputs.append(done.stdout)
     assert outputs[0].count('"findings"') == 2 and outputs[0].count('"why_null"') == 2
     assert outputs[0] == outputs[1]
+
+
+def test_the_worked_example_of_the_concepts_page_gives_the_figures_it_explains():
+    from .conftest import ROOT
+
+    page = (ROOT / "docs" / "concepts.md").read_text()
+    text = page.split("### A worked example")[1].split("```yaml\n")[1].split("```")[0]
+    model = bp.loads(text)
+    s = bp.stats(model)
+    assert s.outcomes == pytest.approx({"fixed": 0.8, "refused": 0.2}) and s.never_finishes == 0
+    assert (s.expected_contacts, s.expected_handoffs, s.expected_story_repeats) == pytest.approx((1.2, 5.2, 0.2))
+    assert s.teams["loss"] == pytest.approx({"load": 6.0, "utilization": 0.75})
+    assert s.teams["cover"]["load"] == pytest.approx(2.0)
+    assert {f.rule for f in bp.check(model)} >= {"incapable-handoff", "lost-context"}
+    assert "overloaded" not in {f.rule for f in bp.check(model)}
