@@ -10,7 +10,7 @@ from typing import Iterable, NamedTuple
 
 import networkx as nx
 import numpy as np
-from scipy.sparse import csr_matrix, hstack, vstack
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from .durations import mean_of
@@ -535,19 +535,19 @@ def reach(matrix, starts):
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from scipy.sparse import csr_matrix
     >>> m = csr_matrix(([1, 1], ([0, 1], [1, 2])), shape=(4, 4))
     >>> reach(m, np.array([True, False, False, False])).tolist()
     [True, True, True, False]
     """
-
     n = matrix.shape[0]
-    k = int(starts.sum())
-    if not k:
+    first = np.flatnonzero(starts)
+    if not len(first):
         return np.zeros(n, dtype=bool)
-    source = csr_matrix((np.ones(k), (np.zeros(k, dtype=int), np.flatnonzero(starts))), shape=(1, n))
-    augmented = vstack([hstack([matrix, csr_matrix((n, 1))]), hstack([source, csr_matrix((1, 1))])]).tocsr()
+    m = matrix.tocsr()
+    # one more row, a virtual start that leads to every marked row: a single breadth-first walk
+    indptr = np.concatenate([m.indptr, [m.indptr[-1] + len(first)]])
+    indices = np.concatenate([m.indices, first]).astype(m.indices.dtype, copy=False)
+    augmented = csr_matrix((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(n + 1, n + 1))
     found = np.zeros(n + 1, dtype=bool)
     found[breadth_first_order(augmented, n, directed=True, return_predecessors=False)] = True
     return found[:n]

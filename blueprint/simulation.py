@@ -91,14 +91,12 @@ True
 """
 from __future__ import annotations
 
-import gc
 import itertools
 import math
 import time as _time
 import zlib
 from bisect import bisect_right
 from collections import deque
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from heapq import heappop, heappush
 from typing import Any, Callable, Optional
@@ -107,6 +105,7 @@ import numpy as np
 
 from .durations import Fixed, TIME_UNITS, mean_of, rate_in, sample, to_unit
 from .errors import BlueprintError
+from .gcpause import without_gc
 from .model import CUSTOMER, Blueprint, Every, RateArrivals
 from .story import records, retells
 from .ways import incapable, never_leaves
@@ -278,19 +277,6 @@ def stream(base: np.random.SeedSequence, purpose: str) -> np.random.Generator:
     """
     key = base.spawn_key + (zlib.crc32(purpose.encode("utf-8")),)
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(base.entropy, spawn_key=key)))
-
-
-@contextmanager
-def _without_gc():
-    """Turn the cyclic garbage collector off for a while: the event loop allocates many small tuples
-    and lists that never form cycles, and its passes over them would cost more than the loop."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _blocks(base: np.random.SeedSequence, purpose: str, draw: Callable[[np.random.Generator, int], np.ndarray]):
@@ -680,7 +666,7 @@ def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[
     if next_arrival >= until:
         next_arrival = INF
     moves: list[tuple[int, int]] = []  # more branches of a split to move on: (token, step), last first
-    with _without_gc():  # the loop makes no reference cycles: spare it the collector
+    with without_gc():  # the loop makes no reference cycles: spare it the collector
         while True:
             # --- the next event: it leaves branch k about to reach step s, or `continue`s ---------
             if next_arrival < heap[0][0]:  # a new case arrives

@@ -39,11 +39,14 @@ from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
+from scipy.integrate import quad
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order
 
 from .durations import Empirical, Exponential, Fixed, Lognormal, Normal, Triangular, Uniform, to_unit
 from .model import Blueprint
 
-__all__ = ["Way", "ways_out", "successors", "never_leaves", "incapable", "missing_capabilities", "timeout_chance",
+__all__ = ["Way", "ways_out", "every_way", "Moves", "moves", "successors", "never_leaves", "step_times", "incapable", "missing_capabilities", "timeout_chance",
            "time_in_step", "work_time", "Law", "law_of"]
 
 _SQRT2 = math.sqrt(2.0)
@@ -145,8 +148,6 @@ def law_of(duration: Any, unit: str) -> Law:
 
 
 def _integral(f: Callable[[float], float], a: float, b: float) -> float:
-    from scipy.integrate import quad
-
     if b <= a:
         return 0.0
     return float(quad(f, a, b, limit=200)[0])
@@ -200,7 +201,26 @@ def missing_capabilities(model: Blueprint, step_id: str) -> list[str]:
 
 def incapable(model: Blueprint, step_id: str) -> bool:
     """Whether a step's owner lacks a capability it needs: the step is never done."""
-    return bool(missing_capabilities(model, step_id))
+    found = _cache(model).get("incapable")
+    if found is None:
+        found = _cache(model)["incapable"] = {sid for sid, s in model.steps.items()
+                                              if s.needs and missing_capabilities(model, sid)}
+    return step_id in found
+
+
+def _cache(model: Blueprint) -> dict:
+    """Facts about a model worked out once (models are immutable: a change makes a new one)."""
+    cache = model.__dict__.get("_ways_cache")
+    if cache is None:
+        cache = model.__dict__["_ways_cache"] = {}
+    return cache
+
+
+def _cached(model: Blueprint, what: str, make: Callable[[], Any]) -> Any:
+    cache = _cache(model)
+    if what not in cache:
+        cache[what] = make()
+    return cache[what]
 
 
 # --- a step's times and ways out ------------------------------------------------------------------
@@ -299,17 +319,25 @@ def ways_out(model: Blueprint, step_id: str) -> list[Way]:
 
 
 def _ways_cached(model: Blueprint, step_id: str) -> tuple[Way, ...]:
-    cache = model.__dict__.setdefault("_ways_cache", {})
-    if step_id not in cache:
-        cache[step_id] = tuple(_ways(model, step_id))
-    return cache[step_id]
+    cache = _cache(model).get("ways")
+    if cache is None:
+        cache = _cache(model)["ways"] = {}
+    found = cache.get(step_id)
+    if found is None:
+        found = cache[step_id] = tuple(_ways(model, step_id))
+    return found
+
+
+def every_way(model: Blueprint) -> dict[str, tuple[Way, ...]]:
+    """:func:`ways_out` of every step, in file order (worked out once per model)."""
+    return _cached(model, "every_way", lambda: {sid: _ways_cached(model, sid) for sid in model.steps})
 
 
 def _ways(model: Blueprint, step_id: str) -> list[Way]:
     step = model.steps[step_id]
     if step.is_outcome:
         return []
-    q = timeout_chance(model, step_id)
+    q = timeout_chance(model, step_id) if step.timeout is not None else 0.0
     ways: list[Way] = []
     if q < 1.0 and not incapable(model, step_id):
         flows = model.outgoing[step_id]
@@ -324,6 +352,70 @@ def _ways(model: Blueprint, step_id: str) -> list[Way]:
     return ways
 
 
+class Moves(NamedTuple):
+    """Every way of every step as arrays (steps numbered in file order): a move from ``source`` to
+    ``target`` with its ``chance``, ``timeout`` where it is a timeout's way; and the ``splits``:
+    ``{step: (chance, (target, ...))}`` for each ``split: all`` way."""
+
+    source: np.ndarray
+    target: np.ndarray
+    chance: np.ndarray
+    timeout: np.ndarray
+    splits: dict[int, tuple[float, tuple[int, ...]]]
+    plain: np.ndarray  # the steps that only take their flows (no timeout, split, outcome, need unmet)
+
+
+def moves(model: Blueprint) -> Moves:
+    """:func:`ways_out` of every step at once, as :class:`Moves` (worked out once per model; the
+    steps that only take their flows by ``p``, nearly all of a large blueprint, without a loop).
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> m = moves(loads("steps: {a: {lane: customer, split: all}, b: {lane: customer, duration: 3, "
+    ...                 "timeout: {after: 1, to: ok}}, c: {lane: customer}, ok: {outcome: success}}\\n"
+    ...                 "flows: [[a, b], [a, c], [b, c], [c, ok]]\\nstart: a"))
+    >>> m.source.tolist(), m.target.tolist(), m.timeout.tolist(), m.splits
+    ([2, 1], [3, 3], [False, True], {0: (1.0, (1, 2))})
+    """
+    return _cached(model, "moves", lambda: _moves(model))
+
+
+def _moves(model: Blueprint) -> Moves:
+    index = {sid: i for i, sid in enumerate(model.steps)}
+    n = len(index)
+    plain = np.array([s.timeout is None and s.split != "all" and not s.is_outcome
+                      and not (s.needs and incapable(model, sid)) for sid, s in model.steps.items()], dtype=bool)
+    flows = model.flows
+    src = np.fromiter((index[f.source] for f in flows), dtype=np.int64, count=len(flows))
+    dst = np.fromiter((index[f.target] for f in flows), dtype=np.int64, count=len(flows))
+    p = np.fromiter((np.nan if f.p is None else f.p for f in flows), dtype=float, count=len(flows))
+    given = np.zeros(n, dtype=bool)
+    given[src[~np.isnan(p)]] = True  # a step's flows all carry p, or none do
+    share = 1.0 / np.maximum(np.bincount(src, minlength=n), 1)
+    p = np.where(given[src], np.nan_to_num(p), share[src])
+    keep = plain[src] & (p > 0)
+    parts = [(src[keep], dst[keep], p[keep], np.zeros(int(keep.sum()), dtype=bool))]
+    splits: dict[int, tuple[float, tuple[int, ...]]] = {}
+    for i in np.flatnonzero(~plain).tolist():
+        rows = []
+        for way in _ways_cached(model, _ids(model)[i]):
+            targets = tuple(index[t] for t in way.targets)
+            if way.kind == "split" and len(targets) > 1:
+                splits[i] = (way.chance, targets)
+            else:
+                rows.append((i, targets[0], way.chance, way.kind == "timeout"))
+        if rows:
+            r = np.array(rows, dtype=object)
+            parts.append((r[:, 0].astype(np.int64), r[:, 1].astype(np.int64), r[:, 2].astype(float),
+                          r[:, 3].astype(bool)))
+    return Moves(*(np.concatenate([part[k] for part in parts]) for k in range(4)), splits, plain)
+
+
+def _ids(model: Blueprint) -> list[str]:
+    return _cached(model, "ids", lambda: list(model.steps))
+
+
 def successors(model: Blueprint) -> dict[str, list[str]]:
     """Where a case can go from each step by the ways of :func:`ways_out` (no repeats, in order).
 
@@ -334,8 +426,20 @@ def successors(model: Blueprint) -> dict[str, list[str]]:
     ...                  "ok: {outcome: success}}\\nflows: [[a, ok]]"))  # a only ever times out
     {'a': ['a'], 'ok': []}
     """
-    return {sid: list(dict.fromkeys(t for way in _ways_cached(model, sid) for t in way.targets))
-            for sid in model.steps}
+    return dict(_cached(model, "successors", lambda: _successors(model)))
+
+
+def _successors(model: Blueprint) -> dict[str, list[str]]:
+    ids, m = _ids(model), moves(model)
+    ahead: list[list[str]] = [[] for _ in ids]
+    for a, b in zip(m.source.tolist(), m.target.tolist()):
+        ahead[a].append(ids[b])
+    for i in np.flatnonzero(~m.plain).tolist():  # in the order ways_out lists them: flows, then the timeout
+        ahead[i] = [t for way in _ways_cached(model, ids[i]) for t in way.targets]
+    for i, targets in enumerate(ahead):
+        if len(targets) > 1:
+            ahead[i] = list(dict.fromkeys(targets))
+    return dict(zip(ids, ahead))
 
 
 def never_leaves(model: Blueprint) -> set[str]:
@@ -349,17 +453,37 @@ def never_leaves(model: Blueprint) -> set[str]:
     ...                           "ok: {outcome: success}}\\nflows: [[a, ok, 0.5], [a, b, 0.5], [b, c], [c, b]]")))
     ['b', 'c']
     """
-    ahead = successors(model)
-    behind: dict[str, list[str]] = {sid: [] for sid in model.steps}
-    for sid, targets in ahead.items():
-        for target in targets:
-            behind[target].append(sid)
-    can_stop = {sid for sid, s in model.steps.items() if s.is_outcome or not ahead[sid]}
-    stack = list(can_stop)
-    while stack:
-        for before in behind[stack.pop()]:
-            if before not in can_stop:
-                can_stop.add(before)
-                stack.append(before)
-    return set(model.steps) - can_stop
+    return set(_cached(model, "never_leaves", lambda: _never_leaves(model)))
 
+
+def _never_leaves(model: Blueprint) -> set[str]:
+    ids, m = _ids(model), moves(model)
+    n = len(ids)
+    rows = [m.target] + [np.array(t, dtype=np.int64) for _, t in m.splits.values()]
+    cols = [m.source] + [np.full(len(t), i, dtype=np.int64) for i, (_, t) in m.splits.items()]
+    leaves = np.zeros(n, dtype=bool)
+    leaves[np.concatenate(cols)] = True
+    stops = np.flatnonzero(~leaves | np.array([s.is_outcome for s in model.steps.values()], dtype=bool))
+    # from a virtual step n that leads to every step that can stop, back along the ways
+    back = csr_matrix((np.ones(len(stops) + sum(len(r) for r in rows)),
+                       (np.concatenate([np.full(len(stops), n)] + rows), np.concatenate([stops] + cols))),
+                      shape=(n + 1, n + 1))
+    can_stop = np.zeros(n + 1, dtype=bool)
+    can_stop[breadth_first_order(back, n, directed=True, return_predecessors=False)] = True
+    return {sid for sid, stop in zip(ids, can_stop[:n]) if not stop}
+
+
+def step_times(model: Blueprint) -> tuple[list[float], list[float]]:
+    """:func:`time_in_step` and :func:`work_time` of every step, in file order (worked out once)."""
+    def both() -> tuple[list[float], list[float]]:
+        spent, work = [], []
+        for sid, s in model.steps.items():
+            if s.timeout is None and not s.needs and not s.is_outcome:
+                mean = model.mean_duration(sid)
+                spent.append(mean)
+                work.append(mean)
+            else:
+                spent.append(time_in_step(model, sid))
+                work.append(work_time(model, sid))
+        return spent, work
+    return _cached(model, "step_times", both)

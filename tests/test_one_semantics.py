@@ -277,3 +277,19 @@ def test_the_worked_example_of_the_concepts_page_gives_the_figures_it_explains()
     assert s.teams["cover"]["load"] == pytest.approx(2.0)
     assert {f.rule for f in bp.check(model)} >= {"incapable-handoff", "lost-context"}
     assert "overloaded" not in {f.rule for f in bp.check(model)}
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(blueprints(min_steps=2, max_steps=8, splits=False, races=False, dead_ends=True))
+def test_story_repeats_without_parallel_work_take_a_short_cut_to_the_same_figure(model):
+    from blueprint.chain.branches import Explorer, Net, Teams
+    from blueprint.chain.repeats import story_repeats
+    from blueprint.chain.steps import StepChain
+    from blueprint.graph import Facts
+    from blueprint.ways import never_leaves
+
+    net = Net(model, never_leaves(model))
+    chain = StepChain.build(model, net, Explorer(net, Teams()), lambda: Facts(model).owners_carried)
+    quick, general = story_repeats(chain)[0], story_repeats(chain, general=True)[0]
+    assert (quick is None) == (general is None)
+    assert quick is None or quick == pytest.approx(general, abs=1e-9)

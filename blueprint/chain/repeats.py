@@ -16,6 +16,8 @@ with the reason.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -30,9 +32,10 @@ __all__ = ["MOST_STATES", "story_repeats"]
 MOST_STATES = 2_000_000
 
 
-def story_repeats(chain: StepChain) -> tuple[float | None, str | None, set[int]]:
+def story_repeats(chain: StepChain, general: bool = False) -> tuple[float | None, str | None, set[int]]:
     """Expected story repeats per case: ``(value, None, piles)``, or ``(None, why, piles)``; `piles` are
-    the joins where branches that remember different things pile up (the answer depends on time)."""
+    the joins where branches that remember different things pile up (the answer depends on time).
+    Without parallel work the chain of phase 0 is solved once for every circle (unless `general`)."""
     net = chain.net
     circles = net.records.circles
     if not circles or not net.records.test:
@@ -44,10 +47,17 @@ def story_repeats(chain: StepChain) -> tuple[float | None, str | None, set[int]]
     touch = np.array([net.records.touch.get(s.owner, 0) if s.owner else 0 for s in chain.model.steps.values()])
     test = np.array([net.records.test.get(sid, 0) for sid in net.ids])
     coo = chain.move.tocoo()
+    edges = _Edges(coo.row, coo.col, coo.data, owned[coo.col], owned, n)
+    first = None if chain.splits or general else _first_teams(chain, owned)
     for k in range(len(circles)):
         bit = 2 << k
+        if not (test == bit).any():
+            continue  # a circle of teams without frontstage steps: nobody there hears a story
         try:
-            value, more = _one_circle(chain, net, bit, owned, (touch & bit) > 0, test == bit, coo, n, budget)
+            if first is not None:  # no parallel work: the same chain, phase 0 solved once for all circles
+                value, more = _one_circle_alone(chain, first, (touch & bit) > 0, test == bit, budget), set()
+            else:
+                value, more = _one_circle(chain, net, bit, edges, (touch & bit) > 0, test == bit, budget)
         except TooManyStates:
             return None, _too_many(len(circles)), piles
         if value is None:
@@ -58,21 +68,33 @@ def story_repeats(chain: StepChain) -> tuple[float | None, str | None, set[int]]
     return total, None, piles
 
 
+class _Edges(NamedTuple):
+    """The moves of the chain over steps, shared by every circle: from `a` to `b` with chance `p`."""
+
+    a: np.ndarray
+    b: np.ndarray
+    p: np.ndarray
+    owned_b: np.ndarray
+    owned: np.ndarray
+    n: int
+
+
 def _too_many(circles: int) -> str:
     return (f"following what {circles} circles of teams with their own records know of each case needs more "
             f"than {MOST_STATES:,} states; simulate the blueprint for story repeats")
 
 
-def _one_circle(chain: StepChain, net: Net, bit: int, owned, touches, front, coo, n: int, budget):
+def _one_circle(chain: StepChain, net: Net, bit: int, edges: _Edges, touches, front, budget):
     """The expected repeats at the frontstage steps of one circle, and the joins that piled up."""
-    a, b, p = coo.row, coo.col, coo.data
+    a, b, p, n, owned = edges.a, edges.b, edges.p, edges.n, edges.owned
     # Phase 0 (node a) only before any team; phase 1 (node n + a) after; phase 2 is dropped.
-    zero = ~owned[b]
-    rows = [a[zero], a[owned[b] & ~touches[b]], n + a[~touches[b]]]
-    cols = [b[zero], n + b[owned[b] & ~touches[b]], n + b[~touches[b]]]
-    vals = [p[zero], p[owned[b] & ~touches[b]], p[~touches[b]]]
+    zero, stays = ~edges.owned_b, ~touches[b]
+    onto = edges.owned_b & stays
+    rows = [a[zero], a[onto], n + a[stays]]
+    cols = [b[zero], n + b[onto], n + b[stays]]
+    vals = [p[zero], p[onto], p[stays]]
     told = np.zeros(2 * n)
-    np.add.at(told, n + a[front[b]], p[front[b]])
+    told[n:] = np.bincount(a[front[b]], weights=p[front[b]], minlength=n)
     entry = np.zeros(2 * n)
     for sid, w in chain.model.entry.items():
         i = net.index[sid]
@@ -106,10 +128,54 @@ def _one_circle(chain: StepChain, net: Net, bit: int, owned, touches, front, coo
                     vals.append(np.array([chance * q]))
     budget[0] -= int(reached.sum())
     keep = np.flatnonzero(reached)
-    sub = matrix[keep][:, keep].tocsr()
+    number = np.full(2 * n, -1)
+    number[keep] = np.arange(len(keep))
+    r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    inside = reached[r]  # an edge from a reached node leads to a reached node
+    sub = sp.csr_matrix((v[inside], (number[r[inside]], number[c[inside]])), shape=(len(keep), len(keep)))
     visits, _, _ = expected_visits(sub, sub, entry[keep])
     weight = told[keep]
     if (np.isinf(visits) & (weight > 0)).any():
         return None, piles
     finite = ~np.isinf(visits)
     return float(np.dot(visits[finite], weight[finite])), piles
+
+
+def _first_teams(chain: StepChain, owned: np.ndarray) -> np.ndarray | None:
+    """Without parallel work: the expected arrivals of a case at the first owned step it reaches
+    (phase 0 ends there), by step; ``None`` when phase 0 never ends (a loop of customer steps no case
+    leaves: the general chain says so)."""
+    free = np.flatnonzero(~owned)
+    entry = chain.entry
+    before = np.zeros(len(owned))
+    if len(free):
+        block = chain.move[free][:, free].tocsr()
+        visits, cause, _ = expected_visits(block, block, entry[free])
+        if np.isinf(visits).any():
+            return None
+        before[free] = visits
+    arrivals = chain.move.T @ before
+    return np.where(owned, arrivals + entry, 0.0)
+
+
+def _one_circle_alone(chain: StepChain, first: np.ndarray, touches, front, budget) -> float | None:
+    """One circle's expected repeats when there is no parallel work: phase 1 starts at the first owned
+    step when it is not of the circle, and the case stays in it along steps not of the circle."""
+    keep = sp.diags((~touches).astype(float))
+    inside = (keep @ chain.move @ keep).tocsr()
+    start = first * ~touches
+    reached = reach(inside, start > 0)
+    budget[0] -= int(reached.sum())
+    if budget[0] < 0:
+        raise TooManyStates("")
+    nodes = np.flatnonzero(reached)
+    if not len(nodes):
+        return 0.0
+    sub = inside[nodes][:, nodes].tocsr()
+    visits, _, _ = expected_visits(sub, sub, start[nodes])
+    told = (chain.move @ front.astype(float))[nodes]
+    if (np.isinf(visits) & (told > 0)).any():
+        return None
+    finite = ~np.isinf(visits)
+    return float(np.dot(visits[finite], told[finite]))
+

@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import BlueprintError
+from ..gcpause import without_gc
 from ..graph import Facts, listing
 from ..model import CUSTOMER, Blueprint
-from ..ways import never_leaves, successors, time_in_step, work_time
+from ..ways import never_leaves, step_times, successors
 from .branches import MAX_BRANCHES, MAX_STATES, Explorer, Net, Race, Teams, TooManyStates
 from .capacity import Capacity, arrival_rate, capacity
 from .repeats import story_repeats
@@ -177,6 +178,8 @@ def _loops(model: Blueprint, net: Net, unknown: _Unknown, cause: dict, labels) -
 
 
 def _races(model: Blueprint, net: Net, unknown: _Unknown, races: list[Race]) -> None:
+    if not races:
+        return
     ahead = {net.index[s]: [net.index[t] for t in targets] for s, targets in successors(model).items()}
     for race in sorted(set(races)):
         a, x, b = net.label(race.ender), net.label(race.outcome), net.label(race.other)
@@ -249,7 +252,8 @@ def stats(model: Blueprint) -> Stats:
     """
     if not isinstance(model, Blueprint):
         raise BlueprintError(f"stats needs a Blueprint (from blueprint.load), not {type(model).__name__}")
-    return _document(model, *_analyse(model))
+    with without_gc():  # many small objects, no cycles: spare them the collector's full passes
+        return _document(model, *_analyse(model))
 
 
 def _analyse(model: Blueprint):
@@ -259,7 +263,7 @@ def _analyse(model: Blueprint):
     stuck = never_leaves(model)
     net = Net(model, stuck)
     try:
-        chain = StepChain.build(model, net, Explorer(net, Teams()), facts.owners_carried)
+        chain = StepChain.build(model, net, Explorer(net, Teams()), lambda: facts.owners_carried)
     except TooManyStates as error:
         raise BlueprintError(_too_many(model, error.split, error.branches)) from None
     total, plain, cause, labels, endless = chain.visits()
@@ -314,7 +318,7 @@ def _document(model: Blueprint, net: Net, chain: StepChain, total, plain, unknow
 
     steps = list(model.steps.values())
     contact = np.array([1.0 if s.lane == CUSTOMER and s.channel else 0.0 for s in steps])
-    spent = np.array([time_in_step(model, sid) for sid in ids])
+    spent = np.array(step_times(model)[0])
     owned = np.array([1.0 if s.owner is not None and not s.is_outcome else 0.0 for s in steps])
     front = np.array([1.0 if sid in net.records.test else 0.0 for sid in ids])
     contacts = total_of("expected_contacts", contact)
@@ -322,8 +326,9 @@ def _document(model: Blueprint, net: Net, chain: StepChain, total, plain, unknow
     handoffs = _handoffs(chain, plain, unknown, owned, pile_why, why)
     repeats = _repeats(chain, unknown, front, why)
     teams = _teams(model, net, total, unknown, why)
+    labels = {sid: f"{s.name} [{sid}]" if s.name else f"[{sid}]" for sid, s in model.steps.items()}
     return Stats(model.time_unit, outcomes, never, visits, contacts, handoffs, duration, why, model.name,
-                 {sid: model.label(sid) for sid in ids}, repeats, teams)
+                 labels, repeats, teams)
 
 
 def _handoffs(chain: StepChain, plain, unknown: _Unknown, owned, pile_why, why) -> float | None:
@@ -353,18 +358,20 @@ def _repeats(chain: StepChain, unknown: _Unknown, front, why) -> float | None:
 
 def _work(model: Blueprint, net: Net, total, unknown: _Unknown) -> dict[str, dict[str, float] | str]:
     """Each team's expected staff time per case by step, or why it is unknown."""
-    steps: dict[str, dict[str, float]] = {tid: {} for tid in model.teams}
-    for sid, s in model.steps.items():
-        if s.owner in steps:
-            steps[s.owner][sid] = work_time(model, sid)
-    out: dict[str, dict[str, float] | str] = {}
-    for tid, mine in steps.items():
-        weights = np.zeros(len(net.ids))
-        for sid, w in mine.items():
-            weights[net.index[sid]] = w
-        reason = unknown.first(weights, doors=False)
-        out[tid] = reason if reason else {sid: float(total[net.index[sid]]) * w for sid, w in mine.items()
-                                          if w > 0 and total[net.index[sid]] > 0}
+    work = np.array(step_times(model)[1])
+    team_of = {tid: k for k, tid in enumerate(model.teams)}
+    team = np.array([team_of.get(s.owner, -1) if s.owner else -1 for s in model.steps.values()])
+    busy = (work > 0) & (team >= 0)
+    unknown_team: dict[int, str] = {}
+    for i in sorted(unknown.why):  # the first reason of each team, in step order
+        if busy[i] and (i not in unknown.doors or i in unknown.visits):
+            unknown_team.setdefault(int(team[i]), unknown.why[i])
+    per_step = np.where(np.isinf(total), 0.0, total) * work
+    out: dict[str, dict[str, float] | str] = {tid: {} for tid in model.teams}
+    for i in np.flatnonzero(busy & (total > 0)).tolist():
+        out[model.steps[net.ids[i]].owner][net.ids[i]] = float(per_step[i])
+    for k, reason in unknown_team.items():
+        out[list(model.teams)[k]] = reason
     return out
 
 
@@ -406,7 +413,8 @@ def workload(model: Blueprint) -> tuple[dict[str, Capacity], dict[str, dict[str,
     """
     if not isinstance(model, Blueprint):
         raise BlueprintError(f"workload needs a Blueprint (from blueprint.load), not {type(model).__name__}")
-    net, chain, total, plain, unknown, piles = _analyse(model)
+    with without_gc():
+        net, chain, total, plain, unknown, piles = _analyse(model)
     rate = arrival_rate(model)
     per_team = _work(model, net, total, unknown)
     work = {tid: (None if isinstance(w, str) else math.fsum(w.values())) for tid, w in per_team.items()}

@@ -18,7 +18,8 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
 from ..model import Blueprint
-from ..ways import ways_out
+from ..graph import steps_with_joins
+from ..ways import moves
 from .branches import Episode, Explorer, Net, Teams
 from .solve import HUGE, closed_parts, expected_visits, loops
 
@@ -52,29 +53,29 @@ class StepChain:
     splits: dict[int, tuple[float, dict[Any, Episode]]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, model: Blueprint, net: Net, explorer: Explorer, carried: dict[str, dict]) -> "StepChain":
-        """Build the chain; `carried` gives, for each step without an owner, the teams a case may
-        have been with last (:attr:`blueprint.graph.Facts.owners_carried`)."""
+    def build(cls, model: Blueprint, net: Net, explorer: Explorer, carried) -> "StepChain":
+        """Build the chain; ``carried()`` gives, for each step without an owner, the teams a case may
+        have been with last (:attr:`blueprint.graph.Facts.owners_carried`): asked only when a step
+        without an owner splits."""
         index, n = net.index, len(net.ids)
-        joins = {index[sid]: frozenset(index[f.source] for f in model.incoming[sid])
-                 for sid, s in model.steps.items() if s.join == "all"}
-        moves: list[tuple[int, int, float]] = []
-        lone: list[tuple[int, int, float]] = []
+        m = moves(model)
+        sources = {index[sid]: {index[f.source] for f in model.incoming[sid]} for sid, _ in steps_with_joins(model)}
+        # a branch alone at a join, along one of its flows, waits there for ever (a flow into a join
+        # always comes from one of its sources; a timeout may not)
+        at_join = np.zeros(n, dtype=bool)
+        at_join[list(sources)] = True
+        lone = at_join[m.target] & ~m.timeout
+        for k in np.flatnonzero(at_join[m.target] & m.timeout).tolist():
+            lone[k] = int(m.source[k]) in sources[int(m.target[k])]
         splits: dict[int, tuple[float, dict[Any, Episode]]] = {}
-        for sid, step in model.steps.items():
-            i = index[sid]
-            for way in ways_out(model, sid):
-                if way.kind == "split" and len(way.targets) > 1:
-                    memories = [(step.owner,)] if step.owner else [()] + [(t,) for t in sorted(carried.get(sid, {}))]
-                    splits[i] = (way.chance, {m: explorer.episode(i, m) for m in memories})
-                    continue
-                t = index[way.targets[0]]
-                sources = joins.get(t)
-                waits = sources is not None and len(sources) > 1 and i in sources
-                (lone if waits else moves).append((i, t, way.chance))
-        move = _matrix(moves, n)
-        arrive = _matrix(moves + lone, n)
-        counted, cased = list(moves), list(moves)
+        for i, (chance, targets) in m.splits.items():
+            owner = model.steps[net.ids[i]].owner
+            memories = [(owner,)] if owner else [()] + [(t,) for t in sorted(carried().get(net.ids[i], {}))]
+            splits[i] = (chance, {mem: explorer.episode(i, mem) for mem in memories})
+        moves_ = (m.source[~lone], m.target[~lone], m.chance[~lone])
+        move = _matrix(*moves_, n)
+        arrive = _matrix(m.source, m.target, m.chance, n)
+        counted, cased = [], []
         for f, (chance, variants) in splits.items():
             episode = next(iter(variants.values()))
             for (s, _), p in episode.exits.items():
@@ -87,7 +88,7 @@ class StepChain:
         entry = np.zeros(n)
         for sid, w in model.entry.items():
             entry[index[sid]] += w
-        return cls(model, net, move, arrive, _matrix(counted, n), _matrix(cased, n), entry, splits)
+        return cls(model, net, move, arrive, move + _table(counted, n), move + _table(cased, n), entry, splits)
 
     def visits(self):
         """Expected visits of each step (episodes included), with the causes of infinite ones."""
@@ -166,10 +167,14 @@ def _total(visits: np.ndarray, per_visit: np.ndarray, extra: float) -> tuple[flo
     return float(np.dot(visits[finite], per_visit[finite])) + extra, None
 
 
-def _matrix(entries: list[tuple[int, int, float]], n: int) -> sp.csr_matrix:
-    if not entries:
-        return sp.csr_matrix((n, n))
-    rows, cols, vals = zip(*entries)
-    m = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+def _matrix(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int) -> sp.csr_matrix:
+    m = sp.csr_matrix((values, (rows, cols)), shape=(n, n))
     m.eliminate_zeros()
     return m
+
+
+def _table(entries: list[tuple[int, int, float]], n: int) -> sp.csr_matrix:
+    if not entries:
+        return sp.csr_matrix((n, n))
+    table = np.array(entries, dtype=float)
+    return _matrix(table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2], n)
