@@ -384,8 +384,9 @@ def moves(model: Blueprint) -> Moves:
 def _moves(model: Blueprint) -> Moves:
     index = {sid: i for i, sid in enumerate(model.steps)}
     n = len(index)
-    plain = np.array([s.timeout is None and s.split != "all" and not s.is_outcome
-                      and not (s.needs and incapable(model, sid)) for sid, s in model.steps.items()], dtype=bool)
+    plain = np.fromiter((s.timeout is None and s.split is None and s.outcome is None
+                         and not (s.needs and incapable(model, sid)) for sid, s in model.steps.items()),
+                        dtype=bool, count=n)
     flows = model.flows
     src = np.fromiter((index[f.source] for f in flows), dtype=np.int64, count=len(flows))
     dst = np.fromiter((index[f.target] for f in flows), dtype=np.int64, count=len(flows))

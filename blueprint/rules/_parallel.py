@@ -22,7 +22,9 @@ def episodes(facts) -> dict[str, Episode]:
         found = {}
         for sid, step in model.steps.items():
             i = net.index[sid]
-            if sid in facts.reachable and net.step(i).split is not None and len(net.step(i).split) > 1:
+            if step.split != "all" or sid not in facts.reachable:
+                continue
+            if net.step(i).split is not None and len(net.step(i).split) > 1:
                 explorer.budget = [MAX_STATES]
                 try:
                     found[sid] = explorer.episode(i, figures=False)

@@ -54,11 +54,11 @@ def _region(facts, start: str, fork: str, stops: set[str]) -> set[str]:
     return seen
 
 
-def meetings(facts, fork: str) -> list[str]:
+def meetings(facts, fork: str, stops: set[str]) -> list[str]:
     """Where branches of the split at `fork` first meet without a join: steps two of its branches
-    reach before any ``join: all`` or outcome, the first such on each branch, in file order."""
+    reach before any of `stops` (the ``join: all`` steps and the outcomes), the first such on each
+    branch, in file order."""
     model = facts.model
-    stops = {sid for sid, _ in steps_with_joins(model)} | {sid for sid, s in model.steps.items() if s.is_outcome}
     targets = list(dict.fromkeys(f.target for f in model.outgoing[fork]))
     regions = [_region(facts, t, fork, stops) for t in targets]
     shared: set[str] = set()
@@ -68,16 +68,17 @@ def meetings(facts, fork: str) -> list[str]:
     reached = set().union(*regions) if regions else set()
     first = {sid for sid in shared if sid in targets or any(
         p in reached and p not in shared and sid in facts.ways[p] for p in facts.predecessors[sid])}
-    return [sid for sid in model.steps if sid in first]
+    return sorted(first, key=facts.index.__getitem__)
 
 
 def check(facts):
     model = facts.model
     piled = episodes(facts)
+    stops = {sid for sid, _ in steps_with_joins(model)} | {sid for sid, s in model.steps.items() if s.is_outcome}
     for sid, step in model.steps.items():
         if step.split != "all" or sid not in facts.reachable or len(model.outgoing[sid]) < 2:
             continue
-        met = meetings(facts, sid)
+        met = meetings(facts, sid, stops)
         piles = [facts.ids[j] for j in sorted(piled[sid].piles)] if sid in piled else []
         if not met and not piles:
             continue
