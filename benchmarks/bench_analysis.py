@@ -1,17 +1,24 @@
 """`check` and `stats` on generated layered blueprints of 25,000 and 100,000 steps.
 
-    python benchmarks/bench_analysis.py [--steps 100000] [--repeat 2]
+    python benchmarks/bench_analysis.py [--steps 100000] [--repeat 3] [--before DIR]
 
-Goals: load, check and stats each under 10 s at 100,000 steps, and `check` growing no more than
-5x when the steps grow 4x. Writes its figures to docs/performance.md (section "analysis").
+Journeys without parallel work, with 20 blocks of parallel work of 3 branches each, and with a
+block every 40 layers. Every timing is on a blueprint loaded afresh (nothing a first call works
+out and keeps is reused by the next). With ``--before DIR`` (a checkout of an earlier version,
+e.g. ``git worktree add /tmp/before main``), `stats` is also timed with that version's code on the
+same files, in a process of its own, side by side. Goals: load, check and stats each under 10 s at
+100,000 steps; `check` growing no more than 5x when the steps grow 4x; `stats` without parallel
+work no slower than before. Writes its figures to docs/performance.md (section "analysis").
 """
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,10 +40,11 @@ def _chances(rng: random.Random, n: int) -> list[float]:
     return chances + [1.0 - math.fsum(chances)]
 
 
-def layered(steps: int, *, teams: int = 60, width: int = 5, seed: int = 1) -> dict:
+def layered(steps: int, *, teams: int = 60, width: int = 5, seed: int = 1, blocks: int | None = None) -> dict:
     """A layered journey of about `steps` steps: each layer's steps flow on to the next layer, some
-    skip a layer, some loop back up to four layers for rework, some fail out; every 40 layers a
-    block of parallel work (``split: all`` into branches, ``join: all`` after them)."""
+    skip a layer, some loop back up to four layers for rework, some fail out; blocks of parallel
+    work (``split: all`` into branches, ``join: all`` after them): every 40 layers (2 or 3
+    branches), or with `blocks` that many, spread evenly (3 branches each; 0 for none)."""
     rng = random.Random(seed)
     data = {"name": f"Layered journey of {steps:,} steps", "time_unit": "hour",
             "teams": {f"t{t}": {"name": f"Team {t}", "staff": rng.randint(1, 9),
@@ -55,11 +63,15 @@ def layered(steps: int, *, teams: int = 60, width: int = 5, seed: int = 1) -> di
         layers.append(ids)
         kinds.append(kind)
 
+    every = 40 if blocks is None else (steps // width) // (blocks + 1) if blocks else 0
+    placed = 0
     while count < steps:
-        if len(layers) % 40 == 39 and count + 2 + width < steps:
+        if every and len(layers) % every == every - 1 and count + 2 + width < steps \
+                and (blocks is None or placed < blocks):
             add("split", 1)
-            add("branches", rng.randint(2, 3))
+            add("branches", rng.randint(2, 3) if blocks is None else 3)
             add("join", 1)
+            placed += 1
         else:
             add("normal", min(width, max(1, steps - count)) if len(layers) else 1)
     for layer, kind in zip(layers, kinds):
@@ -114,48 +126,91 @@ def layered(steps: int, *, teams: int = 60, width: int = 5, seed: int = 1) -> di
     return data
 
 
-def _timed(fn, repeat: int) -> tuple[float, float, object]:
-    """Best wall-clock and best CPU seconds of `repeat` runs of `fn`, and its last result."""
+def _timed(fn, data: dict, repeat: int) -> tuple[float, float, object]:
+    """Best wall-clock and best CPU seconds of `repeat` runs of `fn` on a blueprint made afresh from
+    `data` each time (not timed), and its last result."""
     walls, cpus = [], []
     for _ in range(repeat):
+        model = bp.Blueprint.model_validate(data)
         wall, cpu = time.perf_counter(), time.process_time()
-        out = fn()
+        out = fn(model)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
     return min(walls), min(cpus), out
+
+
+_BEFORE = """
+import json, sys, time
+import blueprint as bp
+data = json.load(open(sys.argv[1]))
+walls, cpus = [], []
+for _ in range(int(sys.argv[2])):
+    model = bp.Blueprint.model_validate(data)
+    wall, cpu = time.perf_counter(), time.process_time()
+    bp.stats(model)
+    walls.append(time.perf_counter() - wall)
+    cpus.append(time.process_time() - cpu)
+print(json.dumps([min(walls), min(cpus)]))
+"""
+
+
+def _timed_elsewhere(code: Path, path: Path, repeat: int) -> tuple[float, float]:
+    """`stats` on the blueprint at `path` timed with the code of another checkout, in its own process."""
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    done = subprocess.run([sys.executable, "-c", _BEFORE, str(path), str(repeat)], capture_output=True, text=True,
+                          env=env, cwd=str(code), timeout=3600)
+    if done.returncode:
+        raise SystemExit(f"--before {code}: {done.stderr.strip()[-500:]}")
+    return tuple(json.loads(done.stdout))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--before", type=Path, help="a checkout of an earlier version to time stats with too")
     args = parser.parse_args()
+    small, large = args.steps // 4, args.steps
+    cases = [("none", small, 0), ("none", large, 0), ("20 blocks of 3 branches", large, 20),
+             ("a block every 40 layers", small, None), ("a block every 40 layers", large, None)]
     rows, cpu_of_check = [], {}
     with tempfile.TemporaryDirectory() as tmp:
-        for steps in (args.steps // 4, args.steps):
-            path = Path(tmp) / f"layered{steps}.json"
-            path.write_text(json.dumps(layered(steps)))
-            load = _timed(lambda: bp.load(path), args.repeat)
-            model = load[2]
-            check = _timed(lambda: bp.check(model), args.repeat)
-            stats = _timed(lambda: bp.stats(model), args.repeat)
-            cpu_of_check[steps] = check[1]
+        for parallel, steps, blocks in cases:
+            data = layered(steps, blocks=blocks)
+            path = Path(tmp) / f"layered{steps}_{blocks}.json"
+            path.write_text(json.dumps(data))
+            load = _timed(lambda _: bp.load(path), data, args.repeat)
+            check = _timed(bp.check, data, args.repeat)
+            stats = _timed(bp.stats, data, args.repeat)
+            if blocks is None:
+                cpu_of_check[steps] = check[1]
             report, s = check[2], stats[2]
             findings = ", ".join(f"{n} {k}" for k, n in report.summary.items())
-            rows.append([f"{len(model.steps):,}", f"{len(model.flows):,}"]
-                        + [f"{wall:.2f} s ({cpu:.2f} s)" for wall, cpu, _ in (load, check, stats)]
-                        + [findings, "null" if s.expected_contacts is None else f"{s.expected_contacts:.2f}"])
+            row = [f"{len(data['steps']):,}", parallel]
+            row += [f"{wall:.2f} s ({cpu:.2f} s)" for wall, cpu, _ in (load, check, stats)]
+            if args.before:
+                wall, cpu = _timed_elsewhere(args.before, path, args.repeat)
+                row.append(f"{wall:.2f} s ({cpu:.2f} s)")
+            row += [findings, "null" if s.expected_contacts is None else f"{s.expected_contacts:.2f}",
+                    "null" if s.expected_story_repeats is None else f"{s.expected_story_repeats:.3f}"]
+            rows.append(row)
             print(rows[-1], flush=True)
-    small, large = args.steps // 4, args.steps
     growth = cpu_of_check[large] / cpu_of_check[small]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    header = ["steps", "parallel work", "bp.load", "bp.check", "bp.stats"] + (["bp.stats before"] if args.before else [])
+    header += ["findings", "expected contacts", "expected story repeats"]
+    before = (f" The `bp.stats before` column is the same blueprint timed with the code at `{args.before}`, "
+              "in a process of its own." if args.before else "")
     write_section("analysis", "## Analysis: check and stats\n\n"
-                  f"`python benchmarks/bench_analysis.py` ({machine()}). Best of {args.repeat}: wall clock, with "
+                  f"`python benchmarks/bench_analysis.py{' --before ' + str(args.before) if args.before else ''}` "
+                  f"({machine()}). Best of {args.repeat}, each on a blueprint loaded afresh: wall clock, with "
                   "the CPU time of the process in brackets (on a busy machine the CPU time is the steadier "
                   "figure). Generated layered journeys: about 5 steps a layer, 60 teams, rework loops up to "
-                  "4 layers back, skips, fail outs, timeouts, a split/join block every 40 layers. Goals: each "
-                  "under 10 s at 100,000 steps; check growing at most 5x when the steps grow 4x.\n\n"
-                  + table(["steps", "flows", "bp.load", "bp.check", "bp.stats", "findings", "expected contacts"], rows)
+                  "4 layers back, skips, fail outs, timeouts; parallel work as the second column says "
+                  "(`split: all` into branches, `join: all` after them)." + before + " Goals: each under 10 s at "
+                  "100,000 steps; check growing at most 5x when the steps grow 4x; stats without parallel "
+                  "work no slower than before.\n\n"
+                  + table(header, rows)
                   + f"\n\nGrowth of check (CPU) from {small:,} to {large:,} steps: **{growth:.1f}x** for 4x the "
                   f"steps. Peak memory of the run: {peak:,.0f} MiB.")
     print(f"check growth {growth:.2f}x; peak {peak:.0f} MiB")

@@ -15,7 +15,6 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from .durations import mean_of
 from .model import CUSTOMER, Blueprint
-from .story import records
 from .ways import never_leaves, successors
 
 __all__ = ["to_networkx", "Facts", "Handoff", "reach", "dominator_spans", "depth_first", "listing"]
@@ -382,73 +381,6 @@ class Facts:
                 elif before != team:
                     add(make(Handoff, (before, team, b, x)))
         return found
-
-    @cached_property
-    def retold_at(self) -> set[str]:
-        """Frontstage steps where some case makes the customer repeat the story
-        (:mod:`blueprint.story`): a case can get there along :attr:`ways` after a team, but no team
-        of the step's circle, has handled it. A ``join: all`` goes on knowing what all its branches
-        met: it is reached without the circle only when every flow into it can deliver without it.
-
-        Examples
-        --------
-        >>> from blueprint import loads
-        >>> Facts(loads("teams: {store: {systems: [till]}, social: {systems: [inbox]}}\\nsteps: {sell: {lane: "
-        ...             "frontstage, owner: store}, reply: {lane: frontstage, owner: social}, again: {lane: "
-        ...             "frontstage, owner: store}, ok: {outcome: success}}\\n"
-        ...             "flows: [[sell, reply], [reply, again], [again, ok]]")).retold_at
-        {'reply'}
-        """
-        memory = records(self.model)
-        n = len(self.ids)
-        steps = list(self.model.steps.values())
-        owned = np.array([s.owner is not None and not s.is_outcome for s in steps])
-        touch = np.array([memory.touch.get(s.owner, 0) if s.owner else 0 for s in steps])
-        test = np.array([memory.test.get(sid, 0) for sid in self.ids])
-        joins = {self.index[sid]: np.array(sorted({self.index[f.source] for f in self.model.incoming[sid]}))
-                 for sid, s in steps_with_joins(self.model)}
-        coo = self.ways_matrix.tocoo()
-        waits = np.array([j in joins and a in joins[j] for a, j in zip(coo.row.tolist(), coo.col.tolist())],
-                         dtype=bool)  # a branch arriving at its join waits there: the join goes on below
-        a, b = coo.row[~waits], coo.col[~waits]
-        entry = np.array([self.index[s] for s in self.model.entry if s in self.index], dtype=int)
-        found: set[str] = set()
-        for k in range(len(memory.circles)):
-            bit = 2 << k
-            if (test == bit).any():
-                found |= self._retold_in(bit, (touch & bit) > 0, owned, test, a, b, entry, joins)
-        return found
-
-    def _retold_in(self, bit: int, touches, owned, test, a, b, entry, joins) -> set[str]:
-        """The steps of one circle's frontstage teams where the story is told again (see retold_at):
-        phase 0 (node i: no team yet) and phase 1 (node n + i: a team, none of the circle)."""
-        n = len(self.ids)
-        onto = owned[b] & ~touches[b]
-        rows = np.concatenate([a[~owned[b]], a[onto], n + a[~touches[b]]])
-        cols = np.concatenate([b[~owned[b]], n + b[onto], n + b[~touches[b]]])
-        phases = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(2 * n, 2 * n))
-        starts = np.zeros(2 * n, dtype=bool)
-        starts[entry[~owned[entry]]] = True
-        starts[n + entry[owned[entry] & ~touches[entry]]] = True
-        told: set[int] = set()
-        while True:
-            reached = reach(phases, starts)
-            fresh = False
-            for j, sources in joins.items():  # a join goes on in the latest phase of its branches
-                for phase in (0, 1):
-                    if not (reached[sources] | (phase == 1 and reached[n + sources])).all():
-                        continue
-                    if phase == 1 and test[j] == bit:
-                        told.add(j)
-                    if owned[j] and touches[j]:
-                        continue
-                    node = j + n * (1 if owned[j] else phase)
-                    if not starts[node]:
-                        starts[node] = fresh = True
-            if not fresh:
-                break
-        hit = (test[b] == bit) & reached[n + a]
-        return {self.ids[i] for i in set(np.unique(b[hit]).tolist()) | told}
 
     def handoff_route(self, handoff: Handoff) -> list[str]:
         """The steps of one way the handoff happens: the owned step of the team before, the customer

@@ -293,3 +293,32 @@ def test_story_repeats_without_parallel_work_take_a_short_cut_to_the_same_figure
     quick, general = story_repeats(chain)[0], story_repeats(chain, general=True)[0]
     assert (quick is None) == (general is None)
     assert quick is None or quick == pytest.approx(general, abs=1e-9)
+
+
+def test_simulate_warns_before_it_runs_an_overloaded_blueprint(tmp_path):
+    """The minimal blueprint brings its one member of staff 5 minutes of work every minute."""
+    from click.testing import CliRunner
+
+    from blueprint.cli import cli
+
+    from .conftest import FIXTURES
+
+    done = CliRunner().invoke(cli, ["simulate", str(FIXTURES / "valid" / "minimal.yaml"), "--cases", "50",
+                                    "--format", "json"])
+    assert done.exit_code == 0
+    assert "Help desk is overloaded" in done.stderr and "500%" in done.stderr
+    assert done.stdout.lstrip().startswith("{")  # machine output stays clean
+    calm = tmp_path / "calm.yaml"
+    calm.write_text((FIXTURES / "valid" / "minimal.yaml").read_text() + "arrivals: {rate: 6/hour}\n")
+    assert "overloaded" not in CliRunner().invoke(cli, ["simulate", str(calm), "--cases", "50"]).stderr
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(blueprints(min_steps=2, max_steps=8, dead_ends=True))
+def test_lost_context_names_a_repeat_exactly_where_stats_counts_one(model):
+    """The one definition of a story repeat: where stats expects some, lost-context says where the
+    customer tells the story again; where it expects none, no finding says so."""
+    repeats = bp.stats(model).expected_story_repeats
+    said = any("tells the story again" in f.message for f in bp.check(model).by_rule("lost-context"))
+    if repeats is not None:
+        assert said == (repeats > 1e-12)

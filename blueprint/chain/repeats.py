@@ -169,11 +169,11 @@ def _one_circle_alone(chain: StepChain, first: np.ndarray, touches, front, budge
     if budget[0] < 0:
         raise TooManyStates("")
     nodes = np.flatnonzero(reached)
-    if not len(nodes):
-        return 0.0
+    told = (chain.move @ front.astype(float))[nodes]
+    if not len(nodes) or not told.any():
+        return 0.0  # no frontstage step of the circle is ever reached without the circle
     sub = inside[nodes][:, nodes].tocsr()
     visits, _, _ = expected_visits(sub, sub, start[nodes])
-    told = (chain.move @ front.astype(float))[nodes]
     if (np.isinf(visits) & (told > 0)).any():
         return None
     finite = ~np.isinf(visits)

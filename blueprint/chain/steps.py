@@ -116,7 +116,8 @@ class StepChain:
         if not teams:
             return 0.0, None
         none = len(teams)
-        team_of = np.array([teams.index(s.owner) if s.owner is not None else -1 for s in model.steps.values()])
+        number = {t: k for k, t in enumerate(teams)}
+        team_of = np.array([number[s.owner] if s.owner is not None else -1 for s in model.steps.values()])
         owned = team_of >= 0
         free = np.flatnonzero(~owned)
         position = np.full(len(team_of), -1)
@@ -129,7 +130,7 @@ class StepChain:
                 per_owned[f] = chance * next(iter(variants.values())).reward
             else:
                 for mem, episode in variants.items():
-                    extra[position[f], teams.index(mem[0]) if mem else none] = chance * episode.reward
+                    extra[position[f], number[mem[0]] if mem else none] = chance * episode.reward
         G = np.zeros((len(free), none + 1))
         if len(free):
             A = self.arrive[free]
