@@ -161,15 +161,15 @@ def _first_teams(chain: StepChain, owned: np.ndarray) -> np.ndarray | None:
 def _one_circle_alone(chain: StepChain, first: np.ndarray, touches, front, budget) -> float | None:
     """One circle's expected repeats when there is no parallel work: phase 1 starts at the first owned
     step when it is not of the circle, and the case stays in it along steps not of the circle."""
-    keep = sp.diags((~touches).astype(float))
-    inside = (keep @ chain.move @ keep).tocsr()
     start = first * ~touches
-    reached = reach(inside, start > 0)
-    budget[0] -= int(reached.sum())
+    inside = chain.move.copy()
+    inside.data = inside.data * ~touches[inside.indices]  # no way into the circle: that ends phase 1
+    inside.eliminate_zeros()
+    nodes = np.flatnonzero(reach(inside, start > 0))
+    budget[0] -= len(nodes)
     if budget[0] < 0:
         raise TooManyStates("")
-    nodes = np.flatnonzero(reached)
-    told = (chain.move @ front.astype(float))[nodes]
+    told = (chain.move[nodes] @ front.astype(float)) if len(nodes) else np.zeros(0)
     if not len(nodes) or not told.any():
         return 0.0  # no frontstage step of the circle is ever reached without the circle
     sub = inside[nodes][:, nodes].tocsr()
