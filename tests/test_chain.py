@@ -231,3 +231,22 @@ def test_stats_command_refuses_bad_input_without_a_traceback(tmp_file):
     path = tmp_file("bad.yaml", "steps: {a: {lane: nowhere}}\n")
     out = CliRunner().invoke(cli, ["stats", str(path)])
     assert out.exit_code == 2 and "Traceback" not in out.output
+
+
+def test_parallel_work_beyond_the_limit_of_states_is_a_clear_error(monkeypatch):
+    """Three branches of five steps each: 6^3 orders of their moves. With the limit set to 100
+    states, stats says so, naming the limit and the split, instead of working on."""
+    import sys
+
+    monkeypatch.setattr(sys.modules["blueprint.chain.branches"], "MAX_STATES", 100)
+    monkeypatch.setattr(sys.modules["blueprint.chain.stats"], "MAX_STATES", 100)
+    steps = {"fork": {"name": "Starts", "lane": "backstage", "split": "all"}, "join": {"lane": "backstage",
+             "join": "all"}, "done": {"outcome": "success"}}
+    flows = [["join", "done"]]
+    for b in range(3):
+        chain = [f"b{b}_{i}" for i in range(5)]
+        steps.update({sid: {"lane": "backstage"} for sid in chain})
+        flows += [["fork", chain[0]]] + [[x, y] for x, y in zip(chain, chain[1:])] + [[chain[-1], "join"]]
+    model = bp.Blueprint.model_validate({"steps": steps, "flows": flows, "start": "fork"})
+    with pytest.raises(bp.BlueprintError, match=r"from Starts \[fork\]\) needs more than 100 states"):
+        bp.stats(model)

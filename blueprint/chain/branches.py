@@ -52,7 +52,7 @@ __all__ = ["MAX_STATES", "TooManyStates", "Net", "Route", "Teams", "Circle", "Ra
 MAX_STATES = 1_000_000
 #: The most states of one split's every order of moves that are checked for races; beyond it the
 #: branches are taken to race (and only one order is followed for the figures).
-MAX_ORDERS = 20_000
+MAX_ORDERS = 250_000
 #: The most branches of one case at once: beyond it they multiply without end.
 MAX_BRANCHES = 64
 
