@@ -233,7 +233,7 @@ def convert(source, output):
 
 
 @cli.command()
-@click.argument("log", type=click.Path(dir_okay=True))
+@click.argument("log", metavar="LOG")  # checked when it is opened: any path, a pipe too
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="The blueprint to write (.yaml, .json, .bpmn, .mmd).")
 @click.option("--case", help="The case id column [case:concept:name, case, ...].")

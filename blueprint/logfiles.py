@@ -79,7 +79,7 @@ def check_encoding(encoding: str | None) -> str | None:
     >>> check_encoding("klingon")
     Traceback (most recent call last):
     ...
-    blueprint.errors.BlueprintError: unknown encoding 'klingon'; name one Python knows, like utf-8, latin-1, cp1252 or utf-16
+    blueprint.errors.BlueprintError: unknown encoding 'klingon'; name one Python knows, like utf-8, ...
     """
     if encoding is None:
         return None
@@ -256,7 +256,7 @@ def text_lines(log: LogFile, encoding: str | None = None) -> Iterator[str]:
     ...     list(text_lines(log))
     Traceback (most recent call last):
     ...
-    blueprint.errors.BlueprintError: ...log.csv: line 2, byte 20: b'\\xe9' is not utf-8 text; if the log was saved in another encoding, name it: --encoding latin-1 (or cp1252, the usual one of Windows exports; encoding='latin-1' in Python)
+    blueprint.errors.BlueprintError: ...log.csv: line 2, byte 20: b'\\xe9' is not utf-8 text; ... --encoding latin-1 ...
     >>> with open_log(target) as log:
     ...     list(text_lines(log, "latin-1"))
     ['case,activity\\n', '1,café\\n']
@@ -265,29 +265,40 @@ def text_lines(log: LogFile, encoding: str | None = None) -> Iterator[str]:
     return itertools.chain.from_iterable(io.StringIO(text, newline="\n") for text in _decoded(log, name))
 
 
+#: The longest line read: a longer one is not a log's (``/dev/zero``, a binary file).
+MAX_LINE = 64 << 20
+
+
 def _decoded(log: LogFile, encoding: str) -> Iterator[str]:
     """The text in pieces of about a MiB, each ending at a line end; a byte that does not decode is
     an error naming its line and its offset in the (decompressed) file."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    pending, lines, offset = "", 0, 0
+    pending: list[str] = []  # the start of a line, in pieces
+    waiting = lines = offset = 0
     while True:
         chunk = log.stream.read(1 << 20)
         held = decoder.getstate()[0]  # the start of a character cut at the end of the last piece
         try:
-            text = pending + decoder.decode(chunk, final=not chunk)
+            text = decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError as exc:
             before = (held + chunk)[:exc.start].decode(encoding, errors="replace")
-            line = lines + pending.count("\n") + before.count("\n") + 1
             bad = exc.object[exc.start:max(exc.end, exc.start + 1)][:4]
-            raise BlueprintError(f"line {line}, byte {offset - len(held) + exc.start + 1}: {bad!r} is not "
-                                 f"{encoding.replace('-sig', '')} text; {ENCODING_HINT}", file=log.file) from None
+            raise BlueprintError(f"line {lines + before.count(chr(10)) + 1}, byte {offset - len(held) + exc.start + 1}"
+                                 f": {bad!r} is not {encoding.replace('-sig', '')} text; {ENCODING_HINT}",
+                                 file=log.file) from None
         offset += len(chunk)
-        if not chunk:
-            if text:
-                yield text
-            return
         cut = text.rfind("\n") + 1
-        pending = text[cut:]
-        if cut:
-            lines += text.count("\n", 0, cut)
-            yield text[:cut]
+        if not chunk or cut:
+            piece = "".join(pending) + (text if not chunk else text[:cut])
+            lines += piece.count("\n")
+            pending, waiting = ([], 0) if not chunk else ([text[cut:]], len(text) - cut)
+            if piece:
+                yield piece
+            if not chunk:
+                return
+            continue
+        pending.append(text)
+        waiting += len(text)
+        if waiting > MAX_LINE:
+            raise BlueprintError(f"line {lines + 1} is longer than {MAX_LINE >> 20} MiB: this is not a CSV log "
+                                 "(a binary file?)", file=log.file)
