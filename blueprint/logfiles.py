@@ -241,7 +241,8 @@ def _bom(stream: io.BufferedReader) -> str | None:
 
 
 def text_lines(log: LogFile, encoding: str | None = None) -> Iterator[str]:
-    """The lines of a text log, decoded, each with its line ending (as :mod:`csv` wants them).
+    """The lines of a text log, decoded, each with its line ending (``\\n``, ``\\r\\n`` or ``\\r``, as
+    :mod:`csv` wants them).
 
     A byte order mark decides the encoding; otherwise `encoding` (UTF-8 unless given). A byte that
     does not decode is a :class:`BlueprintError` naming the line and the byte offset.
@@ -262,7 +263,12 @@ def text_lines(log: LogFile, encoding: str | None = None) -> Iterator[str]:
     ['case,activity\\n', '1,café\\n']
     """
     name = _bom(log.stream) or check_encoding(encoding) or "utf-8"
-    return itertools.chain.from_iterable(io.StringIO(text, newline="\n") for text in _decoded(log, name))
+    return itertools.chain.from_iterable(io.StringIO(text, newline="") for text in _decoded(log, name))
+
+
+def _line_ends(text: str) -> int:
+    """How many lines end in `text` (at ``\\n``, ``\\r\\n`` or ``\\r``, as :mod:`csv` reads them)."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 #: The longest line read: a longer one is not a log's (``/dev/zero``, a binary file).
@@ -283,14 +289,14 @@ def _decoded(log: LogFile, encoding: str) -> Iterator[str]:
         except UnicodeDecodeError as exc:
             before = (held + chunk)[:exc.start].decode(encoding, errors="replace")
             bad = exc.object[exc.start:max(exc.end, exc.start + 1)][:4]
-            raise BlueprintError(f"line {lines + before.count(chr(10)) + 1}, byte {offset - len(held) + exc.start + 1}"
+            raise BlueprintError(f"line {lines + _line_ends(before) + 1}, byte {offset - len(held) + exc.start + 1}"
                                  f": {bad!r} is not {encoding.replace('-sig', '')} text; {ENCODING_HINT}",
                                  file=log.file) from None
         offset += len(chunk)
-        cut = text.rfind("\n") + 1
+        cut = max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1)) + 1  # (a last \r may pair with a \n)
         if not chunk or cut:
             piece = "".join(pending) + (text if not chunk else text[:cut])
-            lines += piece.count("\n")
+            lines += _line_ends(piece)
             pending, waiting = ([], 0) if not chunk else ([text[cut:]], len(text) - cut)
             if piece:
                 yield piece

@@ -211,7 +211,8 @@ class EventLog:
         [('fix', 1800.0, 'complete')]
         """
         for trace in self.traces():
-            yield self._case(trace)
+            if trace:  # an XES trace without events is no case
+                yield self._case(trace)
         self._warn()
 
     def _case(self, trace: list[LogEvent]) -> Case:

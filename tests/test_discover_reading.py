@@ -106,6 +106,18 @@ def test_a_byte_order_mark_decides_the_encoding(tmp_path, codec, bom):
     assert shape(discover(marked, encoding="latin-1")) == shape(discover(plain))  # the mark wins
 
 
+@pytest.mark.parametrize("ending", ["\r\n", "\r"])  # Windows, and old Macs
+def test_every_kind_of_line_ending(tmp_path, ending):
+    plain, other = tmp_path / "plain.csv", tmp_path / "other.csv"
+    plain.write_text(LOG, encoding="utf-8")
+    data = LOG.replace("\n", ending).encode("latin-1")
+    other.write_bytes(data)
+    assert shape(discover(other, encoding="latin-1")) == shape(discover(plain))
+    byte = data.index("é".encode("latin-1")) + 1
+    with pytest.raises(BlueprintError, match=f"line 2, byte {byte}: "):  # counted in its own line endings
+        discover(other)
+
+
 def test_an_unknown_encoding_is_named_with_the_ones_to_use(tmp_path):
     (tmp_path / "log.csv").write_text(LOG)
     for name in ("klingon", "rot13"):  # rot13 is a codec, but not a text encoding
