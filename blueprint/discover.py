@@ -68,7 +68,7 @@ __all__ = ["discover", "count_log", "owners", "durations", "assemble", "LogCount
 
 #: The most quantiles kept of a step's measured durations.
 QUANTILES = 50
-#: Ways a case can end, as read from the log; ``None`` in the counts is "the case went on".
+#: Ways a case can end, as read from the log (``open``: it had not ended when the log was written).
 ENDINGS = ("success", "failure", "abandoned", "open")
 
 
@@ -84,7 +84,8 @@ class LogCounts:
     case_column: Optional[str]
     activities: dict = field(default_factory=dict)          # names, in order of first appearance
     firsts: Counter = field(default_factory=Counter)        # cases starting with each activity
-    follows: dict = field(default_factory=lambda: defaultdict(Counter))  # a -> {b or ending: n}
+    follows: dict = field(default_factory=lambda: defaultdict(Counter))  # a -> {b: n}
+    ends: dict = field(default_factory=lambda: defaultdict(Counter))     # a -> {ending: cases ending at a}
     named: dict = field(default_factory=lambda: defaultdict(Counter))    # a -> {ending: cases naming a}
     spans: dict = field(default_factory=lambda: defaultdict(list))       # a -> durations (seconds)
     by_group: dict = field(default_factory=lambda: defaultdict(Counter))  # a -> {group: n}
@@ -108,7 +109,7 @@ def count_log(log: EventLog) -> LogCounts:
     >>> from blueprint.logreading import read_events
     >>> counts = count_log(read_events([{"case": c, "activity": a, "timestamp": f"2024-01-01 09:0{m}"}
     ...                                 for c in "12" for m, a in enumerate(["ask", "answer"])]))
-    >>> dict(counts.follows["ask"]), dict(counts.follows["answer"]), counts.firsts
+    >>> dict(counts.follows["ask"]), dict(counts.ends["answer"]), counts.firsts
     ({'answer': 2}, {'success': 2}, Counter({'ask': 2}))
     """
     counts = LogCounts(log.file, log.name, log.columns.get("case"))
@@ -139,7 +140,7 @@ def _count_order(counts: LogCounts, case: Case) -> None:
     ending = case.outcome if case.outcome in ENDINGS else "success"
     if case.outcome is None and visits[-1].state == "open":
         ending = "open"
-    follows[previous][ending] += 1
+    counts.ends[previous][ending] += 1
     if case.outcome_step is not None and case.outcome_step == previous:
         counts.named[previous][ending] += 1
     first = visits[0].start if visits[0].start is not None else visits[0].end
@@ -311,21 +312,21 @@ _OUTCOME_STEPS = {"success": ("_end", "Case ends after {}", "success"),
                   "failure": ("_failed", "Case fails after {}", "failure")}
 
 
-def _ways_out(counts: LogCounts, a: str) -> Counter:
-    """How `a` was left: next activities and endings; a case still open counts only where it is
-    the only way out seen."""
-    ways = Counter({b: n for b, n in counts.follows[a].items() if b != "open"})
-    if not ways and counts.follows[a].get("open"):
-        ways["success"] = counts.follows[a]["open"]
-    return ways
+def _ways_out(counts: LogCounts, a: str) -> tuple[Counter, Counter]:
+    """How `a` was left: the next activities, and the endings of the cases that ended there (a case
+    still open counts only where `a` has no other way out)."""
+    ends = Counter({kind: n for kind, n in counts.ends[a].items() if kind != "open"})
+    if not ends and not counts.follows[a] and counts.ends[a]["open"]:
+        ends["success"] = counts.ends[a]["open"]
+    return counts.follows[a], ends
 
 
-def _is_outcome(counts: LogCounts, a: str, ways: Counter, duration: list) -> Optional[str]:
+def _is_outcome(counts: LogCounts, a: str, nexts: Counter, ends: Counter, duration: list) -> Optional[str]:
     """The outcome `a` itself is, if it only ever ends cases of one kind (success or failure) and is
     named as their outcome step or takes no time, and never starts one."""
-    if len(ways) != 1 or a in counts.firsts:
+    if nexts or len(ends) != 1 or a in counts.firsts:
         return None
-    (ending,) = ways
+    (ending,) = ends
     if ending not in _OUTCOME_STEPS:
         return None
     return ending if counts.named[a].get(ending) or not duration else None
@@ -344,8 +345,8 @@ def assemble(counts: LogCounts, found: Owners, unit: str, spans: dict[str, list]
     steps: dict[str, dict] = {}
     flows: list[dict] = []
     for a in counts.activities:
-        ways = _ways_out(counts, a)
-        kind = _is_outcome(counts, a, ways, spans[a])
+        nexts, ends = _ways_out(counts, a)
+        kind = _is_outcome(counts, a, nexts, ends, spans[a])
         if kind is not None:
             steps[ids[a]] = {"name": a, "outcome": kind}
             continue
@@ -355,40 +356,44 @@ def assemble(counts: LogCounts, found: Owners, unit: str, spans: dict[str, list]
         if spans[a]:
             step["duration"] = {"empirical": spans[a]}
         steps[ids[a]] = step
-        flows += _flows_from(a, ways, ids, steps, used)
-    start = _start(counts, ids)
+        ways = [{"from": ids[a], "to": ids[b], "p": n} for b, n in nexts.items()]
+        ways += [{"from": ids[a], "to": _ending_step(a, ending, ids, steps, used), "p": n}
+                 for ending, n in ends.items()]
+        flows += _chances(ways)
     data: dict[str, Any] = {"name": name, "time_unit": unit,
                             "teams": {team_ids[who]: team for who, team in found.teams.items()},
-                            "steps": steps, "flows": flows, "start": start}
+                            "steps": steps, "flows": flows, "start": _start(counts, ids)}
     if counts.cases > 1 and counts.last_time > counts.first_time:
         mean_gap = (counts.last_time - counts.first_time) / (counts.cases - 1) / TIME_UNITS[unit]
         data["arrivals"] = {"every": {"exponential": _round(mean_gap)}}
     return build(data, file=counts.file)
 
 
-def _flows_from(a: str, ways: Counter, ids: dict, steps: dict, used: set) -> list[dict]:
-    """The flows out of activity `a` with their chances (adding to 1 exactly), and the outcome
-    steps its endings lead to."""
-    total = sum(ways.values())
-    flows = []
-    for b, n in ways.items():
-        if b in _OUTCOME_STEPS:
-            suffix, label, kind = _OUTCOME_STEPS[b]
-            target = _unique_id(ids[a] + suffix, used)
-            steps[target] = {"name": label.format(a), "outcome": kind}
-        elif b == "abandoned":  # one step for all: the customer gave up
-            if ("abandoned",) not in ids:
-                ids[("abandoned",)] = _unique_id("abandoned", used)
-            target = ids[("abandoned",)]
-            steps[target] = {"name": "The customer gave up", "outcome": "failure"}
-        else:
-            target = ids[b]
-        flows.append({"from": ids[a], "to": target, "p": n / total})
+def _ending_step(a: str, kind: str, ids: dict, steps: dict, used: set) -> str:
+    """The outcome step a case ending at `a` in this way goes to, added to `steps`: one of `a`'s own
+    (success, failure), or the one for every customer who gave up."""
+    if kind == "abandoned":  # (kept in `ids` under None: no activity's name)
+        if None not in ids:
+            ids[None] = _unique_id("abandoned", used)
+            steps[ids[None]] = {"name": "The customer gave up", "outcome": "failure"}
+        return ids[None]
+    suffix, label, outcome = _OUTCOME_STEPS[kind]
+    target = _unique_id(ids[a] + suffix, used)
+    steps[target] = {"name": label.format(a), "outcome": outcome}
+    return target
+
+
+def _chances(flows: list[dict]) -> list[dict]:
+    """The flows out of one step with their counts made chances that add up to 1 exactly."""
+    total = sum(f["p"] for f in flows)
+    for f in flows:
+        f["p"] /= total
     flows[-1]["p"] = 1.0 - sum(f["p"] for f in flows[:-1]) if len(flows) > 1 else 1.0
     return flows
 
 
 def _start(counts: LogCounts, ids: dict) -> Any:
+    """Where cases start: one step, or each starting step's share (adding up to 1 exactly)."""
     start = {ids[a]: n / counts.cases for a, n in counts.firsts.items()}
     if len(start) == 1:
         return next(iter(start))

@@ -82,6 +82,44 @@ def test_lifecycle_start_and_complete_are_paired(tmp_path):
     assert sorted(model.steps["fix"].duration.empirical) == [1, 2] and model.time_unit == "hour"
 
 
+ENDINGS = """case,activity,timestamp,case:outcome
+1,ask,2024-01-01 09:00,success
+1,answer,2024-01-01 09:10,success
+1,close,2024-01-01 09:10,success
+2,ask,2024-01-01 10:00,failure
+2,answer,2024-01-01 10:30,failure
+3,ask,2024-01-01 11:00,abandoned
+3,answer,2024-01-01 11:20,abandoned
+4,ask,2024-01-01 12:00,open
+5,ask,2024-01-01 13:00,success
+5,answer,2024-01-01 13:15,success
+5,close,2024-01-01 13:15,success
+"""
+
+
+def test_each_case_ends_the_way_the_log_says_worked_out_by_hand(tmp_path):
+    model = discover(write(tmp_path, ENDINGS))
+    # answer is left 4 ways: twice to close, once the case failed, once the customer gave up;
+    # case 4 is still open after ask: that is no way out of ask (it has another)
+    assert {(f.source, f.target): f.p for f in model.flows} == {
+        ("ask", "answer"): 1.0, ("answer", "close"): 0.5, ("answer", "answer_failed"): 0.25,
+        ("answer", "abandoned"): 0.25}
+    # close only ever ends cases, successfully, in no time: it is the success outcome itself
+    assert {s: (x.outcome, x.name) for s, x in model.steps.items() if x.is_outcome} == {
+        "close": ("success", "close"), "answer_failed": ("failure", "Case fails after answer"),
+        "abandoned": ("failure", "The customer gave up")}
+    assert bp.stats(model).to_json()["outcomes"] == pytest.approx(
+        {"close": 0.5, "answer_failed": 0.25, "abandoned": 0.25}, abs=1e-12)
+
+
+def test_activities_named_like_endings_are_steps_like_any_other(tmp_path):
+    log = "case,activity,timestamp\n" + "".join(f"{c},{a},2024-01-0{c} 09:{m}\n" for c in (1, 2) for a, m in
+                                                 (("open", 10), ("success", 20), ("abandoned", 30)))
+    model = discover(write(tmp_path, log))
+    assert {(f.source, f.target): f.p for f in model.flows} == {
+        ("open", "success"): 1.0, ("success", "abandoned"): 1.0, ("abandoned", "abandoned_end"): 1.0}
+
+
 @pytest.mark.parametrize("log, words", [
     ("case,activity\n1,a\n", ["no timestamp column", "--timestamp"]),
     ("id,activity,timestamp\n1,a,2024-01-01\n", ["no case column", "--case"]),

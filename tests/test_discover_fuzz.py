@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 import blueprint as bp
 from blueprint.cli import cli
+from blueprint.eventlog import to_csv, to_xes
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT.parent / "shared" / "logs"
@@ -49,8 +50,6 @@ def _seeds() -> list[tuple[str, bytes]]:
             data = (LOGS / name).read_bytes()
             seeds.append((name, data if lines is None else b"".join(data.splitlines(keepends=True)[:lines])))
     result = bp.simulate(bp.loads(SIMULATED), cases=12, seed=1)
-    from blueprint.eventlog import to_csv, to_xes
-
     seeds += [("simulated.csv", to_csv(result.events, "minute").encode()),
               ("simulated.xes", to_xes(result.events, "minute").encode())]
     return seeds
