@@ -333,7 +333,17 @@ def _is_outcome(counts: LogCounts, a: str, nexts: Counter, ends: Counter, durati
 
 
 def assemble(counts: LogCounts, found: Owners, unit: str, spans: dict[str, list], name: str) -> Blueprint:
-    """Step 5: the blueprint of steps, flows, outcomes, start and arrivals, validated."""
+    """Step 5: the blueprint of steps, flows, outcomes, start and arrivals, validated.
+
+    Examples
+    --------
+    >>> from blueprint.logreading import read_events
+    >>> counts = count_log(read_events([{"case": "1", "activity": a, "timestamp": f"2024-01-01 09:0{m}",
+    ...                                  "case:outcome": "failure"} for m, a in enumerate(["ask", "answer"])]))
+    >>> model = assemble(counts, owners(counts), "minute", durations(counts, "minute"), "mined")
+    >>> [(f.source, f.target, f.p) for f in model.flows], model.steps["answer_failed"].outcome
+    ([('ask', 'answer', 1.0), ('answer', 'answer_failed', 1.0)], 'failure')
+    """
     if counts.single == counts.cases:
         warnings.warn(f"{counts.file}: every one of the log's {counts.cases:,} case(s) has a single event, so the "
                       "log shows no order of work: the blueprint's steps do not lead to one another; check that "

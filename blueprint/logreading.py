@@ -26,9 +26,9 @@ from __future__ import annotations
 import csv
 import itertools
 import warnings
-from operator import itemgetter
 from collections import defaultdict, deque
 from datetime import datetime, timezone
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional
 from xml.etree.ElementTree import ParseError, TreeBuilder
@@ -51,7 +51,7 @@ DEFAULT_COLUMNS: dict[str, list[str]] = {
     "group": ["org:group", "org:role", "group", "team", "department", "role"],
     "start_timestamp": ["start_timestamp", "start:timestamp", "time:start", "start time", "start_time", "start"],
     "lifecycle": ["lifecycle:transition", "lifecycle", "transition", "event_type"],
-    "status": ["outcome", "status"],
+    "status": ["outcome"],  # how the visit ended, as blueprint's own logs say (done, cancelled, ...)
     "case_outcome": ["case:outcome", "case_outcome", "case outcome"],
     "outcome_step": ["case:outcome_step", "outcome_step", "outcome step"],
 }
@@ -179,17 +179,31 @@ class EventLog:
         self._traces: Optional[Iterator[list[LogEvent]]] = None  # or the events of each case together
 
     def where(self, event: LogEvent) -> str:
-        """Where `event` is, in the words of the format: ``line 12`` or ``event 7 (trace '3')``."""
+        """Where `event` is, in the words of the format: ``line 12`` or ``event 7 (trace '3')``.
+
+        Examples
+        --------
+        >>> log = read_events([{"case": "1", "activity": "ask", "timestamp": "2024-01-01 09:00"}])
+        >>> log.where(next(log.events()))
+        'row 1'
+        """
         return f"line {event.number}" if self.kind == "csv" else (
             f"event {event.number} (trace '{event.case}')" if self.kind == "xes" else f"row {event.number}")
 
     def events(self) -> Iterator[LogEvent]:
-        """The events in file order."""
+        """The events in file order (see :func:`read_events` for an example)."""
         return self._events if self._events is not None else itertools.chain.from_iterable(self._traces)
 
     def traces(self) -> Iterator[list[LogEvent]]:
         """The events of each case, in file order: a trace at a time for XES (each trace is a case);
-        CSV and rows are gathered first (a case's rows may be anywhere in the file)."""
+        CSV and rows are gathered first (a case's rows may be anywhere in the file).
+
+        Examples
+        --------
+        >>> log = read_events([{"case": c, "activity": "ask", "timestamp": "2024-01-01"} for c in "121"])
+        >>> [[e.number for e in trace] for trace in log.traces()]
+        [[1, 3], [2]]
+        """
         if self._traces is not None:
             yield from self._traces
             return
@@ -238,7 +252,7 @@ class EventLog:
         if notes["unknown_outcomes"]:
             values = ", ".join(f"'{v}'" for v in sorted(notes["unknown_outcomes"])[:5])
             warnings.warn(f"{self.file}: case outcome {values} is none of success, failure, abandoned or open: "
-                          "those cases are read as ending the way the log ends them", stacklevel=3)
+                          "those cases are read as if the log did not say how they ended (in success)", stacklevel=3)
 
 
 def _when(e: LogEvent) -> tuple:

@@ -313,3 +313,16 @@ def test_how_a_case_ended_is_read_from_the_log(tmp_path, column, value, outcome)
     path.write_text(f"case,activity,timestamp,{column}\n1,ask,2024-01-01 09:00,\n1,lost,2024-01-01 09:05,{value}\n")
     (case,) = read_events(path).cases()
     assert case.outcome == outcome
+
+
+def test_case_outcomes_in_other_words_are_said_once(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("case,activity,timestamp,case:outcome\n" + "".join(
+        f"{c},ask,2024-01-01 09:00,{word}\n{c},answer,2024-01-01 09:05,{word}\n"
+        for c, word in enumerate(["approved", "rejected", "approved", "success"])))
+    with pytest.warns(UserWarning) as caught:
+        cases = list(read_events(path).cases())
+    assert [c.outcome for c in cases] == [None, None, None, "success"]
+    assert [str(w.message) for w in caught] == [
+        f"{path}: case outcome 'approved', 'rejected' is none of success, failure, abandoned or open: those cases "
+        "are read as if the log did not say how they ended (in success)"]
