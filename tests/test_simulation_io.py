@@ -69,6 +69,9 @@ def test_pm4py_reads_the_csv_and_finds_the_start_and_end_activities(every_featur
     frame = pm4py.format_dataframe(pd.read_csv(path), case_id="case", activity_key="step",
                                    timestamp_key="timestamp", start_timestamp_key="start_timestamp")
     assert len(frame) == len(every_feature.events)
+    cases = frame.drop_duplicates("case:concept:name")  # each case's outcome, on each of its rows
+    assert Counter(cases["case:outcome_step"].fillna(cases["case:outcome"])) == {
+        k: n for k, n in every_feature.to_json()["cases"]["by_outcome"].items() if n}
     assert set(pm4py.get_start_activities(frame)) == {"call"}
     assert set(pm4py.get_end_activities(frame)) <= {"fixed", "refunded", "wait", "chase", "reply", "log", "ship",
                                                     "both", "stock", "account", "fork", "call"}
