@@ -172,8 +172,9 @@ counts. Peak is the process's peak RSS; "added" what the work added to it after 
 
 Growth of blueprint's time for {large // small if small else 0}x the events: {', '.join(growth) or '-'}
 (linear: reading and counting are one pass; only the sorts of each case's events and of each
-step's durations are n log n). XES is streamed (`iterparse`, each event cleared once read), so
-its memory stays flat however large the file; a CSV's rows are gathered by case first.
+step's durations are n log n; on a busy machine the figures are noisy). XES is streamed
+(`iterparse`, each event cleared once read): what grows with it is only the durations and work
+times kept, 8 bytes each; a CSV's rows are gathered by case first, so its memory grows with it.
 """
     write_section("discover", markdown)
     print(markdown)

@@ -87,7 +87,7 @@ class LogCounts:
     follows: dict = field(default_factory=lambda: defaultdict(Counter))  # a -> {b: n}
     ends: dict = field(default_factory=lambda: defaultdict(Counter))     # a -> {ending: cases ending at a}
     named: dict = field(default_factory=lambda: defaultdict(Counter))    # a -> {ending: cases naming a}
-    spans: dict = field(default_factory=lambda: defaultdict(list))       # a -> durations (seconds)
+    spans: dict = field(default_factory=lambda: defaultdict(lambda: array("d")))  # a -> durations (s)
     by_group: dict = field(default_factory=lambda: defaultdict(Counter))  # a -> {group: n}
     by_resource: dict = field(default_factory=lambda: defaultdict(Counter))  # a -> {resource: n}
     members: dict = field(default_factory=lambda: defaultdict(set))      # group -> resources
@@ -261,11 +261,11 @@ def time_unit(counts: LogCounts) -> str:
     Examples
     --------
     >>> counts = LogCounts("log", "log", "case")
-    >>> counts.spans["fix"] += [600.0, 7200.0, 9000.0]
+    >>> counts.spans["fix"].extend([600.0, 7200.0, 9000.0])
     >>> time_unit(counts)
     'hour'
     """
-    values = [np.asarray(v) for v in counts.spans.values() if v]
+    values = [np.frombuffer(v) for v in counts.spans.values() if v]
     spans = np.concatenate(values) if values else np.zeros(0)
     spans = spans[spans > 0]
     if not len(spans):
@@ -281,14 +281,14 @@ def durations(counts: LogCounts, unit: str) -> dict[str, list]:
     Examples
     --------
     >>> counts = LogCounts("log", "log", "case", activities={"fix": None})
-    >>> counts.spans["fix"] += [600.0, 1200.0, 0.0]
+    >>> counts.spans["fix"].extend([600.0, 1200.0, 0.0])
     >>> durations(counts, "minute")
     {'fix': [0, 10, 20]}
     """
     per = TIME_UNITS[unit]
     out = {}
     for a in counts.activities:
-        values = np.sort(np.asarray(counts.spans.get(a, []), dtype=float))
+        values = np.sort(np.frombuffer(counts.spans.get(a) or array("d")))
         if len(values) > QUANTILES:
             values = values[np.minimum(len(values) - 1, ((np.arange(QUANTILES) + 0.5) * len(values) / QUANTILES)
                                        .astype(int))]
