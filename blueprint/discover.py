@@ -64,7 +64,8 @@ from .logfiles import DEFAULT_MAX_BYTES
 from .logreading import Case, EventLog, read_events
 from .model import Blueprint
 
-__all__ = ["discover", "count_log", "owners", "durations", "assemble", "LogCounts", "QUANTILES"]
+__all__ = ["discover", "count_log", "owners", "time_unit", "durations", "assemble", "most_at_once", "LogCounts",
+           "Owners", "QUANTILES"]
 
 #: The most quantiles kept of a step's measured durations.
 QUANTILES = 50
