@@ -34,10 +34,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from .bpmn import _unique as _unique_id
-from .bpmn import is_customer_name, slug
 from .errors import BlueprintError, Problem
 from .model import Blueprint
+from .naming import is_customer_name, slug
+from .naming import unique_id as _unique_id
 
 __all__ = ["discover", "read_log", "DEFAULT_COLUMNS"]
 

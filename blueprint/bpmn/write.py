@@ -1,0 +1,301 @@
+"""Writing BPMN: a blueprint as BPMN 2.0 XML, with its diagram laid out by :mod:`.layout`.
+
+Writing goes in three steps over plain values: :func:`plan` says which BPMN elements and sequence
+flows stand for the blueprint (a :class:`Plan`), :func:`bands` puts each element in a lane, and
+:func:`to_bpmn` writes the XML of the process, the lanes and the diagram.
+"""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import __version__
+from ..durations import TIME_UNITS, mean_of
+from ..model import CUSTOMER, Blueprint
+from ..naming import unique_id
+from .iso import iso_duration
+from .layout import Band, layout
+from .xmlfile import B, BLUEPRINT_NS, BPMNDI, DC, DDI, M, MODEL
+
+__all__ = ["to_bpmn", "plan", "Plan", "Element", "Edge"]
+
+_TEXT_KEYS = ("stage", "channel", "evidence", "fail_point", "moment")
+_JSON_KEYS = ("duration", "emotion", "needs")
+
+
+@dataclass
+class Element:
+    """A BPMN flow node to write: its id, its tag, the step it stands for or belongs to."""
+
+    id: str
+    tag: str
+    step: str | None
+    attrs: dict = field(default_factory=dict)
+    children: list = field(default_factory=list)   # (tag, attrs, text) written inside, after incoming/outgoing
+    documentation: str | None = None
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A sequence flow to write."""
+
+    id: str
+    source: str
+    target: str
+    attrs: dict
+
+
+@dataclass
+class Plan:
+    """The BPMN elements and sequence flows that stand for a blueprint, and the ids taken."""
+
+    elements: list[Element]
+    edges: list[Edge]
+    used: set[str]
+
+    def new_id(self, base: str) -> str:
+        """An id made of `base` that no element, flow or shape has yet."""
+        return unique_id(base, self.used)
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def to_bpmn(model: Blueprint) -> str:
+    """The blueprint as BPMN 2.0 XML with a laid-out diagram, readable back by :func:`read_bpmn`.
+
+    One pool holds one horizontal lane per blueprint lane in use, split into one lane per team;
+    steps become tasks, outcomes end events (an error end for a failure), branches an exclusive
+    gateway with the chances on its flows, ``split: all`` and ``join: all`` parallel gateways, a
+    timeout a boundary timer. The rest travels in the ``blueprint:`` namespace.
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> xml = to_bpmn(loads("steps: {a: {lane: customer}, b: {outcome: success}}\\nflows: [[a, b]]"))
+    >>> '<bpmn:task id="a"' in xml, '<bpmn:endEvent id="b"' in xml, "BPMNShape" in xml
+    (True, True, True)
+    """
+    data = model.to_data()
+    p = plan(model, data)
+    for prefix, uri in (("bpmn", MODEL), ("bpmndi", BPMNDI), ("dc", DC), ("di", DDI), ("blueprint", BLUEPRINT_NS)):
+        ET.register_namespace(prefix, uri)
+    root = ET.Element(M + "definitions", {"id": p.new_id("Definitions"), "targetNamespace": "urn:blueprint:model",
+                                          "exporter": "blueprint", "exporterVersion": __version__})
+    collab = ET.SubElement(root, M + "collaboration", {"id": p.new_id("Collaboration")})
+    pid, pool_id = p.new_id("Process"), p.new_id("Pool")
+    ET.SubElement(collab, M + "participant", {"id": pool_id, "name": model.name or "Service", "processRef": pid})
+    process = ET.SubElement(root, M + "process", {"id": pid, "isExecutable": "false"})
+    if model.name:
+        process.set("name", model.name)
+    if model.description:
+        ET.SubElement(process, M + "documentation").text = model.description
+    _extensions(ET.SubElement(process, M + "extensionElements"), model, data)
+    band_of, band_list = bands(model, p)
+    lane_set = ET.SubElement(process, M + "laneSet", {"id": p.new_id("LaneSet")})
+    lane_ids = _lanes(lane_set, model, p, band_of, band_list)
+    for el in p.elements:
+        _write_element(process, el)
+    for edge in p.edges:
+        ET.SubElement(process, M + "sequenceFlow", {"id": edge.id, "sourceRef": edge.source,
+                                                    "targetRef": edge.target, **edge.attrs})
+    layout(root, p, band_of, band_list, lane_ids, pool_id, collab.get("id"))
+    ET.indent(root, "  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _extensions(ext, model: Blueprint, data: dict) -> None:
+    """The ``blueprint:model`` and ``blueprint:team`` elements: what BPMN cannot say about the model."""
+    model_attrs = {"name": model.name}
+    for key in ("blueprint", "time_unit", "lanes", "stages", "arrivals", "patience", "checks", "start"):
+        if key in data:
+            model_attrs[key] = data[key] if key == "time_unit" else _json(data[key])
+    model_attrs["order"] = _json([[f.source, f.target] for f in model.flows])
+    ET.SubElement(ext, B + "model", model_attrs)
+    for tid, team in data.get("teams", {}).items():
+        attrs = {"id": tid}
+        for key, value in team.items():
+            attrs[key] = value if key in ("name", "description", "hours") else _json(value)
+        ET.SubElement(ext, B + "team", attrs)
+
+
+def _write_element(process, el: Element) -> None:
+    node = ET.SubElement(process, M + el.tag, {"id": el.id, **el.attrs})
+    if el.documentation:
+        ET.SubElement(node, M + "documentation").text = el.documentation
+    for tag, attrs, children in el.children:
+        child = ET.SubElement(node, M + tag, attrs)
+        for inner_tag, text in children:
+            ET.SubElement(child, M + inner_tag).text = text
+
+
+# ----------------------------------------------------------------------------------------------
+# which elements and flows stand for the blueprint
+# ----------------------------------------------------------------------------------------------
+def plan(model: Blueprint, data: dict | None = None) -> Plan:
+    """The BPMN elements and sequence flows that stand for `model` (`data` is its ``to_data()``).
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> p = plan(loads("steps: {a: {lane: customer}, b: {outcome: success}}\\nflows: [[a, b]]"))
+    >>> [(e.id, e.tag) for e in p.elements], [(e.source, e.target) for e in p.edges]
+    ([('a', 'task'), ('b', 'endEvent'), ('Start', 'startEvent')], [('Start', 'a'), ('a', 'b')])
+    """
+    data = model.to_data() if data is None else data
+    p = Plan([], [], set(model.steps))
+    incoming: dict[str, int] = {sid: len(model.incoming[sid]) for sid in model.steps}
+    for step in model.steps.values():
+        if step.timeout is not None:
+            incoming[step.timeout.to] += 1
+    for sid in model.entry:
+        incoming[sid] += 1
+    into: dict[str, str] = {}  # step id -> the element its flows in lead to (itself or a merging gateway)
+    for sid, step in model.steps.items():
+        p.elements.append(_step_element(p, sid, step, data["steps"][sid]))
+        into[sid] = sid
+        if step.join == "all" and incoming[sid] > 0:
+            into[sid] = _gateway(p, "parallelGateway", f"Join_{sid}", sid, "Converging")
+            _edge(p, into[sid], sid)
+        elif incoming[sid] > 1:
+            into[sid] = _gateway(p, "exclusiveGateway", f"Merge_{sid}", sid, "Converging")
+            _edge(p, into[sid], sid)
+    _start(p, model, into)
+    for sid, step in model.steps.items():
+        _ways_out(p, model, data, sid, into)
+    return p
+
+
+def _step_element(p: Plan, sid: str, step, raw: dict) -> Element:
+    attrs: dict[str, str] = {}
+    if step.name:
+        attrs["name"] = step.name
+    for key in _TEXT_KEYS:
+        if getattr(step, key) is not None:
+            attrs[B + key] = getattr(step, key)
+    for key in _JSON_KEYS:
+        if key in raw and raw[key] not in (None, []):
+            attrs[B + key] = _json(raw[key])
+    for key in ("split", "join"):
+        if getattr(step, key):
+            attrs[B + key] = getattr(step, key)
+    if not step.is_outcome:
+        return Element(sid, "task", sid, attrs, documentation=step.description)
+    for key in ("lane", "owner"):
+        if getattr(step, key):
+            attrs[B + key] = getattr(step, key)
+    children = [("errorEventDefinition", {"id": p.new_id(f"Error_{sid}")}, [])] if step.outcome == "failure" else []
+    return Element(sid, "endEvent", sid, attrs, children, documentation=step.description)
+
+
+def _gateway(p: Plan, tag: str, base: str, step: str, direction: str) -> str:
+    gid = p.new_id(base)
+    p.elements.append(Element(gid, tag, step, {"gatewayDirection": direction}))
+    return gid
+
+
+def _edge(p: Plan, source: str, target: str, attrs: dict | None = None) -> None:
+    p.edges.append(Edge(p.new_id(f"Flow_{source}_{target}"), source, target, attrs or {}))
+
+
+def _start(p: Plan, model: Blueprint, into: dict[str, str]) -> None:
+    first = next(iter(model.entry), None)
+    start = p.new_id("Start")
+    p.elements.append(Element(start, "startEvent", first))
+    if len(model.entry) == 1:
+        _edge(p, start, into[first])
+        return
+    gid = _gateway(p, "exclusiveGateway", "Start_choice", first, "Diverging")
+    _edge(p, start, gid)
+    for sid, weight in model.entry.items():
+        _edge(p, gid, into[sid], {B + "p": repr(float(weight))})
+
+
+def _ways_out(p: Plan, model: Blueprint, data: dict, sid: str, into: dict[str, str]) -> None:
+    """The flows out of step `sid` (through a gateway when it branches), and its timeout."""
+    step, flows = model.steps[sid], model.outgoing[sid]
+    source = sid
+    if len(flows) > 1 or (step.split == "all" and flows):
+        kind = "parallelGateway" if step.split == "all" else "exclusiveGateway"
+        source = _gateway(p, kind, ("Split_" if step.split == "all" else "Choice_") + sid, sid, "Diverging")
+        _edge(p, sid, source)
+    for flow in flows:
+        attrs = {}
+        if flow.label:
+            attrs["name"] = flow.label
+        if flow.p is not None:
+            attrs[B + "p"] = repr(float(flow.p))
+        _edge(p, source, into[flow.target], attrs)
+    if step.timeout is None:
+        return
+    bid = p.new_id(f"Timeout_{sid}")
+    after = data["steps"][sid]["timeout"]["after"]
+    seconds = mean_of(step.timeout.after, model.time_unit) * TIME_UNITS[model.time_unit]
+    timer = ("timerEventDefinition", {"id": p.new_id(f"Timer_{sid}")}, [("timeDuration", iso_duration(seconds))])
+    p.elements.append(Element(bid, "boundaryEvent", sid, {"attachedToRef": sid, "cancelActivity": "true",
+                                                          B + "after": _json(after)}, [timer]))
+    _edge(p, bid, into[step.timeout.to])
+
+
+# ----------------------------------------------------------------------------------------------
+# lanes
+# ----------------------------------------------------------------------------------------------
+def _band_of_step(model: Blueprint, sid: str | None) -> Band:
+    if sid is None or sid not in model.steps:
+        return (model.lanes[0], None)
+    step = model.steps[sid]
+    if step.lane is not None:
+        return (step.lane, step.owner)
+    for flow in model.incoming[sid]:  # an outcome: drawn beside the step before it
+        other = model.steps[flow.source]
+        if other.lane is not None:
+            return (other.lane, other.owner)
+    return (model.lanes[-1] if CUSTOMER != model.lanes[-1] else model.lanes[0], None)
+
+
+def bands(model: Blueprint, p: Plan) -> tuple[dict[str, Band], list[Band]]:
+    """The band (lane, team) of each element, and the bands in use, top to bottom."""
+    band_of: dict[str, Band] = {}
+    teams_in: dict[str, list] = {lane: [] for lane in model.lanes}
+    band_cache: dict[str | None, Band] = {}
+    for el in p.elements:
+        if el.step not in band_cache:
+            band_cache[el.step] = _band_of_step(model, el.step)
+        band_of[el.id] = band_cache[el.step]
+        lane, team = band_of[el.id]
+        if team not in teams_in[lane]:
+            teams_in[lane].append(team)
+    order = {t: i for i, t in enumerate(model.teams)}
+    band_list: list[Band] = []
+    for lane in model.lanes:
+        teams = sorted(teams_in[lane], key=lambda t: (t is not None, order.get(t, 0)))
+        band_list += [(lane, t) for t in teams]
+    return band_of, band_list
+
+
+def _lanes(lane_set, model: Blueprint, p: Plan, band_of: dict[str, Band], band_list: list[Band]) -> dict:
+    """The BPMN lanes: one per blueprint lane in use, split into one per team; their ids by band."""
+    members: dict[Band, list[str]] = {}
+    for el in p.elements:
+        members.setdefault(band_of[el.id], []).append(el.id)
+    lane_ids: dict[tuple, str] = {}
+    for lane in dict.fromkeys(b[0] for b in band_list):
+        lane_el = ET.SubElement(lane_set, M + "lane", {"id": p.new_id(f"Lane_{lane}"), "name": lane.title(),
+                                                       B + "lane": lane})
+        lane_ids[(lane,)] = lane_el.get("id")
+        for eid in members.get((lane, None), []):
+            ET.SubElement(lane_el, M + "flowNodeRef").text = eid
+        named = [b[1] for b in band_list if b[0] == lane and b[1] is not None]
+        if not named:
+            continue
+        child = ET.SubElement(lane_el, M + "childLaneSet", {"id": p.new_id(f"LaneSet_{lane}")})
+        for team in named:
+            team_el = ET.SubElement(child, M + "lane", {"id": p.new_id(f"Lane_{lane}_{team}"),
+                                                        "name": model.team_name(team), B + "team": team})
+            lane_ids[(lane, team)] = team_el.get("id")
+            for eid in members.get((lane, team), []):
+                ET.SubElement(team_el, M + "flowNodeRef").text = eid
+    return lane_ids
