@@ -47,9 +47,12 @@ def assemble(doc: Document, sim: Simulation, folded: Folded, notes: Notes) -> Bl
     for tid in doc.ours.teams:  # teams that own no step come back too, in the order written
         _team(doc, teams, tid, tid)
     data["teams"] = {tid: teams[tid] for tid in list(doc.ours.teams) + list(teams) if tid in teams}
+    if doc.ours.written and not data["teams"]:
+        del data["teams"]
     data["steps"] = steps
     data["flows"] = flows
-    data["start"] = _start(doc, folded, ids)
+    if not doc.ours.written or "start" in doc.ours.model:  # else the blueprint had no start: the same default
+        data["start"] = _start(doc, folded, ids)
     _systems(doc, teams, steps, ids)
     try:
         return build(data, file=doc.file)
@@ -64,8 +67,9 @@ def _ids(doc: Document, folded: Folded) -> dict[str, str]:
     used: set[str] = set()
     ids: dict[str, str] = {}
     for node in folded.steps:
+        written = node.element.get(B + "step") or node.id
         if doc.ours.written or node.element.get(B + "step") is not None:
-            ids[node.id] = unique_id(node.id if _ID.match(node.id) else slug(node.id), used)
+            ids[node.id] = unique_id(written if _ID.match(written) else slug(written), used)
     for node in folded.steps:
         if node.id not in ids:
             ids[node.id] = unique_id(slug(node.name) if node.name else slug(node.id), used)
@@ -203,7 +207,7 @@ def _start(doc: Document, folded: Folded, ids: dict[str, str]) -> Any:
 
 def _model(doc: Document, sim: Simulation) -> dict[str, Any]:
     """The blueprint's own keys: name, description, time unit, and what the file carries of the rest."""
-    data: dict[str, Any] = {"name": _name(doc)}
+    data: dict[str, Any] = {"name": _name(doc)} if _name(doc) else {}
     description = _process_documentation(doc)
     if description:
         data["description"] = description
@@ -235,7 +239,7 @@ def _systems(doc: Document, teams: dict, steps: dict, ids: dict[str, str]) -> No
 
 
 def _name(doc: Document) -> str:
-    if doc.ours.model.get("name"):
+    if doc.ours.written and "name" in doc.ours.model:
         return doc.ours.model["name"]
     for pool in doc.root.iter(M + "participant"):
         if pool.get("processRef") and pool.get("name"):
@@ -359,13 +363,15 @@ def _step_data(doc: Document, sim: Simulation, node: Node, lanes: list[str], tea
     el = node.element
     data: dict[str, Any] = {}
     if node.name:
-        data["name"] = " ".join(node.name.split())
+        data["name"] = node.name
     notes_text = ([_documentation(doc, el)] if _documentation(doc, el) else []) + doc.annotations.get(node.id, [])
     if notes_text:
         data["description"] = "\n".join(notes_text)
     if node.tag == "endEvent":
         data["outcome"] = "failure" if node.definition in FAILURE_ENDS else "success"
-        if node.definition == "terminate" and not doc.ours.written:
+        if doc.ours.written and el.get(B + "outcome") in ("success", "failure"):
+            data["outcome"] = el.get(B + "outcome")
+        elif node.definition == "terminate" and not doc.ours.written:
             notes.warn(node.id + "#terminate", f"terminate end event '{node.id}' is read as a failure "
                        "outcome; change it to success if ending there is a good end")
         for key in ("lane", "owner"):

@@ -163,14 +163,17 @@ def _timeout(f: Fold, node: Node) -> tuple[Any, str] | None:
         if written is None and seconds is None:
             continue  # read as a branch by after()
         tree = after(f, b)
-        if tree.kind == "step":
+        if tree.kind == "empty":
+            f.notes.warn(b.id, f"the timer boundary event {f.doc.what(b.id)} on {f.doc.what(node.id)} has no "
+                         "way out: when it fires, the case ends (at a success outcome 'end'); draw the flow "
+                         "to what should happen instead")
+            target = implicit_end(f, b).key
+        elif tree.kind == "step":
             target = tree.key
         elif tree.kind == "choice" and len(tree.branches) == 1 and tree.branches[0][2].kind == "step":
             target = tree.branches[0][2].key
         else:
-            target = extra_step(f, tree if tree.kind != "empty" else Tree("choice", origin=b.id, branches=[]))
-        if tree.kind == "empty":
-            target = implicit_end(f, b).key
+            target = extra_step(f, tree)
         found = (written if written is not None else minutes(seconds), target)
     return found
 
@@ -412,7 +415,7 @@ def extra_step(f: Fold, tree: Tree) -> str:
 
 def resolve(f: Fold, tree: Tree) -> tuple[str, list[list], bool]:
     """The flows out of a step for a tree: ``(mode, [[p, label, key]], weighted)``."""
-    if tree.kind == "empty":
+    if tree.kind == "empty" or (tree.kind in ("choice", "par") and not tree.branches):
         return "none", [], False
     if tree.kind == "step":
         return "one", [[1.0, None, tree.key]], False
@@ -500,9 +503,16 @@ def _resolve_choice(f: Fold, tree: Tree) -> tuple[str, list[list], bool]:
 def _entries(f: Fold) -> tuple[str, list]:
     doc = f.doc
     per_process: dict[str, list] = {}
+    nowhere = []
     for node in doc.nodes.values():
         if node.tag == "startEvent" and node.parent is None and not doc.messages.received.get(node.id):
-            per_process.setdefault(node.process, []).append((None, None, after(f, node)))
+            tree = after(f, node)
+            if tree.kind == "empty":
+                nowhere.append(node.id)
+                f.notes.warn(node.id, f"start event {doc.what(node.id)} has no way out: no case starts there; "
+                             "ignored")
+                continue
+            per_process.setdefault(node.process, []).append((None, None, tree))
     for process in doc.processes:
         if process in per_process or any(n.tag == "startEvent" and n.process == process and n.parent is None
                                          for n in doc.nodes.values()):
@@ -525,8 +535,11 @@ def _entries(f: Fold) -> tuple[str, list]:
         trees.append(starts[0][2] if len(starts) == 1 else
                      Tree("choice", origin=first or process, branches=list(starts)))
     if not trees:
-        raise BlueprintError("no place to start: every start event is reached by a message and no step is free of "
-                             "incoming flows; add a start event", file=doc.file)
+        why = (f"the start event{'s' if len(nowhere) > 1 else ''} {', '.join(map(doc.what, nowhere))} lead"
+               f"{'' if len(nowhere) > 1 else 's'} nowhere; draw a sequence flow from the start event to the first "
+               "step") if nowhere else ("every start event is reached by a message and no step is free of incoming "
+                                        "flows; add a start event")
+        raise BlueprintError(f"no place to start: {why}", file=doc.file)
     tree = trees[0] if len(trees) == 1 else Tree("par", origin=firsts[0], branches=[(None, None, t) for t in trees])
     mode, items, weighted = resolve(f, tree)
     ends = any(k in f.ends or (k in doc.nodes and doc.nodes[k].tag == "endEvent") for _, _, k in items)

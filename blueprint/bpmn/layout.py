@@ -23,7 +23,7 @@ def _num(x: float) -> str:
 
 def _ranks(p: "Plan") -> tuple[dict[str, int], set]:
     succ: dict[str, list[str]] = {el.id: [] for el in p.elements}
-    host = {el.id: el.step for el in p.elements if el.tag == "boundaryEvent"}
+    host = {el.id: el.attrs["attachedToRef"] for el in p.elements if el.tag == "boundaryEvent"}
     for edge in p.edges:
         succ[host.get(edge.source, edge.source)].append(edge.target)
     starts = [el.id for el in p.elements if el.tag == "startEvent"]
@@ -67,7 +67,7 @@ def layout(root, p: "Plan", band_of: dict, band_list: list, lane_ids: dict, pool
         box[el.id] = (cx - w / 2, cy - h / 2, w, h)
     for el in p.elements:
         if el.tag == "boundaryEvent":
-            x, y0, w, h = box[el.step]
+            x, y0, w, h = box[el.attrs["attachedToRef"]]
             box[el.id] = (x + w - EVENT - 4, y0 + h - EVENT / 2, EVENT, EVENT)
     diagram = ET.SubElement(root, _DI + "BPMNDiagram", {"id": p.new_id("Diagram")})
     plane = ET.SubElement(diagram, _DI + "BPMNPlane", {"id": p.new_id("Plane"), "bpmnElement": collab_id})

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import BlueprintError
-from ..naming import is_customer_name
-from .xmlfile import B, M, MODEL, Notes, idref, local, namespace, text_ref
+from ..naming import is_customer_name, unique_id
+from .xmlfile import B, M, MODEL, Notes, idref, local, namespace
 
 __all__ = ["Node", "Seq", "Process", "Ours", "Messages", "Document", "read_document", "ACTIVITIES", "GATEWAYS",
            "EVENTS"]
@@ -130,10 +130,7 @@ def read_document(root, file: str, notes: Notes) -> Document:
         raise BlueprintError(f"not a BPMN 2.0 file: the root element is <{local(root.tag)}> in namespace "
                              f"'{namespace(root.tag) or 'none'}'; a BPMN file starts with <definitions "
                              f"xmlns=\"{MODEL}\">", file=file)
-    by_id: dict[str, Any] = {}
-    for el in root.iter():
-        if isinstance(el.tag, str) and el.get("id"):
-            by_id.setdefault(el.get("id"), el)
+    by_id = _normalise(root, notes)
     ours = _read_ours(root)
     collaborations = [el for el in root if el.tag == M + "collaboration"]
     participants = [p for c in collaborations for p in c if p.tag == M + "participant"]
@@ -141,7 +138,7 @@ def read_document(root, file: str, notes: Notes) -> Document:
     nodes: dict[str, Node] = {}
     seqs: dict[str, Seq] = {}
     for p in processes.values():
-        _read_container(p.element, p.id, None, nodes, seqs, by_id, notes)
+        _read_container(p.element, p.id, None, nodes, seqs, by_id, ours.written, notes)
     _link(nodes, seqs)
     boundaries: dict[str, list[Node]] = {}
     for node in nodes.values():
@@ -164,6 +161,49 @@ def read_document(root, file: str, notes: Notes) -> Document:
     return doc
 
 
+#: Attributes that hold id references (``xsd:QName`` in BPMN's schema, ``IDREF`` in DI), with
+#: those of the simulation dialects; and elements whose text is one.
+_REF_ATTRIBUTES = frozenset({"default", "calledElement", "bpmnElement", "sourceElement", "targetElement",
+                             "elementId", "elementRef", "processRef", "attachedToRef"})
+_REF_TEXTS = frozenset({"incoming", "outgoing", "flowNodeRef", "sourceRef", "targetRef", "eventDefinitionRef",
+                        "dataInputRefs", "dataOutputRefs", "inputSetRefs", "outputSetRefs", "supportedInterfaceRef"})
+#: Elements a reader needs to tell apart, so that an element without an id is given one.
+_NEEDS_ID = FLOW_NODES | {"process", "participant", "collaboration", "sequenceFlow", "messageFlow", "lane",
+                          "textAnnotation", "association", "dataStoreReference", "dataStore"}
+
+
+def _normalise(root, notes: Notes) -> dict[str, Any]:
+    """Every element by id, after giving an id to the elements that need one and have none, and
+    resolving every id reference written as a QName (``processRef="bpmn2:P1"``) to the plain id."""
+    by_id: dict[str, Any] = {}
+    missing = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.get("id"):
+            by_id.setdefault(el.get("id"), el)
+        elif namespace(el.tag) == MODEL and local(el.tag) in _NEEDS_ID:
+            missing.append(el)
+    used = set(by_id)
+    for el in missing:
+        tag = local(el.tag)
+        eid = unique_id(f"{tag}_no_id", used)
+        el.set("id", eid)
+        by_id[eid] = el
+        if tag in FLOW_NODES or tag in ("process", "sequenceFlow", "messageFlow", "participant"):
+            notes.warn(eid, f"a {tag}{_named(el)} has no id (BPMN requires one, and nothing can refer to "
+                       f"an element without it); it is called '{eid}' here")
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for key, value in el.attrib.items():
+            if ":" in value and (key in _REF_ATTRIBUTES or key.endswith("Ref")) and value.strip() not in by_id:
+                el.set(key, idref(value, by_id))
+        if el.text and ":" in el.text and local(el.tag) in _REF_TEXTS:
+            el.text = idref(el.text, by_id)
+    return by_id
+
+
 def _read_ours(root) -> Ours:
     model: dict = {}
     teams: dict = {}
@@ -177,45 +217,79 @@ def _read_ours(root) -> Ours:
 
 
 def _read_processes(root, participants, notes: Notes) -> tuple[dict[str, Process], set[str]]:
-    """The processes to import (those in a pool, when the file has pools) and the customer's pools."""
-    processes = [el for el in root if el.tag == M + "process"]
+    """The processes to import and the customer's pools.
+
+    Every process is imported, in a pool or not, except one that a call activity calls: that is
+    the inside of the call activity's one step, and is reported as left out.
+    """
     pools: dict[str, Any] = {}
     customer_pools: set[str] = set()
     for p in participants:
-        ref = p.get("processRef")
-        if ref:
-            pools[ref] = p
+        if p.get("processRef"):
+            pools.setdefault(p.get("processRef"), p)
         if is_customer_name(p.get("name")):
             customer_pools.add(p.get("id"))
-    if participants:
-        called = {el.get("calledElement") for el in root.iter(M + "callActivity")}
-        for p in processes:
-            if p.get("id") not in pools and any(local(c.tag) in ACTIVITIES | EVENTS for c in p):
-                notes.warn(p.get("id"), f"process '{p.get('id')}' is in no pool"
-                           + (" (it is called by a call activity, which is imported as one step)"
-                              if p.get("id") in called else "") + "; its steps are not imported")
-        processes = [p for p in processes if p.get("id") in pools]
-    return {p.get("id"): Process(p.get("id"), p.get("name"), p, pools.get(p.get("id"))) for p in processes}, \
-        customer_pools
+    callers: dict[str, list] = {}
+    for el in root.iter(M + "callActivity"):
+        callers.setdefault(el.get("calledElement"), []).append(el)
+    processes: dict[str, Process] = {}
+    for p in root.findall(M + "process"):
+        pid = p.get("id")
+        if pid not in pools and pid in callers and any(local(c.tag) in FLOW_NODES for c in p):
+            caller = callers[pid][0]
+            steps = sum(local(c.tag) in ACTIVITIES | EVENTS for c in p)
+            notes.warn(pid, f"process '{pid}'{_named(p)} is in no pool: it is what call activity "
+                       f"'{caller.get('id')}'{_named(caller)} does, which is imported as one step; the "
+                       f"{steps} activities and events inside it are not imported one by one")
+            continue
+        if pid not in processes:
+            processes[pid] = Process(pid, p.get("name"), p, pools.get(pid))
+    return processes, customer_pools
+
+
+def _named(el) -> str:
+    name = " ".join((el.get("name") or "").split())
+    return f" ({name})" if name else ""
+
+
+def name_of(el, exact: bool) -> str | None:
+    """The ``name`` of an element: as written in a file written by blueprint (a round trip keeps
+    line breaks and spaces), else with white space runs made single spaces (modellers break long
+    labels over lines).
+
+    Examples
+    --------
+    >>> from xml.etree.ElementTree import Element
+    >>> el = Element("task", name=" Check\\n credit ")
+    >>> name_of(el, True), name_of(el, False), name_of(Element("task"), False)
+    (' Check\\n credit ', 'Check credit', None)
+    """
+    name = el.get("name")
+    if exact and el.get(B + "unnamed") == "true":  # the label written for BPMN tools where the step has no name
+        return None
+    if exact or name is None:
+        return name
+    return " ".join(name.split()) or None
 
 
 def _read_container(container, process: str, parent: str | None, nodes: dict, seqs: dict, by_id: dict,
-                    notes: Notes) -> None:
+                    exact: bool, notes: Notes) -> None:
     """The flow nodes and sequence flows of a process or an expanded sub-process, into `nodes` and `seqs`."""
     for el in container:
         tag = local(el.tag)
         if namespace(el.tag) != MODEL:
             continue
-        eid = el.get("id") or f"{tag}@{len(nodes)}"
+        eid = el.get("id")
         if tag in FLOW_NODES:
-            node = _flow_node(el, tag, eid, process, parent, by_id, notes)
+            node = _flow_node(el, tag, eid, process, parent, by_id, exact, notes)
             if node is None:
                 continue
             nodes[eid] = node
             if node.expanded:
-                _read_container(el, process, eid, nodes, seqs, by_id, notes)
+                _read_container(el, process, eid, nodes, seqs, by_id, exact, notes)
         elif tag == "sequenceFlow":
-            seqs[eid] = Seq(eid, el.get("sourceRef"), el.get("targetRef"), (el.get("name") or "").strip() or None,
+            label = el.get(B + "label") if exact and el.get(B + "label") is not None else name_of(el, exact)
+            seqs[eid] = Seq(eid, el.get("sourceRef"), el.get("targetRef"), label,
                             el.find(M + "conditionExpression") is not None)
         elif tag in ("dataObjectReference", "group", "dataInput", "dataOutput"):
             notes.warn(eid, f"{tag} '{eid}' ({el.get('name') or 'unnamed'}) is not mapped: a blueprint "
@@ -224,7 +298,8 @@ def _read_container(container, process: str, parent: str | None, nodes: dict, se
             notes.warn(eid, f"{tag} '{eid}' is not mapped to the blueprint; ignored")
 
 
-def _flow_node(el, tag: str, eid: str, process: str, parent: str | None, by_id: dict, notes: Notes) -> Node | None:
+def _flow_node(el, tag: str, eid: str, process: str, parent: str | None, by_id: dict, exact: bool,
+               notes: Notes) -> Node | None:
     if tag == "subProcess" and el.get("triggeredByEvent") == "true":
         notes.warn(eid, f"event sub-process '{eid}' ({el.get('name') or 'unnamed'}) is not "
                    "mapped: the blueprint has no work started by an event inside a step")
@@ -235,9 +310,9 @@ def _flow_node(el, tag: str, eid: str, process: str, parent: str | None, by_id: 
             definition = local(child.tag)[: -len("EventDefinition")]
             break
         if local(child.tag) == "eventDefinitionRef" and child.text:
-            ref = by_id.get(text_ref(child, by_id))
+            ref = by_id.get((child.text or "").strip())
             definition = local(ref.tag)[: -len("EventDefinition")] if ref is not None else None
-    node = Node(eid, tag, el, process, parent, (el.get("name") or "").strip() or None, definition)
+    node = Node(eid, tag, el, process, parent, name_of(el, exact), definition)
     inner = [c for c in el if local(c.tag) in FLOW_NODES]
     if tag in ("subProcess", "transaction") and inner:
         node.expanded = True

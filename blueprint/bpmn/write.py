@@ -21,6 +21,8 @@ from .xmlfile import B, BLUEPRINT_NS, BPMNDI, DC, DDI, M, MODEL
 
 __all__ = ["to_bpmn", "plan", "Plan", "Element", "Edge"]
 
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XSI_TYPE = "{%s}type" % XSI
 _TEXT_KEYS = ("stage", "channel", "evidence", "fail_point", "moment")
 _JSON_KEYS = ("duration", "emotion", "needs")
 
@@ -45,6 +47,8 @@ class Edge:
     source: str
     target: str
     attrs: dict
+    documentation: str | None = None
+    condition: str | None = None
 
 
 @dataclass
@@ -81,7 +85,8 @@ def to_bpmn(model: Blueprint) -> str:
     """
     data = model.to_data()
     p = plan(model, data)
-    for prefix, uri in (("bpmn", MODEL), ("bpmndi", BPMNDI), ("dc", DC), ("di", DDI), ("blueprint", BLUEPRINT_NS)):
+    for prefix, uri in (("bpmn", MODEL), ("bpmndi", BPMNDI), ("dc", DC), ("di", DDI), ("blueprint", BLUEPRINT_NS),
+                        ("xsi", XSI)):
         ET.register_namespace(prefix, uri)
     root = ET.Element(M + "definitions", {"id": p.new_id("Definitions"), "targetNamespace": "urn:blueprint:model",
                                           "exporter": "blueprint", "exporterVersion": __version__})
@@ -100,8 +105,12 @@ def to_bpmn(model: Blueprint) -> str:
     for el in p.elements:
         _write_element(process, el)
     for edge in p.edges:
-        ET.SubElement(process, M + "sequenceFlow", {"id": edge.id, "sourceRef": edge.source,
-                                                    "targetRef": edge.target, **edge.attrs})
+        flow = ET.SubElement(process, M + "sequenceFlow", {"id": edge.id, "sourceRef": edge.source,
+                                                           "targetRef": edge.target, **edge.attrs})
+        if edge.documentation:
+            ET.SubElement(flow, M + "documentation").text = edge.documentation
+        if edge.condition:
+            ET.SubElement(flow, M + "conditionExpression", {XSI_TYPE: "bpmn:tFormalExpression"}).text = edge.condition
     layout(root, p, band_of, band_list, lane_ids, pool_id, collab.get("id"))
     ET.indent(root, "  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
@@ -143,36 +152,76 @@ def plan(model: Blueprint, data: dict | None = None) -> Plan:
     >>> from blueprint import loads
     >>> p = plan(loads("steps: {a: {lane: customer}, b: {outcome: success}}\\nflows: [[a, b]]"))
     >>> [(e.id, e.tag) for e in p.elements], [(e.source, e.target) for e in p.edges]
-    ([('a', 'task'), ('b', 'endEvent'), ('Start', 'startEvent')], [('Start', 'a'), ('a', 'b')])
+    ([('a', 'task'), ('b', 'endEvent'), ('StartEvent', 'startEvent')], [('StartEvent', 'a'), ('a', 'b')])
     """
     data = model.to_data() if data is None else data
-    p = Plan([], [], set(model.steps))
+    p = Plan([], [], set(model.steps) | RESERVED)
+    element = {sid: sid if sid not in RESERVED else p.new_id(f"Step_{sid}") for sid in model.steps}
     incoming: dict[str, int] = {sid: len(model.incoming[sid]) for sid in model.steps}
     for step in model.steps.values():
         if step.timeout is not None:
             incoming[step.timeout.to] += 1
     for sid in model.entry:
         incoming[sid] += 1
+    terminate = _outcomes_end_parallel_work(model)
     into: dict[str, str] = {}  # step id -> the element its flows in lead to (itself or a merging gateway)
     for sid, step in model.steps.items():
-        p.elements.append(_step_element(p, sid, step, data["steps"][sid]))
-        into[sid] = sid
-        if step.join == "all" and incoming[sid] > 0:
-            into[sid] = _gateway(p, "parallelGateway", f"Join_{sid}", sid, "Converging")
-            _edge(p, into[sid], sid)
-        elif incoming[sid] > 1:
-            into[sid] = _gateway(p, "exclusiveGateway", f"Merge_{sid}", sid, "Converging")
-            _edge(p, into[sid], sid)
+        p.elements.append(_step_element(p, element[sid], sid, step, data["steps"][sid], terminate))
+        into[sid] = element[sid]
+        if incoming[sid] > 1:
+            tag, base = ("parallelGateway", "Join_") if step.join == "all" else ("exclusiveGateway", "Merge_")
+            into[sid] = _gateway(p, tag, base + sid, sid, "Converging")
+            _edge(p, into[sid], element[sid])
     _start(p, model, into)
-    for sid, step in model.steps.items():
-        _ways_out(p, model, data, sid, into)
+    for sid in model.steps:
+        _ways_out(p, model, data, sid, element, into)
     return p
 
 
-def _step_element(p: Plan, sid: str, step, raw: dict) -> Element:
-    attrs: dict[str, str] = {}
-    if step.name:
-        attrs["name"] = step.name
+#: Ids SpiffWorkflow gives its own task specs: no element is called so.
+RESERVED = frozenset({"Start", "End", "Root"})
+
+
+def _outcomes_end_parallel_work(model: Blueprint) -> bool:
+    """Whether a case can reach an outcome while other work of it is still going: some branch of a
+    ``split: all`` leads to an outcome without passing a ``join: all``. Only then does an outcome
+    need a terminate end event to end the case; with one piece of work at a time, a plain end
+    event ends it just as well.
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> both = "steps: {a: {lane: customer, split: all}, b: {lane: customer}, c: {lane: customer}, "
+    >>> _outcomes_end_parallel_work(loads(both + "d: {outcome: success}}\\nflows: [[a, b], [a, c], [b, d], [c, d]]"))
+    True
+    >>> _outcomes_end_parallel_work(loads(both + "j: {lane: customer, join: all}, d: {outcome: success}}\\n"
+    ...                                   "flows: [[a, b], [a, c], [b, j], [c, j], [j, d]]"))
+    False
+    """
+    splits = [sid for sid, step in model.steps.items() if step.split == "all" and len(model.outgoing[sid]) > 1]
+    if not splits:
+        return False
+    before: dict[str, list[str]] = {sid: [f.source for f in model.incoming[sid]] for sid in model.steps}
+    for sid, step in model.steps.items():
+        if step.timeout is not None:
+            before[step.timeout.to].append(sid)
+    reach = [sid for sid, step in model.steps.items() if step.is_outcome]
+    free = set(reach)  # steps from which an outcome is reached without passing a join: all
+    while reach:
+        here = reach.pop()
+        for prev in before[here]:
+            if prev not in free and model.steps[prev].join != "all":
+                free.add(prev)
+                reach.append(prev)
+    return any(f.target in free for sid in splits for f in model.outgoing[sid])
+
+
+def _step_element(p: Plan, eid: str, sid: str, step, raw: dict, terminate: bool) -> Element:
+    attrs: dict[str, str] = {"name": step.name if step.name else sid}
+    if not step.name:
+        attrs[B + "unnamed"] = "true"  # a label for BPMN tools; no name for the blueprint
+    if eid != sid:
+        attrs[B + "step"] = sid
     for key in _TEXT_KEYS:
         if getattr(step, key) is not None:
             attrs[B + key] = getattr(step, key)
@@ -183,60 +232,95 @@ def _step_element(p: Plan, sid: str, step, raw: dict) -> Element:
         if getattr(step, key):
             attrs[B + key] = getattr(step, key)
     if not step.is_outcome:
-        return Element(sid, "task", sid, attrs, documentation=step.description)
+        return Element(eid, "task", sid, attrs, documentation=step.description)
     for key in ("lane", "owner"):
         if getattr(step, key):
             attrs[B + key] = getattr(step, key)
-    children = [("errorEventDefinition", {"id": p.new_id(f"Error_{sid}")}, [])] if step.outcome == "failure" else []
-    return Element(sid, "endEvent", sid, attrs, children, documentation=step.description)
+    attrs[B + "outcome"] = step.outcome
+    if step.outcome == "failure":
+        children = [("errorEventDefinition", {"id": p.new_id(f"Error_{sid}")}, [])]
+    elif terminate:
+        children = [("terminateEventDefinition", {"id": p.new_id(f"Terminate_{sid}")}, [])]
+    else:
+        children = []
+    return Element(eid, "endEvent", sid, attrs, children, documentation=step.description)
 
 
-def _gateway(p: Plan, tag: str, base: str, step: str, direction: str) -> str:
+def _gateway(p: Plan, tag: str, base: str, step: str, direction: str, name: str | None = None) -> str:
     gid = p.new_id(base)
-    p.elements.append(Element(gid, tag, step, {"gatewayDirection": direction}))
+    attrs = {"gatewayDirection": direction}
+    if name:
+        attrs["name"] = name
+    p.elements.append(Element(gid, tag, step, attrs))
     return gid
 
 
-def _edge(p: Plan, source: str, target: str, attrs: dict | None = None) -> None:
-    p.edges.append(Edge(p.new_id(f"Flow_{source}_{target}"), source, target, attrs or {}))
+def _edge(p: Plan, source: str, target: str, attrs: dict | None = None, documentation: str | None = None,
+          condition: str | None = None) -> None:
+    p.edges.append(Edge(p.new_id(f"Flow_{source}_{target}"), source, target, attrs or {}, documentation, condition))
 
 
 def _start(p: Plan, model: Blueprint, into: dict[str, str]) -> None:
     first = next(iter(model.entry), None)
-    start = p.new_id("Start")
-    p.elements.append(Element(start, "startEvent", first))
+    start = p.new_id("StartEvent")
+    p.elements.append(Element(start, "startEvent", first, {"name": "Starts"}))
     if len(model.entry) == 1:
         _edge(p, start, into[first])
         return
-    gid = _gateway(p, "exclusiveGateway", "Start_choice", first, "Diverging")
+    gid = _gateway(p, "exclusiveGateway", "Start_choice", first, "Diverging", "Where does it start?")
     _edge(p, start, gid)
-    for sid, weight in model.entry.items():
-        _edge(p, gid, into[sid], {B + "p": repr(float(weight))})
+    _decision(p, gid, [(into[sid], None, float(weight), float(weight)) for sid, weight in model.entry.items()])
 
 
-def _ways_out(p: Plan, model: Blueprint, data: dict, sid: str, into: dict[str, str]) -> None:
+def _decision(p: Plan, gateway: str, ways: list[tuple[str, str | None, float | None, float]]) -> None:
+    """The flows out of an exclusive gateway: ``(target, label, p as written, chance)`` each.
+
+    Every flow but the last has a condition (the chance, or the label), the last is the gateway's
+    default flow: what BPMN tools want of a decision (bpmnlint's ``conditional-flows``,
+    SpiffWorkflow's parser). Each is named by its label, or else by its chance; the label itself
+    travels in ``blueprint:label`` where the name is not it.
+    """
+    for i, (target, label, written, chance) in enumerate(ways):
+        attrs = {"name": label or f"{chance * 100:.3g}%"}
+        if label != attrs["name"]:
+            attrs[B + "label"] = label or ""
+        if written is not None:
+            attrs[B + "p"] = repr(written)
+        condition = None if i == len(ways) - 1 else f"chance {chance:.6g}" + (f": {label}" if label else "")
+        _edge(p, gateway, target, attrs, condition=condition)
+    gateway_el = next(el for el in reversed(p.elements) if el.id == gateway)
+    gateway_el.attrs["default"] = p.edges[-1].id
+
+
+def _ways_out(p: Plan, model: Blueprint, data: dict, sid: str, element: dict[str, str], into: dict[str, str]) -> None:
     """The flows out of step `sid` (through a gateway when it branches), and its timeout."""
     step, flows = model.steps[sid], model.outgoing[sid]
-    source = sid
-    if len(flows) > 1 or (step.split == "all" and flows):
-        kind = "parallelGateway" if step.split == "all" else "exclusiveGateway"
-        source = _gateway(p, kind, ("Split_" if step.split == "all" else "Choice_") + sid, sid, "Diverging")
-        _edge(p, sid, source)
-    for flow in flows:
-        attrs = {}
-        if flow.label:
-            attrs["name"] = flow.label
-        if flow.p is not None:
-            attrs[B + "p"] = repr(float(flow.p))
-        _edge(p, source, into[flow.target], attrs)
+    if len(flows) > 1 and step.split != "all":
+        source = _gateway(p, "exclusiveGateway", "Choice_" + sid, sid, "Diverging", "Which way?")
+        _edge(p, element[sid], source)
+        chances = [f.p if f.p is not None else 1 / len(flows) for f in flows]
+        _decision(p, source, [(into[f.target], f.label, None if f.p is None else float(f.p), c)
+                              for f, c in zip(flows, chances)])
+    else:
+        source = element[sid]
+        if len(flows) > 1:
+            source = _gateway(p, "parallelGateway", "Split_" + sid, sid, "Diverging")
+            _edge(p, element[sid], source)
+        for flow in flows:  # BPMN tools call a label superfluous here: it goes in blueprint:label and documentation
+            attrs = {B + "label": flow.label} if flow.label else {}
+            if flow.p is not None:
+                attrs[B + "p"] = repr(float(flow.p))
+            _edge(p, source, into[flow.target], attrs, documentation=flow.label)
     if step.timeout is None:
         return
     bid = p.new_id(f"Timeout_{sid}")
     after = data["steps"][sid]["timeout"]["after"]
     seconds = mean_of(step.timeout.after, model.time_unit) * TIME_UNITS[model.time_unit]
     timer = ("timerEventDefinition", {"id": p.new_id(f"Timer_{sid}")}, [("timeDuration", iso_duration(seconds))])
-    p.elements.append(Element(bid, "boundaryEvent", sid, {"attachedToRef": sid, "cancelActivity": "true",
-                                                          B + "after": _json(after)}, [timer]))
+    name = f"Times out after {after}" if isinstance(after, (str, int, float)) else "Times out"
+    p.elements.append(Element(bid, "boundaryEvent", sid, {"name": name, "attachedToRef": element[sid],
+                                                          "cancelActivity": "true", B + "after": _json(after)},
+                              [timer]))
     _edge(p, bid, into[step.timeout.to])
 
 

@@ -107,13 +107,6 @@ def idref(value: str | None, known: dict | set | None = None) -> str | None:
     return value
 
 
-def text_ref(element: Any, known: dict | set | None = None) -> str:
-    """The id named by the text of `element` (``<flowNodeRef>bpmn:t</flowNodeRef>``), ``""`` if none."""
-    if element is None or not (element.text or "").strip():
-        return ""
-    return idref(element.text, known) or ""
-
-
 def json_attr(attrs: Any, key: str) -> Any:
     """The JSON value of attribute `key` (the ``blueprint:`` namespace's values), the raw text
     when it is not JSON (the loader then says what is wrong with it), ``None`` when absent.
