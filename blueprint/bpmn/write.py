@@ -102,8 +102,13 @@ def to_bpmn(model: Blueprint) -> str:
     band_of, band_list = bands(model, p)
     lane_set = ET.SubElement(process, M + "laneSet", {"id": p.new_id("LaneSet")})
     lane_ids = _lanes(lane_set, model, p, band_of, band_list)
+    ins: dict[str, list[str]] = {}
+    outs: dict[str, list[str]] = {}
+    for edge in p.edges:
+        outs.setdefault(edge.source, []).append(edge.id)
+        ins.setdefault(edge.target, []).append(edge.id)
     for el in p.elements:
-        _write_element(process, el)
+        _write_element(process, el, ins.get(el.id, []), outs.get(el.id, []))
     for edge in p.edges:
         flow = ET.SubElement(process, M + "sequenceFlow", {"id": edge.id, "sourceRef": edge.source,
                                                            "targetRef": edge.target, **edge.attrs})
@@ -131,10 +136,14 @@ def _extensions(ext, model: Blueprint, data: dict) -> None:
         ET.SubElement(ext, B + "team", attrs)
 
 
-def _write_element(process, el: Element) -> None:
+def _write_element(process, el: Element, incoming: list[str], outgoing: list[str]) -> None:
+    """A flow node, with its flows in and out (``<incoming>``, ``<outgoing>``: BPMN tools want them)."""
     node = ET.SubElement(process, M + el.tag, {"id": el.id, **el.attrs})
     if el.documentation:
         ET.SubElement(node, M + "documentation").text = el.documentation
+    for tag, flows in (("incoming", incoming), ("outgoing", outgoing)):
+        for flow in flows:
+            ET.SubElement(node, M + tag).text = flow
     for tag, attrs, children in el.children:
         child = ET.SubElement(node, M + tag, attrs)
         for inner_tag, text in children:
