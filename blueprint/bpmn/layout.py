@@ -17,6 +17,7 @@ tracks of their own where there is room.
 """
 from __future__ import annotations
 
+import bisect
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -73,7 +74,8 @@ class _Channel:
     lo: float
     hi: float
     tracks: list[float] = field(default_factory=list)
-    taken: list[list[tuple[float, float]]] = field(default_factory=list)
+    starts: list[list[float]] = field(default_factory=list)   # per track: where its runs start, in order
+    ends: list[list[float]] = field(default_factory=list)     # and where each ends
 
     def __post_init__(self):
         middle = (self.lo + self.hi) / 2
@@ -81,16 +83,18 @@ class _Channel:
         self.tracks = [middle]
         for k in range(1, int(room // TRACK) + 1):
             self.tracks += [middle - k * TRACK, middle + k * TRACK]
-        self.taken = [[] for _ in self.tracks]
+        self.starts = [[] for _ in self.tracks]
+        self.ends = [[] for _ in self.tracks]
 
     def track(self, a: float, b: float) -> float:
         """The first track with nothing on it from `a` to `b` (the middle one if none is free)."""
         a, b = min(a, b) - MARGIN, max(a, b) + MARGIN
-        for i, spans in enumerate(self.taken):
-            if all(b < lo or a > hi for lo, hi in spans):
-                spans.append((a, b))
+        for i, (starts, ends) in enumerate(zip(self.starts, self.ends)):
+            at = bisect.bisect_left(starts, a)  # the runs of a track do not overlap: look at the neighbours
+            if (at == len(starts) or starts[at] > b) and (at == 0 or ends[at - 1] < a):
+                starts.insert(at, a)
+                ends.insert(at, b)
                 return self.tracks[i]
-        self.taken[0].append((a, b))
         return self.tracks[0]
 
 
@@ -178,7 +182,7 @@ def place(p: "Plan", band_of: dict[str, Band], band_list: list[Band]) -> Placeme
 class _Grid:
     """The free space of a placement: which cells hold a shape, and the gaps and corridors."""
 
-    occupied: set[tuple[int, int]]
+    occupied: list[list[int]]  # per global row, the columns that hold a shape, in order
     gaps: list[_Channel]     # gap g: between column g - 1 and column g (the last: right of the last column)
     above: list[_Channel]    # the corridor over each global row, inside the row's band
     below: list[_Channel]    # the corridor under it (the same one as over the next row of the band)
@@ -206,7 +210,10 @@ def _grid(pl: Placement) -> _Grid:
             above[r] = below[r - 1] = _Channel(bottom[r - 1], top[r])
         if r == rows - 1 or pl.row_band[r + 1] != band:
             below[r] = _Channel(bottom[r], pl.band_top[band] + pl.band_height[band])
-    return _Grid({pl.cell[eid] for eid in pl.boxes}, gaps, above, below)
+    occupied: list[set[int]] = [set() for _ in range(rows)]
+    for r, c in pl.cell.values():
+        occupied[r].add(c)
+    return _Grid([sorted(cols) for cols in occupied], gaps, above, below)
 
 
 def route(p: "Plan", pl: Placement) -> dict[str, list[Point]]:
@@ -218,7 +225,10 @@ def route(p: "Plan", pl: Placement) -> dict[str, list[Point]]:
 
 
 def _free(grid: _Grid, row: int, first: int, last: int) -> bool:
-    return all((row, c) not in grid.occupied for c in range(first, last + 1))
+    """Whether no shape stands in the row from column `first` to column `last`."""
+    columns = grid.occupied[row]
+    at = bisect.bisect_left(columns, first)
+    return at == len(columns) or columns[at] > last
 
 
 def _route_one(grid: _Grid, pl: Placement, source: str, target: str, from_boundary: bool) -> list[Point]:

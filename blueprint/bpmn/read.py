@@ -163,8 +163,9 @@ def read_document(root, file: str, notes: Notes) -> Document:
 
 #: Attributes that hold id references (``xsd:QName`` in BPMN's schema, ``IDREF`` in DI), with
 #: those of the simulation dialects; and elements whose text is one.
-_REF_ATTRIBUTES = frozenset({"default", "calledElement", "bpmnElement", "sourceElement", "targetElement",
-                             "elementId", "elementRef", "processRef", "attachedToRef"})
+_REF_ATTRIBUTES = frozenset({"default", "calledElement", "elementId", "elementRef", "processRef", "attachedToRef"})
+#: Tags of the diagram interchange namespaces (shapes, bounds, waypoints), which the reader skips.
+_DIAGRAM = ("{http://www.omg.org/spec/BPMN/20100524/DI}", "{http://www.omg.org/spec/DD/20100524/")
 _REF_TEXTS = frozenset({"incoming", "outgoing", "flowNodeRef", "sourceRef", "targetRef", "eventDefinitionRef",
                         "dataInputRefs", "dataOutputRefs", "inputSetRefs", "outputSetRefs", "supportedInterfaceRef"})
 #: Elements a reader needs to tell apart, so that an element without an id is given one.
@@ -177,13 +178,18 @@ def _normalise(root, notes: Notes) -> dict[str, Any]:
     resolving every id reference written as a QName (``processRef="bpmn2:P1"``) to the plain id."""
     by_id: dict[str, Any] = {}
     missing = []
+    qualified = []  # elements with a colon in an attribute or their text: perhaps a QName reference
     for el in root.iter():
-        if not isinstance(el.tag, str):
+        tag = el.tag
+        if not isinstance(tag, str) or tag.startswith(_DIAGRAM):  # the diagram: nothing read from it
             continue
-        if el.get("id"):
-            by_id.setdefault(el.get("id"), el)
-        elif namespace(el.tag) == MODEL and local(el.tag) in _NEEDS_ID:
+        eid = el.get("id")
+        if eid:
+            by_id.setdefault(eid, el)
+        elif tag.startswith(M) and local(tag) in _NEEDS_ID:
             missing.append(el)
+        if (el.text and ":" in el.text) or any(":" in v for v in el.attrib.values()):
+            qualified.append(el)
     used = set(by_id)
     for el in missing:
         tag = local(el.tag)
@@ -193,9 +199,7 @@ def _normalise(root, notes: Notes) -> dict[str, Any]:
         if tag in FLOW_NODES or tag in ("process", "sequenceFlow", "messageFlow", "participant"):
             notes.warn(eid, f"a {tag}{_named(el)} has no id (BPMN requires one, and nothing can refer to "
                        f"an element without it); it is called '{eid}' here")
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
+    for el in qualified:
         for key, value in el.attrib.items():
             if ":" in value and (key in _REF_ATTRIBUTES or key.endswith("Ref")) and value.strip() not in by_id:
                 el.set(key, idref(value, by_id))
