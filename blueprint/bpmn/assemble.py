@@ -348,12 +348,7 @@ def _owner(doc: Document, sim: Simulation, node: Node, chain: list, pool, lanes:
     rid = sim.task_resource.get(node.id)
     if rid in sim.resources:
         res = sim.resources[rid]
-        staff = None
-        try:
-            staff = int(float(res["staff"])) if res["staff"] is not None else None
-        except ValueError:
-            pass
-        return _team(doc, teams, None, res["name"], {"staff": staff, "hours": res["hours"]})
+        return _team(doc, teams, None, res["name"], {"staff": res["staff"], "hours": res["hours"]})
     process = doc.processes.get(node.process)
     names = [pool.get("name") if pool is not None else None, process.name if process is not None else None]
     return _team(doc, teams, None, next((n for n in names if n and n.strip()), "Process"))

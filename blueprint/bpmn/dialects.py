@@ -85,8 +85,8 @@ def _read_qbp(info, sim: Simulation, notes: Notes) -> dict | None:
     arrivals = _qbp_distribution(arrival, info.get("id", "arrivals"), notes) if arrival is not None else None
     timetables = {tt.get("id"): _qbp_hours(tt, notes) for tt in info.iter(_Q + "timetable")}
     for res in info.iter(_Q + "resource"):
-        sim.resources[res.get("id")] = {"name": res.get("name") or res.get("id"), "staff": res.get("totalAmount"),
-                                        "hours": timetables.get(res.get("timetableId"))}
+        sim.resources[res.get("id")] = {"name": res.get("name") or res.get("id"),
+                                        "staff": _staff(res, notes), "hours": timetables.get(res.get("timetableId"))}
     for el in info.iter(_Q + "element"):
         ref = idref(el.get("elementId"))
         dist = el.find(_Q + "durationDistribution")
@@ -98,6 +98,22 @@ def _read_qbp(info, sim: Simulation, notes: Notes) -> dict | None:
     for sf in info.iter(_Q + "sequenceFlow"):
         _set_chance(sim.chances, idref(sf.get("elementId")), sf.get("executionProbability"))
     return arrivals
+
+
+def _staff(resource, notes: Notes) -> int | None:
+    """The number of a QBP resource (``totalAmount``), ``None`` (with a note) when it is not one."""
+    raw = resource.get("totalAmount")
+    if raw is None:
+        return None
+    try:
+        staff = float(raw)
+    except ValueError:
+        staff = math.nan
+    if not math.isfinite(staff) or staff < 0:
+        notes.warn(resource.get("id") or "resource", f"resource '{resource.get('id')}' has totalAmount='{raw}', "
+                   "which is not a number of people; its team's staff is left out (unlimited)")
+        return None
+    return int(staff)
 
 
 def _set_chance(chances: dict[str, float], flow_id: str | None, value: Any, force: bool = False) -> None:
