@@ -27,7 +27,7 @@ from .conftest import EXAMPLES, SHARED
 
 REAL = sorted((SHARED / "bpmn").glob("*/*.bpmn"))
 OWN = sorted(EXAMPLES.glob("*.yaml"))
-MUTANTS_PER_FILE = 32
+MUTANTS_PER_FILE = 64
 COMMANDS = ("check", "stats", "convert")
 ODD_VALUES = ["NaN", "-1", "1e999", "", "abc", "99999999999999999999999999", "-0", "inf", "0", "1,5", " 2 "]
 ODD_DURATIONS = ["P", "PT", "P1Y2M3W4DT5H6M7.5S", "R3/PT1H", "${wait}", "P99999999999999D", "PT-5M", "2024-01-01",
