@@ -72,9 +72,11 @@ def to_bpmn(model: Blueprint) -> str:
     """The blueprint as BPMN 2.0 XML with a laid-out diagram, readable back by :func:`read_bpmn`.
 
     One pool holds one horizontal lane per blueprint lane in use, split into one lane per team;
-    steps become tasks, outcomes end events (an error end for a failure), branches an exclusive
+    steps become tasks, outcomes end events (an error end for a failure; a terminate end for a
+    success where other parallel work of the case could still be going), branches an exclusive
     gateway with the chances on its flows, ``split: all`` and ``join: all`` parallel gateways, a
-    timeout a boundary timer. The rest travels in the ``blueprint:`` namespace.
+    timeout a boundary timer; flows are routed around the shapes (:mod:`.layout`). The rest
+    travels in the ``blueprint:`` namespace.
 
     Examples
     --------
