@@ -35,7 +35,7 @@ What becomes of the log:
   were measured (times since the previous event include queueing, and finite staff would count it
   twice);
 - **lanes**: an activity whose owner or name is the customer's (see
-  :func:`blueprint.bpmn.is_customer_name`), or that no resource ever did in a log that names
+  :func:`blueprint.naming.is_customer_name`), or that no resource ever did in a log that names
   resources, is a customer step; a staff step that starts cases or meets a customer step is
   frontstage; the rest is backstage;
 - **arrivals** are random, at the log's mean rate of new cases.
@@ -55,14 +55,14 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .bpmn import _unique as _unique_id
-from .bpmn import is_customer_name, slug
 from .durations import TIME_UNITS
 from .errors import BlueprintError
 from .loader import build
 from .logfiles import DEFAULT_MAX_BYTES
 from .logreading import Case, EventLog, read_events
 from .model import Blueprint
+from .naming import is_customer_name, slug
+from .naming import unique_id as _unique_id
 
 __all__ = ["discover", "count_log", "owners", "time_unit", "durations", "assemble", "most_at_once", "LogCounts",
            "Owners", "QUANTILES"]
