@@ -2,8 +2,8 @@
 
 Describe a service as steps in lanes owned by teams, then find where it fails its customers
 (:func:`check`), compute exact expectations (:func:`stats`), simulate it (:func:`simulate`),
-ask what-if questions (:func:`whatif`, :func:`explore`), draw it (:func:`render`) and exchange it
-with BPMN tools and event logs (:func:`discover`).
+ask what-if questions (:func:`whatif`, :func:`explore`), draw it (:func:`render`), exchange it
+with BPMN tools and event logs (:func:`discover`) and hold it against a real log (:func:`replay`).
 
 >>> import blueprint as bp
 >>> model = bp.loads('''
@@ -26,9 +26,10 @@ from .findings import Finding, Report
 from .loader import load, loads
 from .model import Blueprint, Flow, Step, Team
 from .render import render
+from .replay import Replay, replay
 from .simulation import simulate
 from .whatif import whatif
 
-__all__ = ["Blueprint", "BlueprintError", "Finding", "Flow", "Problem", "Report", "Step", "Team",
-           "Stats", "check", "discover", "explore", "load", "loads", "render", "simulate", "stats", "whatif"]
+__all__ = ["Blueprint", "BlueprintError", "Finding", "Flow", "Problem", "Replay", "Report", "Step", "Team",
+           "Stats", "check", "discover", "explore", "load", "loads", "render", "replay", "simulate", "stats", "whatif"]
 __version__ = "0.1.0"

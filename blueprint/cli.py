@@ -327,6 +327,52 @@ def explore(file, vary, requirement, examples, cases, seed, jobs, scheduler, fmt
         sys.exit(EXIT_FINDINGS)
 
 
+@cli.command()
+@click.argument("log", metavar="LOG")  # checked when it is opened: any path, a pipe too
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--calibrate", "calibrate_out", type=click.Path(dir_okay=False), metavar="OUT.yaml",
+              help="Write the blueprint with the log's figures (chances, durations, arrivals) to OUT "
+                   "(.yaml, .json, .bpmn), keeping the file's comments.")
+@click.option("--map", "mapping", type=click.Path(dir_okay=False), metavar="FILE",
+              help="A YAML/JSON file of 'activity: step' for activities that match no step by id or name "
+                   "(null leaves an activity out).")
+@click.option("--case", help="The case id column [case:concept:name, case, ...].")
+@click.option("--activity", help="The activity column [concept:name, activity, ...].")
+@click.option("--timestamp", help="The (end) time column [time:timestamp, timestamp, ...].")
+@click.option("--resource", help="The resource column [org:resource, resource, ...].")
+@click.option("--start-timestamp", "start_timestamp", help="The start time column [start_timestamp, ...].")
+@click.option("--group", help="The team column [org:group, org:role, group, team, ...].")
+@click.option("--lifecycle", help="The lifecycle column [lifecycle:transition, lifecycle, ...].")
+@click.option("--outcome", help="The case outcome column: success, failure, abandoned [case:outcome, ...].")
+@click.option("--encoding", help="The log's text encoding when it has no byte order mark [utf-8].")
+@click.option("--max-bytes", "max_bytes", default="1G", show_default=True, metavar="SIZE",
+              help="Read at most this much of the log, counted after decompression (512M, 4G; 0: no cap).")
+def replay(log, file, fmt, calibrate_out, mapping, case, activity, timestamp, resource, start_timestamp, group,
+           lifecycle, outcome, encoding, max_bytes):
+    """Play event LOG (.csv or .xes, gzip too) through blueprint FILE: which cases fit, where the log
+    deviates, observed chances, durations and waits beside the blueprint's (exit 1 when cases deviate)."""
+    from .convert import WRITERS
+    from .replay import replay as run_replay
+
+    if calibrate_out and Path(calibrate_out).suffix.lower() not in (".yaml", ".yml", ".json", ".bpmn"):
+        raise BlueprintError(f"{calibrate_out}: --calibrate writes a blueprint: end the name in .yaml, .json or .bpmn")
+    fit = run_replay(log, load(file), mapping=mapping, case=case, activity=activity, timestamp=timestamp,
+                     resource=resource, group=group, start_timestamp=start_timestamp, lifecycle=lifecycle,
+                     outcome=outcome, encoding=encoding, max_bytes=max_bytes)
+    if calibrate_out:
+        suffix = Path(calibrate_out).suffix.lower()
+        if suffix == ".bpmn":
+            write_atomic(calibrate_out, WRITERS[suffix](fit.calibrated()))
+        else:
+            write_atomic(calibrate_out, fit.calibrated_text("json" if suffix == ".json" else "yaml"))
+        for note in fit.calibration().notes:
+            click.echo(f"calibrated {note}", err=True)
+    click.echo(fit.dumps() if fmt == "json" else fit.to_text())
+    if fit.fitting < fit.cases:
+        sys.exit(EXIT_FINDINGS)
+
+
 def main(argv=None):
     """Run the command line (the ``blueprint`` console script)."""
     cli.main(args=argv, prog_name="blueprint")
