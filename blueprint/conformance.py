@@ -9,10 +9,12 @@ along the blueprint's flows the way a case moves in the simulation:
 - a visit of a step takes a token that may move there: one left by a step with a flow (or a
   ``timeout``: timeouts are flows too) to it, the most recent first; a ``split: all`` step leaves one
   token on each of its flows, committed to that flow; a ``join: all`` step takes one token from
-  each step that flows into it, and the case goes on from it with one token;
+  each step that flows into it, and the case goes on from it with one token (a visit of a join
+  that never started and did not finish while a branch is still out is one branch that came in
+  and waited there: it takes its own token only);
 - a finished visit leaves a token at its step; one stopped unfinished (withdrawn, aborted, timed
-  out, cancelled) leaves one that may also take the step's timeout; one still open when the log
-  ends leaves none (the case is still there);
+  out, cancelled) leaves one only where the step has a ``timeout``, committed to it (the blueprint's
+  one way out of unfinished work); one still open when the log ends leaves none;
 - an outcome ends the case; a case that ends without one (as real logs do: they rarely log "case
   closed") ends at an outcome when its last token's step has a flow to an outcome of the kind the
   log gives the case (success, failure; any when it does not say; a blueprint with ``patience``
@@ -134,9 +136,16 @@ class Played(NamedTuple):
 _FROM, _TO, _AT, _OWNER, _TIMEOUT = range(5)
 
 
-def _take(rules: Rules, tokens: list, step: int, firing_join: bool) -> tuple[list[int], frozenset]:
-    """The tokens a visit of `step` takes, and the join's sources it misses; ``([], ...)`` when none may move."""
-    sources = rules.join_from[step] if firing_join else None
+def _take(rules: Rules, tokens: list, step: int, v) -> tuple[list[int], frozenset, bool]:
+    """The tokens a visit `v` of `step` takes, the join's sources it misses, and whether the case
+    goes on from it (``False`` for a branch that came into a join and waited there); no tokens
+    when none may move there.
+
+    A visit of a ``join: all`` step that finished or started is the join firing: it takes a token
+    from each step flowing into it (what it can). One that never started nor finished is the join
+    firing when every branch is in, else one branch that came in and waited (it takes its own token).
+    """
+    sources = rules.join_from[step]
     targets, timeout_to = rules.targets, rules.timeout_to
     if sources:
         chosen: dict[int, int] = {}
@@ -145,21 +154,51 @@ def _take(rules: Rules, tokens: list, step: int, firing_join: bool) -> tuple[lis
             src = t[_FROM]
             if src in sources and src not in chosen and (t[_TO] == step or t[_TO] < 0 and step in targets[src]):
                 chosen[src] = i
-        if chosen:
-            return sorted(chosen.values()), sources - chosen.keys()
+        started = v.state == "complete" or v.start is not None
+        if chosen and (started or len(chosen) == len(sources)):
+            return sorted(chosen.values()), sources - chosen.keys(), True
     for committed in (True, False):  # a split's token committed to this flow first
         for i in range(len(tokens) - 1, -1, -1):
             t = tokens[i]
             if committed and t[_TO] == step or not committed and t[_TO] < 0 and (
                     step in targets[t[_FROM]] or timeout_to[t[_FROM]] == step):
-                return [i], frozenset()
-    return [], frozenset()
+                return [i], frozenset(), not sources or t[_FROM] not in sources
+    return [], frozenset(), True
 
 
-def _fits(rules: Rules, tokens: list, step: Optional[int], state: str) -> bool:
-    if step is None:
+def _left(rules: Rules, step: int, v, last: int) -> list:
+    """The tokens a visit of a step that is not an outcome leaves (see the module notes)."""
+    if v.state == "complete":
+        if rules.split[step]:
+            return [[step, target, v.end, last, False] for target in sorted(rules.targets[step])]
+        return [[step, -1, v.end, last, False]]
+    if v.state == "stopped" and rules.timeout_to[step] >= 0:  # left unfinished: by its timeout only
+        return [[step, rules.timeout_to[step], v.end, last, True]]
+    return []
+
+
+def _reorder(rules: Rules, tokens: list, visits: list, steps: list, order: list, i: int) -> None:
+    """Visits at one moment may be logged in any order: when visit ``order[i]`` does not fit, play
+    first another of that moment that fits and after which it fits (a branch's work before its join)."""
+    v, step = visits[order[i]], steps[order[i]]
+    j = i + 1
+    while j < len(order) and visits[order[j]].end == v.end:
+        other, there = visits[order[j]], steps[order[j]]
+        if _fits(rules, tokens, there, other):
+            taken, _, _ = _take(rules, tokens, there, other)
+            after = [t for n, t in enumerate(tokens) if n not in taken]
+            if rules.outcome[there] is None:
+                after += _left(rules, there, other, -1)
+            if _fits(rules, after, step, v):
+                order[i], order[j] = order[j], order[i]
+                return
+        j += 1
+
+
+def _fits(rules: Rules, tokens: list, step: Optional[int], v) -> bool:
+    if step is None or step < 0:
         return False
-    taken, missed = _take(rules, tokens, step, state != "open")
+    taken, missed, _ = _take(rules, tokens, step, v)
     return bool(taken) and not missed
 
 
@@ -167,9 +206,9 @@ def play(rules: Rules, visits: list, steps: list, outcome: Optional[str], seen, 
     """Replay one case: `visits` in time order, `steps` the step number of each (``None``: no step;
     ``-1``: an activity to leave out), `outcome` how the log says the case ended.
 
-    `seen` is called as ``seen(visit, step, taken tokens, token left or None)`` for every visit
-    played, and as ``seen(None, outcome step, [token], None)`` for a case that ends by a flow to an
-    outcome that the log does not show, for the figures (:mod:`blueprint.observed`).
+    `seen` is called as ``seen(visit, step, taken tokens)`` for every visit played, and as
+    ``seen(None, outcome step, [token])`` for a case that ends by a flow to an outcome that the log
+    does not show, for the figures (:mod:`blueprint.observed`).
 
     Examples
     --------
@@ -204,13 +243,8 @@ def play(rules: Rules, visits: list, steps: list, outcome: Optional[str], seen, 
         if step is not None and step < 0:  # left out by the map
             i += 1
             continue
-        if i + 1 < n and not _fits(rules, tokens, step, v.state) and visits[order[i + 1]].end == v.end:
-            j = i + 1  # events at one moment may be logged in any order: play first one that fits
-            while j < n and visits[order[j]].end == v.end:
-                if _fits(rules, tokens, steps[order[j]], visits[order[j]].state):
-                    order[i], order[j] = order[j], order[i]
-                    break
-                j += 1
+        if i + 1 < n and visits[order[i + 1]].end == v.end and not _fits(rules, tokens, step, v):
+            _reorder(rules, tokens, visits, steps, order, i)
             k = order[i]
             v, step = visits[k], steps[k]
         i += 1
@@ -219,7 +253,7 @@ def play(rules: Rules, visits: list, steps: list, outcome: Optional[str], seen, 
             deviations.add((UNKNOWN, v.activity))
             continue
         played_any = True
-        taken, missed = _take(rules, tokens, step, v.state != "open")
+        taken, missed, firing = _take(rules, tokens, step, v)
         if not taken:  # along a flow the blueprint lacks: from the most recent token
             if tokens:
                 taken = [len(tokens) - 1]
@@ -242,22 +276,16 @@ def play(rules: Rules, visits: list, steps: list, outcome: Optional[str], seen, 
             last = o
         if rules.contact[step]:
             contacts += 1
-        if not (v.state == "open" and rules.join_from[step]):  # (a branch waiting at a join: not yet in)
+        if firing:  # (a branch waiting at a join has not reached the step the case goes on from)
             told, known = rules.story(known, step)
             repeats += told
         # --- what the visit leaves ---------------------------------------------------------------
-        left = None
         if rules.outcome[step] is not None:
             if v.state != "open" and reached is None:
                 reached = step
-        elif v.state == "complete" and rules.split[step]:
-            for target in sorted(rules.targets[step]):
-                tokens.append([step, target, v.end, last, False])
-            left = tokens[-1] if rules.targets[step] else None
-        elif v.state != "open":
-            left = [step, -1, v.end, last, v.state == "stopped" and rules.timeout_to[step] >= 0]
-            tokens.append(left)
-        seen(v, step, took, left)
+        else:
+            tokens += _left(rules, step, v, last)
+        seen(v, step, took)
     ending = _ending(rules, tokens, reached, outcome, visits, played_any)
     if ending is not None:
         moves += 1
@@ -268,7 +296,7 @@ def play(rules: Rules, visits: list, steps: list, outcome: Optional[str], seen, 
             target, token = ending
             if token is not None:
                 reached = target
-                seen(None, target, [token], None)
+                seen(None, target, [token])
     return Played(deviations, moves, fitting, reached, contacts, handoffs, repeats)
 
 

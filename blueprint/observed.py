@@ -96,7 +96,7 @@ class Observed:
         else:
             self.moves[src, to] += 1
 
-    def seen(self, v, step: int, took: list, left) -> None:
+    def seen(self, v, step: int, took: list) -> None:
         """One visit played (or, with `v` ``None``, a case ending by a flow to an outcome)."""
         if v is None:
             self._move(took[0], step)

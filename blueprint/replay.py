@@ -391,7 +391,8 @@ def is_replay(doc: Any) -> bool:
 def heat_figures(model: Blueprint, doc: dict) -> dict:
     """What the log shows, as the heat drawing takes it: ``visits`` (observed visits per case by
     step), ``utilization`` (observed, by team, where the team's staff is known), ``waits`` (mean
-    wait by step, in ``time_unit``) and ``deviations`` (cases by step and by flow).
+    wait by step, in ``time_unit``) and ``deviations`` (cases by step and by flow). An outcome
+    counts the cases that reached it, logged or not.
 
     Examples
     --------
@@ -408,7 +409,8 @@ def heat_figures(model: Blueprint, doc: dict) -> dict:
         raise BlueprintError("heat: not the JSON of `blueprint replay LOG FILE --format json`")
     cases = doc.get("cases") or 0
     steps = doc.get("steps") or {}
-    visits = {sid: s["count"] / cases for sid, s in steps.items()
+    reached = {sid: o.get("count") for sid, o in (doc.get("outcomes") or {}).items() if isinstance(o, dict)}
+    visits = {sid: max(s["count"], reached.get(sid) or 0) / cases for sid, s in steps.items()
               if sid in model.steps and isinstance(s, dict) and isinstance(s.get("count"), (int, float)) and cases}
     waits = {sid: s["wait"]["mean"] for sid, s in steps.items()
              if sid in model.steps and isinstance(s, dict) and isinstance(s.get("wait"), dict)
