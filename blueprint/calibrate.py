@@ -7,14 +7,18 @@
   no case took gets ``p: 0``); steps the log never left keep theirs;
 - **durations**: each step's measured durations (start to end of finished visits; where the log
   has no start times, the time since the previous event, which includes waiting) fitted by
-  :func:`fit_duration`: of ``exponential``, ``normal``, ``lognormal``, ``uniform`` and ``triangular``
-  (maximum likelihood, :mod:`scipy.stats`), the one with the least AIC, kept when a
+  :func:`fit_duration`: of ``exponential``, ``normal`` (where less than 1% of it falls below 0,
+  where the format cuts it), ``lognormal`` (these three with the times' own mean and standard
+  deviation, as the format writes them: the mean is kept), ``uniform`` and ``triangular`` (their
+  ends just beyond the sample's, the mode by maximum likelihood), the one with the least AIC
+  (log-likelihoods by :mod:`scipy.stats`), kept when a
   Kolmogorov-Smirnov test does not reject it at the 1% level; otherwise (or with fewer than
-  :data:`MIN_FIT` values) the ``empirical`` one (at most 50 evenly spread quantiles); ``fixed``
-  when every value is the same;
-- **arrivals**: the log's mean time between case starts, as ``{every: {exponential: MEAN}}`` (or
-  ``{rate: N}`` where the blueprint gives a rate; arrivals ``at`` given times are kept); **start**
-  weights where the blueprint starts at more than one step.
+  :data:`MIN_FIT` values) the ``empirical`` one (at most 50 values, each the mean of an equal
+  share of the sorted times, so that the mean is kept); ``fixed`` when every value is the same;
+- **arrivals**: the times between the starts of the log's cases, fitted as durations are, as
+  ``{every: DURATION}`` (``{rate: N/unit}`` at the log's mean rate where the blueprint gives a
+  rate; arrivals ``at`` given times are kept); **start** weights where the blueprint starts at
+  more than one step.
 
 Staff, hours, timeouts and patience are the blueprint's own. Simulating the calibrated blueprint
 gives back the log's activity shares and, where the log's waits are queueing for the blueprint's
@@ -39,10 +43,10 @@ from scipy import stats as st
 
 from .convert import dumps
 from .discover import QUANTILES, _round
-from .durations import RATE_PATTERN, TIME_UNITS, to_unit
+from .durations import RATE_PATTERN, TIME_UNITS, Fixed, mean_of, to_unit
 from .errors import BlueprintError
 from .loader import build, loads
-from .model import At, Blueprint, RateArrivals
+from .model import At, Blueprint, Every, RateArrivals
 
 __all__ = ["calibrate", "Calibration", "fit_duration", "MIN_FIT", "LARGEST_FIT", "KS_LEVEL"]
 
@@ -69,16 +73,13 @@ def _families(x: np.ndarray) -> list[tuple[str, Any, Any, int]]:
     """``(name, frozen scipy distribution, as written in the file, parameters)`` fitted to `x`."""
     mean, sd = float(np.mean(x)), float(np.std(x))
     lo, hi = float(x.min()), float(x.max())
-    out: list[tuple[str, Any, Any, int]] = [
-        ("exponential", st.expon(scale=mean), {"exponential": _round(mean)}, 1),
-        ("normal", st.norm(mean, sd), {"normal": {"mean": _round(mean), "sd": _round(sd)}}, 2)]
-    if lo > 0:
-        logs = np.log(x)
-        mu, sigma = float(np.mean(logs)), float(np.std(logs))
-        if sigma > 0:
-            m, s = math.exp(mu + sigma ** 2 / 2), math.exp(mu + sigma ** 2 / 2) * math.sqrt(math.expm1(sigma ** 2))
-            out.append(("lognormal", st.lognorm(sigma, scale=math.exp(mu)),
-                        {"lognormal": {"mean": _round(m), "sd": _round(s)}}, 2))
+    out: list[tuple[str, Any, Any, int]] = [("exponential", st.expon(scale=mean), {"exponential": _round(mean)}, 1)]
+    if st.norm.cdf(0, mean, sd) < 0.01:  # (the format cuts a normal at 0: only where that changes little)
+        out.append(("normal", st.norm(mean, sd), {"normal": {"mean": _round(mean), "sd": _round(sd)}}, 2))
+    if lo > 0 and mean > 0:  # the mean and sd of the times themselves, as the format writes them
+        sigma2 = math.log1p((sd / mean) ** 2)
+        out.append(("lognormal", st.lognorm(math.sqrt(sigma2), scale=mean * math.exp(-sigma2 / 2)),
+                    {"lognormal": {"mean": _round(mean), "sd": _round(sd)}}, 2))
     pad = (hi - lo) / len(x)  # the ends of the sample are inside the range, not on it
     a, b = max(0.0, lo - pad), hi + pad
     out.append(("uniform", st.uniform(a, b - a), {"uniform": [_round(a), _round(b)]}, 2))
@@ -156,9 +157,18 @@ def as_written(value: float, unit: str) -> Any:
     return _round(value)
 
 
+def _constant(duration: Any, unit: str) -> Optional[float]:
+    """A duration that is always the same, in `unit` to 4 significant digits; else ``None``."""
+    if duration is None or isinstance(duration, (int, float, str)) or isinstance(duration, Fixed):
+        return _round(mean_of(duration, unit))
+    return None
+
+
 def _quantiles(x: np.ndarray) -> list:
+    """At most :data:`QUANTILES` values for sorted `x`: each the mean of an equal share of it (so the
+    mean is kept, however long the tail)."""
     if len(x) > QUANTILES:
-        x = x[np.minimum(len(x) - 1, ((np.arange(QUANTILES) + 0.5) * len(x) / QUANTILES).astype(int))]
+        x = np.array([part.mean() for part in np.array_split(x, QUANTILES)])
     return [_round(float(v)) for v in x]
 
 
@@ -212,9 +222,11 @@ def calibrate(fit) -> Calibration:
         a = rules.index[sid]
         counts = [seen.moves[a, rules.index[f.target]] for f in model.outgoing[sid]]
         if sum(counts):
-            for flow, p in zip(model.outgoing[sid], _chances(counts)):
-                i = model.flows.index(flow)
-                out.changes.append((("flows", i, "p"), p))
+            chances = _chances(counts)
+            for flow, p in zip(model.outgoing[sid], chances):
+                out.changes.append((("flows", model.flows.index(flow), "p"), p))
+            out.notes.append(f"{sid}: chances {', '.join(f'{f.target} {p:g}' for f, p in zip(model.outgoing[sid], chances))}"
+                             f" from {sum(counts):,} moves")
     for i, sid in enumerate(rules.ids):
         if model.steps[sid].is_outcome:
             continue
@@ -229,6 +241,8 @@ def calibrate(fit) -> Calibration:
         found = fit_duration(values)
         if found.family == "fixed":
             found.duration = as_written(float(values[0]), model.time_unit)
+            if _constant(model.steps[sid].duration, model.time_unit) == _round(float(values[0])):
+                continue  # the file says so already
         out.fits[sid] = found
         out.changes.append((("steps", sid, "duration"), found.duration))
         out.notes.append(f"{sid}: {found.family} from {found.n:,} times measured {how}"
@@ -250,13 +264,19 @@ def _arrivals(fit, out: Calibration, per: float) -> None:
     if n < 2 or last <= first or isinstance(model.arrivals, At):
         return
     gap = (last - first) / (n - 1) / per
-    value: dict = {"every": {"exponential": _round(gap)}}
     if isinstance(model.arrivals, RateArrivals):
-        value = {"rate": _round(1.0 / gap)}
+        value: dict = {"rate": _round(1.0 / gap)}
         written = re.match(RATE_PATTERN, str(model.arrivals.rate))
         if written:  # in the words the file used: 3/day stays so many a day
             each = float(written.group(2) or 1) * to_unit(f"1{written.group(3)}", model.time_unit)
             value = {"rate": f"{_round(each / gap)}/{written.group(2) or ''}{written.group(3)}"}
+    else:  # the times between case starts, fitted as a step's durations are
+        found = fit_duration(np.diff(np.sort(np.frombuffer(seen.case_starts))) / per)
+        if found.family == "fixed" and isinstance(model.arrivals, Every) and _constant(
+                model.arrivals.every, model.time_unit) == found.duration:
+            return  # the file says so already
+        value = {"every": as_written(found.duration, model.time_unit) if found.family == "fixed" else found.duration}
+        out.fits["arrivals"] = found
     out.changes.append((("arrivals",), value))
     out.notes.append(f"arrivals: {n:,} cases over {(last - first) / per:,.4g} {model.time_unit}s")
 
@@ -319,10 +339,14 @@ def _add_key(text: str, node, key: str, value: str, format: str, newline: str) -
         return at + 1, at + 1, item + (", " if node.value else "")
     if not node.value:
         raise _CannotEdit(key)
-    first = node.value[0][0]
+    first, (_, last) = node.value[0][0], node.value[-1]
     if first.start_mark.column == 0:  # the top level: at the end of the file
         end = len(text.rstrip())
-        return end, len(text), newline + item + newline
+        return end, end, newline + item
+    if last.start_mark.line == last.end_mark.line:  # after the last key, at the end of its line
+        end = text.find("\n", last.end_mark.index)
+        end = len(text) if end < 0 else end - (text[end - 1:end] == "\r")
+        return end, end, newline + " " * first.start_mark.column + item
     return first.start_mark.index, first.start_mark.index, item + newline + " " * first.start_mark.column
 
 

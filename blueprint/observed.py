@@ -82,6 +82,7 @@ class Observed:
         self.first = math.inf
         self.last = -math.inf
         self.arrivals = [math.inf, -math.inf, 0]  # first and last case start, cases
+        self.case_starts = array("d")
         self._begin = math.inf
         self._end = -math.inf
 
@@ -152,6 +153,7 @@ class Observed:
         if begin <= end:
             first, last, n = self.arrivals
             self.arrivals = [min(first, begin), max(last, begin), n + 1]
+            self.case_starts.append(begin)
             self.first = min(self.first, begin)
             self.last = max(self.last, end)
             if outcome != "open":
