@@ -7,6 +7,7 @@ arrays of doubles (8 bytes a value; the events themselves are not kept):
   each step: a flow's observed chance is its moves over the step's ways out (the finished visits,
   for a ``split: all`` step, whose every flow is taken);
 - each step's **duration** (start to end of a finished visit, where the log has both) and **wait**
+  (not of outcomes, which take no time)
   (from the end of the visit the case came from, on the same branch, to the start: for a join, from
   the last branch in); where the log has no start times, the time from the previous end to the end
   (the span: waiting and work together), as ``discover`` measures durations then;
@@ -118,6 +119,8 @@ class Observed:
         o = self.rules.owner[step]
         if state == "complete":
             self.finished[step] += 1
+        if self.rules.outcome[step] is not None:  # an outcome takes no time, and the case waits for none
+            return
         if start is not None:
             if state == "complete":
                 self.durations[step].append(end - start)

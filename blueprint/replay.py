@@ -354,6 +354,7 @@ def _unused(fit: Replay) -> list[dict]:
             continue
         left = seen.finished[a] if fit.rules.split[a] else seen.ways_out(a)
         p = dict(model.branches(flow.source)).get(flow.target, 0.0)
+        expected = round(p * left, 2) if left else None
         if not seen.visits[a]:
             why = f"no case in the log reached {model.label(flow.source)}"
         elif left:
@@ -364,7 +365,7 @@ def _unused(fit: Replay) -> list[dict]:
         out.append({"kind": UNUSED_FLOW, "steps": [flow.source, flow.target], "flows": [[flow.source, flow.target]],
                     "cases": 0, "message": f"No case went from {model.label(flow.source)} to "
                                            f"{model.label(flow.target)}; {why}: check the flow, or whether the log "
-                                           "records that work", "examples": []})
+                                           "records that work", "examples": [], "expected": expected})
     return out
 
 

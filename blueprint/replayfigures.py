@@ -220,10 +220,16 @@ def text(doc: dict, model: Blueprint) -> str:
             f"'{a}' ({n:,} visits)" for a, n in sorted(doc["activities"]["unmatched"].items(), key=lambda kv: -kv[1])))
     deviations = [d for d in doc["deviations"] if d["cases"]]
     unused = [d for d in doc["deviations"] if not d["cases"]]
-    if deviations or unused:
+    if deviations:
         lines += ["", "Deviations"]
-        for d in deviations + unused:
+        for d in deviations:
             lines += textwrap.wrap(f"[{d['kind']}] {d['message']}", 100, initial_indent="  ", subsequent_indent="    ")
+    if unused:
+        lines += ["", f"Flows no case took ({len(unused)}; the blueprint's expected number of cases, where it says)"]
+        for d in unused:
+            (a, b), expected = d["flows"][0], d.get("expected")
+            lines.append(f"  {_name(model, a, 34)} -> {_name(model, b, 34)}"
+                         + (f"{expected:>8,.1f}" if expected is not None else ""))
     lines += ["", f"{'Flow':<44}{'observed':>9}{'blueprint':>10}{'moves':>9}"]
     for key, f in doc["flows"].items():
         a, _, b = key.partition("->")

@@ -178,3 +178,19 @@ def test_a_calibrated_blueprint_simulates_back_into_the_log(name):
     row = calibrated_against(LOGS / name)
     assert abs(row["share in log"] - row["share simulated"]) <= SHARE_TOLERANCE, row
     assert row["time simulated"] == pytest.approx(row["time in log"], rel=TIME_TOLERANCE), row
+
+
+def table() -> str:
+    """The table of docs/replay.md: ``python -m tests.test_calibrate``."""
+    lines = ["| log | cases | activities | largest gap in an activity's share (log / simulated) | "
+             "mean time in system (log / simulated) |", "|---|---|---|---|---|"]
+    for name in ("running-example.csv", "receipt.csv"):
+        r = calibrated_against(LOGS / name)
+        lines.append(f"| `{r['log']}` | {r['cases']:,} | {r['activities']} | {r['worst activity']}: "
+                     f"{r['share in log']:.2%} / {r['share simulated']:.2%} | {r['time in log']:,.1f} / "
+                     f"{r['time simulated']:,.1f} {r['unit']}s ({r['time simulated'] / r['time in log'] - 1:+.1%}) |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table())

@@ -292,3 +292,26 @@ def test_bad_input_is_one_located_message_and_exit_2(tmp_path, log, options, mes
         (".yaml", ".txt")) else o for o in options]])
     assert done.exit_code == 2, done.output
     assert message in done.stderr and "Traceback" not in done.output
+
+
+def test_the_worked_example_of_the_docs_page_says_what_the_page_says(tmp_path):
+    """docs/replay.md: the fires redesign's own log fits it; against the old blueprint its new
+    steps are unknown, the case jumps from the door to a fitted fire, and the old loops go unused."""
+    examples = ROOT / "examples"
+    log = tmp_path / "fires_after.csv"
+    bp.simulate(bp.load(examples / "damaged_fires_after.yaml"), cases=500, seed=1, events=True).write_events(log)
+    assert bp.replay(log, examples / "damaged_fires_after.yaml").fitness == 1.0
+    fit = bp.replay(log, examples / "damaged_fires.yaml")
+    kinds = {(d["kind"], d.get("activity") or tuple(map(tuple, d["flows"]))) for d in fit.deviations}
+    assert {a for k, a in kinds if k == "unknown-activity"} == {
+        "claim", "maker_sends", "check_glass", "wait_fitter", "fit", "log_damage", "own_case"}
+    assert ("missing-flow", (("deliver", "fitted"),)) in kinds
+    assert {("unused-flow", (("take_complaint", "reorder"),)), ("unused-flow", (("promise", "wait_call"),)),
+            ("unused-flow", (("refer", "call_maker"),))} <= kinds
+    doc = fit.to_json()
+    assert doc["per_case"]["contacts"]["observed"] < doc["per_case"]["contacts"]["model"] / 2
+    pick = doc["steps"]["pick"]["wait_causes"]
+    assert pick["hours"] > 10 * pick["staff"]  # the van waits for the delivery team's hours, not its staff
+    mapped = bp.replay(log, examples / "damaged_fires.yaml", mapping={a: None for a in (
+        "claim", "maker_sends", "check_glass", "wait_fitter", "fit", "log_damage", "own_case")})
+    assert fit.fitness < mapped.fitness < 1.0
