@@ -39,7 +39,6 @@ from typing import Any, Optional
 
 import numpy as np
 import yaml
-from scipy import stats as st
 
 from .convert import dumps
 from .discover import QUANTILES, _round
@@ -69,8 +68,17 @@ class Fit:
     n: int = 0
 
 
+def _scipy_stats():
+    """:mod:`scipy.stats`, imported when a duration is first fitted: it takes about a second to import,
+    and every command would pay for it at start (``import blueprint`` imports this module)."""
+    from scipy import stats  # deferred on purpose: see above
+
+    return stats
+
+
 def _families(x: np.ndarray) -> list[tuple[str, Any, Any, int]]:
     """``(name, frozen scipy distribution, as written in the file, parameters)`` fitted to `x`."""
+    st = _scipy_stats()
     mean, sd = float(np.mean(x)), float(np.std(x))
     lo, hi = float(x.min()), float(x.max())
     out: list[tuple[str, Any, Any, int]] = [("exponential", st.expon(scale=mean), {"exponential": _round(mean)}, 1)]
@@ -129,7 +137,7 @@ def fit_duration(values, seed: int = 0) -> Fit:
         if best is None or aic < best[0]:
             best = (aic, name, dist, written)
     if best is not None:
-        p = float(st.kstest(sample, best[2].cdf).pvalue)
+        p = float(_scipy_stats().kstest(sample, best[2].cdf).pvalue)
         if p >= KS_LEVEL:
             return Fit(best[3], best[1], aic=_round(best[0]), ks_p=_round(p), n=n)
     return Fit({"empirical": _quantiles(x)}, "empirical", aic=None, ks_p=None, n=n)
