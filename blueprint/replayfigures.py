@@ -21,6 +21,7 @@ from .discover import most_at_once
 from .durations import TIME_UNITS, mean_of, rate_in
 from .model import At, Blueprint, Every, RateArrivals
 from .observed import summary, wait_causes
+from .results import _cell
 
 __all__ = ["document", "text", "html_table", "arrival_rate", "model_loads", "open_share"]
 
@@ -198,11 +199,7 @@ def document(fit) -> dict:
 # readings
 # ------------------------------------------------------------------------------------------------
 def _n(x, width: int = 9) -> str:
-    if x is None:
-        return f"{'-':>{width}}"
-    if isinstance(x, int):
-        return f"{x:>{width},}"
-    return f"{x:>{width},.3g}" if abs(x) < 1000 else f"{x:>{width},.0f}"
+    return _cell(x, width)  # as simulate's report writes its figures
 
 
 def _name(model: Blueprint, sid: str, width: int) -> str:
