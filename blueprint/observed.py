@@ -121,6 +121,10 @@ class Observed:
             self.finished[step] += 1
         if self.rules.outcome[step] is not None:  # an outcome takes no time, and the case waits for none
             return
+        person = -1
+        if v.resource is not None and o >= 0:
+            person = self.people.setdefault(v.resource, len(self.people))
+            self.team_people[o].add(person)
         if start is not None:
             if state == "complete":
                 self.durations[step].append(end - start)
@@ -128,10 +132,6 @@ class Observed:
                 starts, ends, who = self.work[o]
                 starts.append(start)
                 ends.append(end if end > start else start)
-                person = -1
-                if v.resource is not None:
-                    person = self.people.setdefault(v.resource, len(self.people))
-                    self.team_people[o].add(person)
                 who.append(person)
             if came is not None:
                 wait = start - came if start > came else 0.0

@@ -26,6 +26,10 @@ from .results import _cell
 __all__ = ["document", "text", "html_table", "arrival_rate", "model_loads", "open_share"]
 
 
+#: A figure the log cannot give (no start times, no visits): every value null.
+NONE = {"mean": None, "p50": None, "p90": None}
+
+
 def _r(x: Optional[float], digits: int = 6) -> Optional[float]:
     if x is None or not math.isfinite(x):
         return None
@@ -125,7 +129,8 @@ def _steps(fit) -> dict:
     steps = {}
     for i, sid in enumerate(rules.ids):
         entry: dict[str, Any] = {"count": seen.visits[i], "finished": seen.finished[i],
-                                 "duration": summary(seen.durations[i], per), "wait": summary(seen.waits[i], per)}
+                                 "duration": summary(seen.durations[i], per) or dict(NONE),
+                                 "wait": summary(seen.waits[i], per) or dict(NONE)}
         if len(seen.spans[i]):
             entry["span"] = summary(seen.spans[i], per)
         waits = seen.waits[i]
@@ -190,7 +195,7 @@ def document(fit) -> dict:
                        "left_out": sorted(fit.left_out)},
         "flows": flows, "timeouts": timeouts, "steps": _steps(fit), "teams": _teams(fit),
         "per_case": per_case, "outcomes": outcomes, "endings": dict(seen.endings),
-        "time_in_system": summary(seen.time_in_system, per),
+        "time_in_system": summary(seen.time_in_system, per) or dict(NONE),
         "arrivals": {"observed": _r(observed_rate), "model": _r(arrival_rate(model))},
     }
 
@@ -237,11 +242,19 @@ def text(doc: dict, model: Blueprint) -> str:
                      f"{_n(t['model'], 10)}{_n(t['count'])}")
     lines += ["", f"{'Step (times in ' + unit + 's)':<30}{'visits':>8}{'duration':>10}{'p50':>8}{'p90':>8}"
                   f"{'wait':>9}{'p50':>8}{'p90':>8}   wait for staff / hours / other"]
+    spans = False
     for sid, s in doc["steps"].items():
-        d, w, c = s["duration"] or s.get("span") or {}, s["wait"] or {}, s.get("wait_causes")
+        if sid in model.steps and model.steps[sid].is_outcome:
+            continue  # (how many cases end at each outcome: below)
+        spans = spans or s["duration"]["mean"] is None and "span" in s
+        d, w, c = s["duration"] if s["duration"]["mean"] is not None else s.get("span", NONE), s["wait"], \
+            s.get("wait_causes")
         causes = " / ".join(_n(c[k], 5).strip() for k in ("staff", "hours", "other")) if c else ""
         lines.append(f"  {_name(model, sid, 28)}{_n(s['count'], 8)}{_n(d.get('mean'), 10)}{_n(d.get('p50'), 8)}"
                      f"{_n(d.get('p90'), 8)}{_n(w.get('mean'))}{_n(w.get('p50'), 8)}{_n(w.get('p90'), 8)}   {causes}")
+    if spans:
+        lines.append("  (where the log has no start times, a duration is the time since the previous event: "
+                     "waiting included)")
     if doc["teams"]:
         lines += ["", f"{'Team':<30}{'load':>8}{'blueprint':>10}{'busy':>8}{'blueprint':>10}{'people':>8}"
                       f"{'at once':>9}{'staff':>7}"]
@@ -257,7 +270,7 @@ def text(doc: dict, model: Blueprint) -> str:
     for sid, f in doc["outcomes"].items():
         lines.append(f"  {'ends at ' + (model.steps[sid].name or sid):<28.28}{_n(f['observed'], 10)}{_n(f['model'], 10)}")
     t = doc["time_in_system"]
-    if t:
+    if t["mean"] is not None:
         lines.append(f"  {'time in system (' + unit + 's)':<28}{_n(t['mean'], 10)}   p50 {_n(t['p50'], 0)}   "
                      f"p90 {_n(t['p90'], 0)}")
     a = doc["arrivals"]
@@ -283,7 +296,8 @@ def html_table(doc: dict, model: Blueprint) -> str:
                        [[k, f["observed"], f["model"], f["count"]] for k, f in doc["flows"].items()]))
     parts.append(table([f"step ({doc['time_unit']}s)", "visits", "duration", "wait", "wait for staff", "outside hours"],
                        [[model.label(sid) if sid in model.steps else sid, s["count"],
-                         (s["duration"] or s.get("span") or {}).get("mean"), (s["wait"] or {}).get("mean"),
+                         s["duration"]["mean"] if s["duration"]["mean"] is not None else s.get("span", NONE)["mean"],
+                         s["wait"]["mean"],
                          (s.get("wait_causes") or {}).get("staff"), (s.get("wait_causes") or {}).get("hours")]
                         for sid, s in doc["steps"].items()]))
     return "\n".join(parts)
