@@ -319,6 +319,45 @@ def explore(file, vary, requirement, examples, cases, seed, jobs, scheduler, fmt
         sys.exit(EXIT_FINDINGS)
 
 
+class _ArmProgress:
+    """Progress of a two-armed run (before, after) on one line of stderr, when it is a terminal."""
+
+    def __init__(self):
+        self.line = _ProgressLine()
+
+    def __call__(self, arm: str, done: int, total, rate: float) -> None:
+        of = f" / {total:,}" if total else ""
+        click.echo(f"\r  {arm}: {done:,}{of} cases, {rate:,.0f} events/s ", err=True, nl=False)
+        self.line.shown = True
+
+    def close(self) -> None:
+        self.line.close()
+
+
+@cli.command()
+@click.argument("before", type=click.Path(dir_okay=True))
+@click.argument("after", type=click.Path(dir_okay=True))
+@click.option("--cases", type=click.IntRange(1), default=10_000, show_default=True, help="Cases per replication.")
+@click.option("--replications", type=click.IntRange(2), default=10, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Processes for replications.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show progress on stderr (only when it is a terminal).")
+def compare(before, after, cases, replications, seed, jobs, fmt, progress):
+    """Compare two blueprints of one service (as it is, as it could be) on common random numbers."""
+    from .compare import compare as run_compare
+
+    show = _ArmProgress() if progress and sys.stderr.isatty() else None
+    try:
+        answer = run_compare(before, after, cases=cases, replications=replications, seed=seed, jobs=jobs,
+                             progress=show)
+    finally:
+        if show is not None:
+            show.close()
+    click.echo(json.dumps(answer.to_json(), indent=2) if fmt == "json" else answer.to_text())
+
+
 def main(argv=None):
     """Run the command line (the ``blueprint`` console script)."""
     cli.main(args=argv, prog_name="blueprint")
