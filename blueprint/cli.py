@@ -205,18 +205,21 @@ def schema(output):
 @click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot", "mermaid", "html"]),
               help="What to draw; default: the one the output's extension names.")
 @click.option("--findings/--no-findings", default=True, show_default=True,
-              help="Outline what `blueprint check` finds, with the rule ids and a legend.")
+              help="Mark what `blueprint check` finds, explained in plain words in the key.")
 @click.option("--heat", type=click.Path(dir_okay=False), metavar="RESULT.json",
               help="The JSON of `blueprint simulate --format json`: teams shaded by utilisation, "
                    "steps by expected visits.")
-def render(file, output, fmt, findings, heat):
+@click.option("--page", type=click.Choice(["a4", "a3", "none"], case_sensitive=False), default="a4",
+              show_default=True, help="The landscape page the drawing is fitted to (long journeys wrap into "
+                                      "bands); none: one band, at its own size.")
+def render(file, output, fmt, findings, heat, page):
     """Draw blueprint FILE as a swimlane diagram: lanes, stages, findings and load."""
     from .render import format_for
     from .render import render as draw
 
     fmt = format_for(output, fmt)
     model = load(file)
-    write_atomic(output, draw(model, fmt, findings=findings, heat=heat))
+    write_atomic(output, draw(model, fmt, findings=findings, heat=heat, page=page.lower()))
 
 
 @cli.command()

@@ -86,7 +86,7 @@ def dress(svg: str, drawing: "Drawing") -> str:
                              ET.SubElement(overlay, q("g"), {"id": "channels"}), drawing)
     taken += _feelings(overlay, drawing)
     _samples(ET.SubElement(overlay, q("g"), {"id": "key-samples"}), drawing)
-    _flow_labels(groups, drawing, taken)
+    _flow_labels(groups, overlay, drawing, taken)
     return ET.tostring(root, encoding="unicode")
 
 
@@ -212,7 +212,7 @@ def _feelings(overlay, drawing: "Drawing") -> list[Box]:
             points.append((x + 16 * k, middle - value / 5 * (low - top) / 2, value, sid))
         ET.SubElement(group, q("polyline"), {"points": " ".join(f"{x:.2f},{y:.2f}" for x, y, _, _ in points),
                                              "fill": "none", "stroke": FEELING["line"], "stroke-width": "1.6",
-                                             "stroke-linejoin": "round"})
+                                             "stroke-linejoin": "round", "class": "feeling-curve"})
         for x, y, value, sid in points:
             tone = "good" if value > 0 else "bad" if value < 0 else "neutral"
             ET.SubElement(group, q("circle"), {"cx": f"{x:.2f}", "cy": f"{y:.2f}", "r": "3.2", "fill": FEELING[tone],
@@ -241,7 +241,7 @@ def _samples(overlay, drawing: "Drawing") -> None:
         sample(overlay, row.sample, x, y, row.options)
 
 
-def _flow_labels(groups: dict, drawing: "Drawing", taken: list[Box]) -> None:
+def _flow_labels(groups: dict, overlay, drawing: "Drawing", taken: list[Box]) -> None:
     """Every arrow's label beside its arrow: Graphviz's own placement replaced."""
     sheet = drawing.sheet
     H = sheet.height
@@ -259,6 +259,8 @@ def _flow_labels(groups: dict, drawing: "Drawing", taken: list[Box]) -> None:
     boxes = [sheet.box(name) for name in sheet.where if name in sheet.size] + heads + taken
     dividers = [path_points(p.get("d", ""), dy=H) for gid, g in groups.items()
                 if {"line", "stage-divider"} & set(g.get("class", "").split()) for p in g.iter(q("path"))]
+    dividers += [[tuple(map(float, xy.split(","))) for xy in line.get("points", "").split()]
+                 for line in overlay.iter(q("polyline")) if line.get("class") == "feeling-curve"]
     crossing = {con.flow: con for con in sheet.connectors}
     labels = []
     for fid, (texts, (w, h)) in drawing.flow_labels.items():

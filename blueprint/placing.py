@@ -19,9 +19,9 @@ Box = tuple[float, float, float, float]
 Point = tuple[float, float]
 
 #: Where along its arrow a label is tried, from the middle out.
-_ALONG = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82, 0.1, 0.9)
+_ALONG = (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82, 0.1, 0.9, 0.05, 0.95)
 #: How far from the arrow.
-_AWAY = (3.0, 9.0, 18.0, 30.0)
+_AWAY = (3.0, 9.0, 18.0, 30.0, 45.0)
 
 
 def path_points(d: str, dy: float = 0.0, steps: int = 10) -> list[Point]:
@@ -128,10 +128,10 @@ def _candidates(line: list[Point], w: float, h: float):
     for away in _AWAY:
         for t in _ALONG:
             (x, y), (dx, dy) = _along(line, t)
-            if abs(dx) >= abs(dy):  # a flat stretch: above or below it
-                centres = [(x, y - h / 2 - away), (x, y + h / 2 + away)]
-            else:                   # a steep one: beside it
-                centres = [(x + w / 2 + away, y), (x - w / 2 - away, y)]
+            if abs(dx) >= abs(dy):  # a flat stretch: above or below it, centred or to one side
+                centres = [(x + shift, y + side * (h / 2 + away)) for shift in (0, w / 2, -w / 2) for side in (-1, 1)]
+            else:                   # a steep one: beside it, level or to one side
+                centres = [(x + side * (w / 2 + away), y + shift) for shift in (0, h / 2, -h / 2) for side in (1, -1)]
             for cx, cy in centres:
                 yield cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
 

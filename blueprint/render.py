@@ -91,16 +91,17 @@ def svg_of(laid_out: Drawing) -> str:
 
 
 def on_page(svg: str, page: tuple[float, float]) -> str:
-    """The SVG as a page of this size (points), the drawing centred and scaled to fit it.
+    """The SVG as a page of this size, the drawing centred and scaled to fit it (for ``svg2pdf``,
+    which makes a PDF point of each SVG pixel).
 
     Examples
     --------
-    >>> on_page('<svg width="200pt" height="100pt" viewBox="0 0 200 100"></svg>', (842, 595))[:60]
-    '<svg width="842pt" height="595pt" viewBox="0 0 200 100"></sv'
+    >>> on_page('<svg width="200pt" height="100pt" viewBox="0 0 200 100"></svg>', (842, 595))[:56]
+    '<svg width="842" height="595" viewBox="0 0 200 100"></sv'
     """
     head, sep, rest = svg.partition(">")
-    head = re.sub(r'\bwidth="[^"]*"', f'width="{page[0]:g}pt"', head, count=1)
-    head = re.sub(r'\bheight="[^"]*"', f'height="{page[1]:g}pt"', head, count=1)
+    head = re.sub(r'\bwidth="[^"]*"', f'width="{page[0]:g}"', head, count=1)
+    head = re.sub(r'\bheight="[^"]*"', f'height="{page[1]:g}"', head, count=1)
     return head + sep + rest
 
 

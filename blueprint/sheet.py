@@ -117,7 +117,7 @@ class Content:
     outside: set[str]               # steps of outside parties
     evidence: dict[str, str]        # step -> its note node
     feelings: set[str]              # customer steps with an emotion
-    labelled: set[int]              # columns an arrow leaves with a label
+    labelled: dict[int, float]      # column -> the room the labels of the arrows leaving it need
     blocks: list[Block]
     row_label: dict[str, str]       # "evidence" / "feeling" / "outside" -> the node measuring its row's head
     flows: list[tuple[str, str, str]]  # (source, target, SVG id) of every flow and timeout
@@ -161,7 +161,11 @@ class _Plan:
         for sid, note in content.evidence.items():
             c = grid.column[sid]
             self.width[c] = max(self.width[c], size[note][0])
-        self.gap = {c: COLUMN_GAP if c in content.labelled else NARROW_GAP for c in range(0, last + 1)}
+        self.gap = {c: max(COLUMN_GAP, min(content.labelled[c], 170.0)) if c in content.labelled else NARROW_GAP
+                    for c in range(0, last + 1)}
+        self.notes: dict[int, list[str]] = {}  # column -> its notes, top to bottom
+        for sid in sorted(content.evidence, key=lambda s: (grid.column[s], list(model.lanes).index(grid.lane[s]))):
+            self.notes.setdefault(grid.column[sid], []).append(content.evidence[sid])
         heads = [size[n][0] * BOLD for n in content.heads.values()] + [size[n][0] for n in content.row_label.values()]
         self.head_width = max(heads)
         self.stack = {cell: sum(size[s][1] for s in members) + STACK_GAP * (len(members) - 1)
@@ -180,9 +184,9 @@ class _Plan:
         rows: list[tuple[str, float]] = []
         if model.stages:
             rows.append(("stages", STAGE_HEIGHT + 8))
-        notes = [content.evidence[s] for s in content.evidence if self.grid.column[s] in columns]
-        if notes:
-            tall = max([size[n][1] for n in notes] + [size[content.row_label["evidence"]][1]])
+        stacks = [self.note_stack(c) for c in columns if c in self.notes]
+        if stacks:
+            tall = max(stacks + [size[content.row_label["evidence"]][1]])
             rows.append(("evidence", tall + 22))
         if any(self.grid.column[s] in columns for s in content.feelings):
             rows.append(("feeling", max(FEELING_HEIGHT, size[content.row_label["feeling"]][1] + 12)))
@@ -194,6 +198,9 @@ class _Plan:
             if strip:
                 rows.append((f"outside {lane}", max(strip + [size[content.row_label["outside"]][1]]) + LANE_PAD))
         return rows
+
+    def note_stack(self, column: int) -> float:
+        return sum(self.size[n][1] for n in self.notes[column]) + 6 * (len(self.notes[column]) - 1)
 
     def band_height(self, first: int, last: int) -> float:
         return sum(h for _, h in self.rows(first, last))
@@ -395,11 +402,13 @@ def _place_steps(plan: _Plan, bands: list[Band], band_of, left, where) -> None:
         for sid in members:
             where[sid] = (centre, y + size[sid][1] / 2)
             y += size[sid][1] + STACK_GAP
-    for sid, note in plan.content.evidence.items():
-        band = bands[band_of[sid]]
+    for column, notes in plan.notes.items():
+        band = next(b for b in bands if b.first <= column <= b.last)
         top, low = band.rows["evidence"]
-        column = plan.grid.column[sid]
-        where[note] = (left[column] + plan.width[column] / 2, (top + low) / 2)
+        y = (top + low) / 2 - plan.note_stack(column) / 2
+        for note in notes:
+            where[note] = (left[column] + plan.width[column] / 2, y + size[note][1] / 2)
+            y += size[note][1] + 6
 
 
 def _place_heads(plan: _Plan, bands: list[Band], where, size) -> None:

@@ -217,13 +217,25 @@ def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine:
         outside={sid for sid in model.steps if is_outside(model, sid)},
         evidence={sid: f"evidence {sid}" for sid, s in model.steps.items() if s.evidence},
         feelings={sid for sid, s in model.steps.items() if s.emotion is not None and grid.lane[sid] == model.lanes[0]},
-        labelled={grid.column[a] for a, _, _, texts, _ in flows if texts}, blocks=key, row_label=row_heads,
+        labelled=_room(grid, flows, size), blocks=key, row_label=row_heads,
         flows=[(a, b, fid) for a, b, fid, _, _ in flows])
     sheet = arrange(model, grid, size, content, PAGES.get(page_key))
     source = _write(model, sheet, content, {**nodes, **key_nodes}, lines, flows)
     labels = {fid: (texts, size[f"label {fid}"]) for _, _, fid, texts, _ in flows if texts}
     return Drawing(source=source, lines=lines, report=report, heat=heat, model=model, engine=engine, sheet=sheet,
                    marks=found, blocks=key, flow_labels=labels)
+
+
+def _room(grid, flows, size) -> dict[int, float]:
+    """The room between a column and the next that the labels of the arrows leaving it need: a label
+    on an arrow to the next column sits between the two."""
+    room: dict[int, float] = {}
+    for source, target, fid, texts, _ in flows:
+        if texts:
+            c = grid.column[source]
+            need = size[f"label {fid}"][0] + 16 if grid.column.get(target) == c + 1 else 0.0
+            room[c] = max(room.get(c, 0.0), need)
+    return room
 
 
 # --- the DOT source ---------------------------------------------------------------------------------
