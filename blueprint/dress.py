@@ -82,6 +82,7 @@ def dress(svg: str, drawing: "Drawing") -> str:
     _style_lines(groups, drawing)
     _hatch(root, groups)
     overlay = ET.SubElement(graph, q("g"), {"id": "overlay", "transform": f"translate(0,{-drawing.sheet.height:.2f})"})
+    _key_background(graph, drawing)
     taken = _marks_and_icons(ET.SubElement(overlay, q("g"), {"id": "marks"}),
                              ET.SubElement(overlay, q("g"), {"id": "channels"}), drawing)
     taken += _feelings(overlay, drawing)
@@ -209,7 +210,7 @@ def _feelings(overlay, drawing: "Drawing") -> list[Box]:
             k = spread.get(x, 0)
             spread[x] = k + 1
             value = float(model.steps[sid].emotion)
-            points.append((x + 16 * k, middle - value / 5 * (low - top) / 2, value, sid))
+            points.append((x + 26 * k, middle - value / 5 * (low - top) / 2, value, sid))
         ET.SubElement(group, q("polyline"), {"points": " ".join(f"{x:.2f},{y:.2f}" for x, y, _, _ in points),
                                              "fill": "none", "stroke": FEELING["line"], "stroke-width": "1.6",
                                              "stroke-linejoin": "round", "class": "feeling-curve"})
@@ -225,6 +226,19 @@ def _feelings(overlay, drawing: "Drawing") -> list[Box]:
             taken.append((x + 5, y - 4.5, x + 5 + width, y + 4.5))
             taken.append((x - 4, y - 4, x + 4, y + 4))
     return taken
+
+
+def _key_background(graph, drawing: "Drawing") -> None:
+    """A light panel behind the key, under everything else."""
+    box = drawing.sheet.key_box
+    if box is None:
+        return
+    x0, y0, x1, y1 = box
+    H = drawing.sheet.height
+    panel = ET.Element(q("rect"), {"x": f"{x0 - 8:.2f}", "y": f"{y0 - 8 - H:.2f}", "width": f"{x1 - x0 + 16:.2f}",
+                                   "height": f"{y1 - y0 + 14:.2f}", "rx": "4", "fill": "#FAFAFA",
+                                   "stroke": "#E0E0E0", "stroke-width": "0.8", "class": "key-panel"})
+    graph.insert(1, panel)
 
 
 def _samples(overlay, drawing: "Drawing") -> None:

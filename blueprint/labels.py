@@ -386,14 +386,15 @@ def mark_lines(model: Blueprint, mark: Mark, width: int = PANEL_WIDTH) -> list[P
     """
     where = model.steps[mark.step].name or mark.step if mark.step else "The blueprint as a whole"
     lines = [("where", line) for line in wrap(where, width)]
-    said = set()
+    said: dict[str, tuple[str, list[str]]] = {}  # headline -> (severity, details): one line a kind of finding
     for f in mark.findings:
+        severity, details = said.setdefault(headline(f.rule), (f.severity, []))
         detail = _detail(model, f, mark.step)
-        text = headline(f.rule) + (f": {detail}" if detail else "")
-        if text in said:
-            continue
-        said.add(text)
-        lines += [(f"finding-{f.severity}", line) for line in wrap(text, width)]
+        if detail and detail not in details:
+            details.append(detail)
+    for text, (severity, details) in said.items():
+        lines += [(f"finding-{severity}", line) for line in wrap(text + (f": {'; '.join(details)}" if details else ""),
+                                                                width)]
     return lines
 
 

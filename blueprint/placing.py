@@ -11,7 +11,9 @@ Points are in the drawing's coordinates (x right, y down), boxes ``(x0, y0, x1, 
 """
 from __future__ import annotations
 
+import math
 import re
+from itertools import chain
 
 __all__ = ["path_points", "place_labels", "overlaps", "crosses"]
 
@@ -136,6 +138,20 @@ def _candidates(line: list[Point], w: float, h: float):
                 yield cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
 
 
+def _around(line: list[Point], w: float, h: float, reach: float = 160.0, step: float = 6.0):
+    """Boxes ever further from the middle of an arrow, ring by ring: where to look when no place
+    beside the arrow is free."""
+    (x, y), _ = _along(line, 0.5)
+    ring = step
+    while ring <= reach:
+        n = max(8, int(2 * math.pi * ring / step))
+        for k in range(n):
+            angle = 2 * math.pi * k / n
+            cx, cy = x + ring * math.cos(angle), y + ring * math.sin(angle) * 0.6
+            yield cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+        ring += step
+
+
 def place_labels(labels: list[tuple[str, float, float, list[Point], Box]], boxes: list[Box],
                  arrows: dict[str, list[Point]], lines: list[list[Point]]) -> dict[str, Box]:
     """A box for each label, beside its own arrow.
@@ -163,15 +179,17 @@ def place_labels(labels: list[tuple[str, float, float, list[Point], Box]], boxes
         if len(arrow) < 2:
             continue
         best, best_cost = None, None
-        for box in _candidates(arrow, w, h):
+        for box in chain(_candidates(arrow, w, h), _around(arrow, w, h)):
             if not (bounds[0] <= box[0] and box[2] <= bounds[2] and bounds[1] <= box[1] and box[3] <= bounds[3]):
                 continue
             texts = sum(overlaps(box, other) for other in taken)
+            if texts and best_cost is not None and best_cost[0] == 0:
+                continue
             own = crosses(box, arrow)
             others = sum(crosses(box, line) for key, line in arrows.items() if key != name)
             dividers = sum(crosses(box, line) for line in lines)
-            cost = (texts, own, others, dividers)
-            if cost == (0, False, 0, 0):
+            cost = (texts, own + others, dividers)
+            if cost == (0, 0, 0):
                 best = box
                 break
             if best_cost is None or cost < best_cost:

@@ -171,6 +171,7 @@ class _Plan:
         self.stack = {cell: sum(size[s][1] for s in members) + STACK_GAP * (len(members) - 1)
                       for cell, members in self.cells.items()}
         self.title_height = size[content.title][1] + 8 if content.title else 0.0
+        self.one_band = False
 
     # --- one band ------------------------------------------------------------------------------
     def band_width(self, first: int, last: int) -> float:
@@ -213,8 +214,11 @@ class _Plan:
             w, h = self.size[block.node]
             items.append(("heading", block.node, w * BOLD, h + 6 + (BLOCK_GAP if b else 0)))
             for row in block.rows:
+                if row.sample == "connector" and self.one_band:
+                    continue  # no connectors to explain
                 w, h = self.size[row.node]
-                items.append(("row", row.node, row.sample_width + w, row_height(row, h)))
+                bold = BOLD if any(kind == "where" for kind, _ in row.lines) else 1.0
+                items.append(("row", row.node, row.sample_width + w * bold, row_height(row, h)))
         return items
 
     def pack_key(self, limit: float) -> list[list[tuple[str, str, float, float]]]:
@@ -267,6 +271,7 @@ def _cuts(plan: _Plan, allowed: list[int], k: int) -> list[tuple[int, int]] | No
 def _measure(plan: _Plan, bands: list[tuple[int, int]], key_right: bool) -> tuple[float, float, float]:
     """Width and height of the drawing cut into `bands` with the key beside or under it, and the
     height limit of the key's columns."""
+    plan.one_band = len(bands) == 1
     width = max(plan.band_width(a, b) for a, b in bands)
     height = plan.title_height + PAD + sum(plan.band_height(a, b) for a, b in bands) + BAND_GAP * (len(bands) - 1)
     if key_right:
@@ -275,12 +280,20 @@ def _measure(plan: _Plan, bands: list[tuple[int, int]], key_right: bool) -> tupl
         return width + kw + KEY_GAP, max(height, plan.title_height + PAD + kh) + PAD, limit
     limit = 120.0
     total = sum(i[3] for i in plan.key_items())
-    while True:  # the shortest key that is no wider than the bands
+    while True:  # the shortest key that is no wider than the bands, and leaves the sheet no wider than 2:1
         kw, kh = plan.key_size(plan.pack_key(limit))
-        if kw <= width - 2 * PAD or limit >= total:
+        w, h = max(width, kw + 2 * PAD + 8), height + 16 + kh + PAD
+        if (kw <= width - 2 * PAD and w <= MOST_ASPECT * h) or limit >= total:
             break
         limit += 40.0
-    return max(width, kw + 2 * PAD), height + 16 + kh + PAD, limit
+    return w, h, limit
+
+
+def _crossings(plan: _Plan, bands: list[tuple[int, int]]) -> int:
+    """How many arrows go from one band to another (each needs a pair of connectors)."""
+    column = plan.grid.column
+    band = {c: i for i, (a, b) in enumerate(bands) for c in range(a, b + 1)}
+    return sum(band[column[source]] != band[column[target]] for source, target, _ in plan.content.flows)
 
 
 def _choose(plan: _Plan, page: tuple[float, float] | None):
@@ -299,7 +312,7 @@ def _choose(plan: _Plan, page: tuple[float, float] | None):
                 continue
             for right in (False, True):
                 w, h, limit = _measure(plan, bands, right)
-                scale = min(page[0] / w, page[1] / h)
+                scale = min(page[0] / w, page[1] / h) * 0.97 ** _crossings(plan, bands)
                 aspect = max(w / h, h / w)
                 candidates.append((aspect <= MOST_ASPECT, scale * penalty, -k, bands, right, limit, aspect))
     fits = [c for c in candidates if c[0]]
@@ -345,6 +358,7 @@ def arrange(model: Blueprint, grid: Placement, size: Size, content: Content,
     """
     plan = _Plan(model, grid, size, content)
     cut, key_right, limit = _choose(plan, page)
+    plan.one_band = len(cut) == 1
     band_of = {sid: next(i for i, (a, b) in enumerate(cut) if a <= grid.column[sid] <= b) for sid in model.steps}
     connectors = _connectors(content, band_of)
     for con in connectors:  # room for a connector beside its step
@@ -465,7 +479,7 @@ def _place_key(plan: _Plan, key_right: bool, limit: float, right: float, bottom:
     if not plan.content.blocks:
         return {}, None
     columns = plan.pack_key(limit)
-    x0 = right + KEY_GAP if key_right else PAD
+    x0 = right + KEY_GAP if key_right else PAD + 8
     y0 = (plan.title_height + PAD) if key_right else bottom + 16
     rows = {r.node: r for block in plan.content.blocks for r in block.rows}
     key_rows: dict[str, tuple[float, float, float]] = {}
