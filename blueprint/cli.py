@@ -361,6 +361,29 @@ def compare(before, after, cases, replications, seed, jobs, fmt, progress):
     click.echo(json.dumps(answer.to_json(), indent=2) if fmt == "json" else answer.to_text())
 
 
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--after", type=click.Path(dir_okay=True), metavar="FILE2",
+              help="The redesign: both pictures and the comparison of the two.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="OUT.html or OUT.pdf.")
+@click.option("--cases", type=click.IntRange(1), default=2_000, show_default=True, help="Cases per replication.")
+@click.option("--replications", type=click.IntRange(2), default=5, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--page", type=click.Choice(["a4", "a3"], case_sensitive=False), default="a4", show_default=True,
+              help="The landscape page the pictures are fitted to.")
+def report(file, after, output, cases, replications, seed, page):
+    """Write the deliverable: one self-contained HTML or PDF file to send a client."""
+    from .formats import format_of
+    from .report import FORMATS
+    from .report import report as make_report
+
+    fmt = format_of(output, FORMATS, hint="")
+    content = make_report(file, after=after, format=fmt, cases=cases, replications=replications, seed=seed,
+                          page=page.lower(), progress=lambda note: click.echo(f"report: {note}", err=True))
+    write_atomic(output, content)
+    click.echo(f"report: wrote {output}", err=True)
+
+
 def main(argv=None):
     """Run the command line (the ``blueprint`` console script)."""
     cli.main(args=argv, prog_name="blueprint")

@@ -10,7 +10,6 @@ PDF comes from the system ``dot``, else from the SVG with ``svg2pdf-py``.
 from __future__ import annotations
 
 import atexit
-import os
 import re
 import shutil
 import struct
@@ -238,18 +237,3 @@ def _fonts():
     import svg2pdf_py
 
     return svg2pdf_py.FontDatabase.system()
-
-
-def environment_without_dot() -> dict[str, str]:
-    """The environment with every folder holding a ``dot`` left out of ``PATH`` (for tests).
-
-    Examples
-    --------
-    >>> import shutil
-    >>> env = environment_without_dot()
-    >>> shutil.which("dot", path=env["PATH"]) is None
-    True
-    """
-    folders = os.environ.get("PATH", "").split(os.pathsep)
-    keep = [f for f in folders if not shutil.which("dot", path=f)]
-    return {**os.environ, "PATH": os.pathsep.join(keep)}

@@ -26,7 +26,7 @@ from .errors import BlueprintError
 from .findings import Report
 from .heat import Heat, read_heat
 from .key import Block, blocks
-from .labels import Mark, Part, clean, flow_texts, is_outside, marks, step_lines, timeout_text, wrap
+from .labels import Mark, Part, clean, flow_texts, is_outside, marks, plain, step_lines, timeout_text, wrap
 from .layout import placement
 from .model import Blueprint
 from .sheet import Content, Sheet, arrange, band_suffix
@@ -82,7 +82,7 @@ def _step_nodes(model: Blueprint, heat: Heat | None, found: list[Mark], lines: d
         kinds = step_lines(model, sid, busy, visits)
         lines[f"step-{sid}"] = kinds
         a: dict[str, Any] = {"label": _label(kinds), "id": f"step-{sid}", "class": "step",
-                             "tooltip": clean(model.label(sid))}
+                             "tooltip": clean(step.name or sid)}
         fill = heat.visit_colour(visits) if visits is not None else "white"
         if is_outside(model, sid):
             a.update(style="rounded,filled,dashed", color=OUTSIDE_STROKE, fillcolor=OUTSIDE_FILL)
@@ -101,7 +101,7 @@ def _step_nodes(model: Blueprint, heat: Heat | None, found: list[Mark], lines: d
             a["class"] += f" finding-{mark.severity}"
             if mark.severity == "error":
                 a.update(color=SEVERITY_COLOUR["error"], penwidth=str(ERROR_PEN))
-            a["tooltip"] += "\\n" + "\\n".join(clean(f"{f.severity}: {f.message}") for f in mark.findings)
+            a["tooltip"] += "\\n" + "\\n".join(clean(f"{f.severity}: {plain(model, f.message)}") for f in mark.findings)
         nodes[sid] = a
     return nodes
 

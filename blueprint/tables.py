@@ -8,13 +8,14 @@ nothing breaks where it is not.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from .kpis import flatten
 from .numbers import figure, interval, percent, signed
 
-__all__ = ["html_table", "check_table", "stats_table", "simulation_table", "comparison_table",
-           "KPI_NAMES", "HEADLINE"]
+__all__ = ["Table", "html_table", "check_table", "stats_table", "stats_tables", "simulation_table",
+           "simulation_tables", "comparison_table", "comparison_rows", "KPI_NAMES", "HEADLINE"]
 
 #: What each KPI of the simulate document is called for people, in the order tables show them.
 KPI_NAMES = {
@@ -38,6 +39,19 @@ _STYLE = "border-collapse:collapse"
 
 def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
+
+
+@dataclass
+class Table:
+    """A table as plain cells, for HTML (:meth:`html`) or any other typesetting."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    numeric: Sequence[int] = ()
+    caption: str | None = None
+
+    def html(self) -> str:
+        return html_table(self.headers, self.rows, caption=self.caption, numeric=self.numeric)
 
 
 def html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, caption: str | None = None,
@@ -81,16 +95,15 @@ def check_table(doc: Mapping[str, Any]) -> str:
     return html_table(["severity", "rule", "what", "steps"], rows, caption=caption)
 
 
-def stats_table(doc: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> str:
-    """A ``stats`` document: per-case expectations, outcome chances and expected visits.
+def stats_tables(doc: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> list[Table]:
+    """The tables of a ``stats`` document: per-case expectations, outcome chances, expected visits.
 
     Examples
     --------
     >>> doc = {"time_unit": "hour", "outcomes": {"done": 1.0}, "never_finishes": 0.0,
     ...        "expected_visits": {"a": 2.0}, "expected_contacts": 2.0}
-    >>> table = stats_table(doc)
-    >>> "customer contacts" in table and "100%" in table
-    True
+    >>> [t.rows for t in stats_tables(doc)][:2]
+    [[['customer contacts', '2'], ['chance it never finishes', '0%']], [['done', '100%']]]
     """
     labels = labels or {}
     unit = doc.get("time_unit", "")
@@ -101,38 +114,49 @@ def stats_table(doc: Mapping[str, Any], labels: Mapping[str, str] | None = None)
         if key in doc]
     rows = [[label, figure(value)] for label, value in per_case]
     rows.append(["chance it never finishes", percent(doc.get("never_finishes") or 0.0)])
-    parts = [html_table(["per case, exactly", "expected"], rows, numeric=[1])]
+    out = [Table(["per case, exactly", "expected"], rows, [1])]
     outcomes = doc.get("outcomes") or {}
     if outcomes:
-        parts.append(html_table(["outcome", "chance"], [[labels.get(k, k), percent(v)] for k, v in outcomes.items()],
-                                numeric=[1]))
+        out.append(Table(["outcome", "chance"], [[labels.get(k, k), percent(v)] for k, v in outcomes.items()], [1]))
     visits = doc.get("expected_visits") or {}
     if visits:
-        parts.append(html_table(["step", "expected visits"],
-                                [[labels.get(k, k), figure(v)] for k, v in visits.items()], numeric=[1]))
-    return "\n".join(parts)
+        out.append(Table(["step", "expected visits"], [[labels.get(k, k), figure(v)] for k, v in visits.items()], [1]))
+    return out
 
 
-def simulation_table(doc: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
-    """A ``simulate`` document: cases, the KPIs with their 95% intervals, the teams.
+def stats_table(doc: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> str:
+    """A ``stats`` document as HTML tables (see :func:`stats_tables`).
+
+    Examples
+    --------
+    >>> table = stats_table({"outcomes": {"done": 1.0}, "never_finishes": 0.0, "expected_contacts": 2.0})
+    >>> "customer contacts" in table and "100%" in table
+    True
+    """
+    return "\n".join(t.html() for t in stats_tables(doc, labels))
+
+
+def simulation_tables(doc: Mapping[str, Any], names: Mapping[str, str] | None = None,
+                      outcomes: Mapping[str, str] | None = None) -> list[Table]:
+    """The tables of a ``simulate`` document: the KPIs with their 95% intervals, then the teams.
 
     Examples
     --------
     >>> doc = {"time_unit": "minute", "replications": 2, "cases": {"arrived": 10, "finished": 9,
     ...        "in_progress": 1, "by_outcome": {"done": 9}}, "time_in_system": {"mean": 4.0},
     ...        "contacts": {"mean": 1.0, "max": 1}, "teams": {}, "ci95": {"time_in_system.mean": [3.5, 4.5]}}
-    >>> "[3.5, 4.5]" in simulation_table(doc)
-    True
+    >>> simulation_tables(doc)[0].rows[0]
+    ['time to an outcome, mean', '4', '[3.5, 4.5]']
     """
-    names = names or {}
+    names, outcomes = names or {}, outcomes or {}
     flat, ci = flatten(dict(doc)), doc.get("ci95") or {}
     cases = doc.get("cases") or {}
     caption = (f"{figure(cases.get('arrived'))} cases, {doc.get('replications', 1)} replications; "
                f"times in {doc.get('time_unit', '')}s")
     rows = [[name, figure(flat[key]), interval(ci.get(key))] for key, name in KPI_NAMES.items() if key in flat]
-    rows += [[f"ended at {k}", figure(n), interval(ci.get(f"cases.by_outcome.{k}"))]
+    rows += [[f"cases ending at {outcomes.get(k, k)}", figure(n), interval(ci.get(f"cases.by_outcome.{k}"))]
              for k, n in (cases.get("by_outcome") or {}).items()]
-    parts = [html_table(["KPI", "value", "95% interval"], rows, caption=caption, numeric=[1])]
+    out = [Table(["KPI", "value", "95% interval"], rows, [1], caption)]
     teams = doc.get("teams") or {}
     if teams:
         team_rows = []
@@ -140,12 +164,25 @@ def simulation_table(doc: Mapping[str, Any], names: Mapping[str, str] | None = N
             use = k.get("utilization")
             team_rows.append([names.get(team, team), "no limit" if use is None else percent(round(use, 3)),
                               figure(k.get("mean_wait")), figure(k.get("max_queue"))])
-        parts.append(html_table(["team", "busy", "mean wait", "longest queue"], team_rows, numeric=[1, 2, 3]))
-    return "\n".join(parts)
+        out.append(Table(["team", "busy", "mean wait", "longest queue"], team_rows, [1, 2, 3]))
+    return out
 
 
-def comparison_rows(doc: Mapping[str, Any]) -> list[list[str]]:
+def simulation_table(doc: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
+    """A ``simulate`` document as HTML tables (see :func:`simulation_tables`).
+
+    Examples
+    --------
+    >>> "[3.5, 4.5]" in simulation_table({"time_in_system": {"mean": 4.0}, "ci95": {"time_in_system.mean": [3.5, 4.5]}})
+    True
+    """
+    return "\n".join(t.html() for t in simulation_tables(doc, names))
+
+
+def comparison_rows(doc: Mapping[str, Any], names: Mapping[str, str] | None = None) -> list[list[str]]:
     """The rows of a ``whatif``/``compare`` document: KPI, before, after, change, interval, verdict.
+
+    `names` says what a KPI is called where :data:`KPI_NAMES` does not (an outcome, a team).
 
     Examples
     --------
@@ -162,7 +199,7 @@ def comparison_rows(doc: Mapping[str, Any]) -> list[list[str]]:
     rows = []
     for key in keys:
         d = delta[key]
-        rows.append([KPI_NAMES.get(key, key), figure(before.get(key)), figure(after.get(key)),
+        rows.append([(names or {}).get(key) or KPI_NAMES.get(key, key), figure(before.get(key)), figure(after.get(key)),
                      signed(d.get("value")), interval(d.get("ci95")), _verdict(key, d)])
     return rows
 

@@ -1,5 +1,6 @@
 """Rendering: the swimlane layout, the DOT, SVG from both Graphviz engines, Mermaid, HTML, the CLI."""
 import json
+import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 
 import blueprint as bp
 from blueprint.cli import cli
-from blueprint.engines import environment_without_dot, graphviz_engine, run_graphviz
+from blueprint.engines import graphviz_engine, run_graphviz
 from blueprint.heat import read_heat
 from blueprint.labels import headline
 from blueprint.layout import placement
@@ -20,6 +21,13 @@ from blueprint.swimlane import LINE_NAMES, drawing
 from .conftest import EXAMPLES, FIXTURES
 
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+def environment_without_dot() -> dict[str, str]:
+    """The environment with every folder holding a ``dot`` left out of ``PATH``."""
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    keep = [f for f in folders if not shutil.which("dot", path=f)]
+    return {**os.environ, "PATH": os.pathsep.join(keep)}
 HAS_DOT = shutil.which("dot") is not None
 ENGINES = [pytest.param("system", marks=pytest.mark.skipif(not HAS_DOT, reason="no system Graphviz (dot)")),
            "embedded"]
