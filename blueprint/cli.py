@@ -15,10 +15,14 @@ import click
 from . import __version__
 from .checker import check as check_model
 from .checker import locate
+from .compare import compare as run_compare
 from .errors import BlueprintError
 from .files import write_atomic
 from .findings import SEVERITIES
+from .formats import format_of
 from .loader import load
+from .report import FORMATS as REPORT_FORMATS
+from .report import report as make_report
 
 #: Exit codes.
 EXIT_OK = 0
@@ -349,8 +353,6 @@ class _ArmProgress:
               help="Show progress on stderr (only when it is a terminal).")
 def compare(before, after, cases, replications, seed, jobs, fmt, progress):
     """Compare two blueprints of one service (as it is, as it could be) on common random numbers."""
-    from .compare import compare as run_compare
-
     show = _ArmProgress() if progress and sys.stderr.isatty() else None
     try:
         answer = run_compare(before, after, cases=cases, replications=replications, seed=seed, jobs=jobs,
@@ -373,11 +375,7 @@ def compare(before, after, cases, replications, seed, jobs, fmt, progress):
               help="The landscape page the pictures are fitted to.")
 def report(file, after, output, cases, replications, seed, page):
     """Write the deliverable: one self-contained HTML or PDF file to send a client."""
-    from .formats import format_of
-    from .report import FORMATS
-    from .report import report as make_report
-
-    fmt = format_of(output, FORMATS, hint="")
+    fmt = format_of(output, REPORT_FORMATS, hint="")
     content = make_report(file, after=after, format=fmt, cases=cases, replications=replications, seed=seed,
                           page=page.lower(), progress=lambda note: click.echo(f"report: {note}", err=True))
     write_atomic(output, content)
