@@ -169,6 +169,7 @@ def _about_side(side: _Side) -> list[Block]:
     if side.simulated is not None:
         names = {t: side.model.team_name(t) for t in side.model.teams}
         outcomes = {sid: side.model.steps[sid].name or sid for sid in side.model.steps}
+        outcomes.setdefault("abandoned", "abandoned (out of patience)")
         out.append(Block("heading", "Simulated, with the teams' staff and hours"))
         out += [Block("table", table=t) for t in simulation_tables(side.simulated, names, outcomes)]
     return out + _cost(side)

@@ -469,7 +469,8 @@ def _place_connectors(connectors: list[Connector], left, plan: _Plan, where, siz
             counter[sid] = k + 1
             column = plan.grid.column[sid]
             x = left[column] + plan.width[column] + 16 if side > 0 else left[column] - 16
-            offset = (k + 1) // 2 * (CONNECTOR + 4) * (1 if k % 2 else -1)
+            # out below the step's middle, in above it: the middle stays free for arrows within the band
+            offset = side * (size[sid][1] / 4 + k * (CONNECTOR + 4))
             where[node] = (x, where[sid][1] + offset)
             size[node] = (CONNECTOR, CONNECTOR)
 
