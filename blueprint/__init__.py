@@ -19,6 +19,7 @@ with BPMN tools and event logs (:func:`discover`).
 """
 from .chain import Stats, stats
 from .checker import check
+from .compare import compare
 from .discover import discover
 from .errors import BlueprintError, Problem
 from .explore import explore
@@ -26,9 +27,10 @@ from .findings import Finding, Report
 from .loader import load, loads
 from .model import Blueprint, Flow, Step, Team
 from .render import render
+from .report import report
 from .simulation import simulate
 from .whatif import whatif
 
 __all__ = ["Blueprint", "BlueprintError", "Finding", "Flow", "Problem", "Report", "Step", "Team",
-           "Stats", "check", "discover", "explore", "load", "loads", "render", "simulate", "stats", "whatif"]
+           "Stats", "check", "compare", "discover", "explore", "load", "loads", "render", "report", "simulate", "stats", "whatif"]
 __version__ = "0.1.0"
