@@ -17,8 +17,11 @@ with BPMN tools and event logs (:func:`discover`) and hold it against a real log
 >>> len(bp.check(model))
 0
 """
+__version__ = "0.1.0"  # first: modules imported below read it (bpmn's exporter) while the package loads
+
 from .chain import Stats, stats
 from .checker import check
+from .compare import compare
 from .discover import discover
 from .errors import BlueprintError, Problem
 from .explore import explore
@@ -27,9 +30,10 @@ from .loader import load, loads
 from .model import Blueprint, Flow, Step, Team
 from .render import render
 from .replay import Replay, replay
+from .report import report
 from .simulation import simulate
 from .whatif import whatif
 
 __all__ = ["Blueprint", "BlueprintError", "Finding", "Flow", "Problem", "Replay", "Report", "Step", "Team",
-           "Stats", "check", "discover", "explore", "load", "loads", "render", "replay", "simulate", "stats", "whatif"]
-__version__ = "0.1.0"
+           "Stats", "check", "compare", "discover", "explore", "load", "loads", "render", "replay", "report",
+           "simulate", "stats", "whatif"]

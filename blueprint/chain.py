@@ -56,6 +56,7 @@ from scipy.sparse.linalg import splu
 from .durations import Empirical, Exponential, Fixed, Lognormal, Normal, Triangular, Uniform, mean_of, to_unit
 from .graph import reach
 from .model import CUSTOMER, Blueprint
+from .tables import stats_table
 
 __all__ = ["Stats", "stats", "timeout_chance", "time_spent", "loop_rounds"]
 
@@ -393,6 +394,10 @@ class Stats:
 
     def __str__(self) -> str:
         return json.dumps(self.to_json(), indent=2)
+
+    def _repr_html_(self) -> str:
+        """The expectations as tables (Jupyter shows them)."""
+        return stats_table(self.to_json(), self.labels)
 
 
 def _reason(model: Blueprint, kind: str, loop: list[str]) -> str:

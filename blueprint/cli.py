@@ -15,10 +15,16 @@ import click
 from . import __version__
 from .checker import check as check_model
 from .checker import locate
+from .compare import compare as run_compare
+from .convert import WRITERS
 from .errors import BlueprintError
 from .files import write_atomic
 from .findings import SEVERITIES
+from .formats import format_of
 from .loader import load
+from .replay import replay as run_replay
+from .report import FORMATS as REPORT_FORMATS
+from .report import report as make_report
 
 #: Exit codes.
 EXIT_OK = 0
@@ -205,18 +211,21 @@ def schema(output):
 @click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot", "mermaid", "html"]),
               help="What to draw; default: the one the output's extension names.")
 @click.option("--findings/--no-findings", default=True, show_default=True,
-              help="Outline what `blueprint check` finds, with the rule ids and a legend.")
+              help="Mark what `blueprint check` finds, explained in plain words in the key.")
 @click.option("--heat", type=click.Path(dir_okay=False), metavar="RESULT.json",
               help="The JSON of `blueprint simulate --format json`: teams shaded by utilisation, "
                    "steps by expected visits.")
-def render(file, output, fmt, findings, heat):
+@click.option("--page", type=click.Choice(["a4", "a3", "none"], case_sensitive=False), default="a4",
+              show_default=True, help="The landscape page the drawing is fitted to (long journeys wrap into "
+                                      "bands); none: one band, at its own size.")
+def render(file, output, fmt, findings, heat, page):
     """Draw blueprint FILE as a swimlane diagram: lanes, stages, findings and load."""
     from .render import format_for
     from .render import render as draw
 
     fmt = format_for(output, fmt)
     model = load(file)
-    write_atomic(output, draw(model, fmt, findings=findings, heat=heat))
+    write_atomic(output, draw(model, fmt, findings=findings, heat=heat, page=page.lower()))
 
 
 @cli.command()
@@ -327,6 +336,62 @@ def explore(file, vary, requirement, examples, cases, seed, jobs, scheduler, fmt
         sys.exit(EXIT_FINDINGS)
 
 
+class _ArmProgress:
+    """Progress of a two-armed run (before, after) on one line of stderr, when it is a terminal."""
+
+    def __init__(self):
+        self.line = _ProgressLine()
+
+    def __call__(self, arm: str, done: int, total, rate: float) -> None:
+        of = f" / {total:,}" if total else ""
+        click.echo(f"\r  {arm}: {done:,}{of} cases, {rate:,.0f} events/s ", err=True, nl=False)
+        self.line.shown = True
+
+    def close(self) -> None:
+        self.line.close()
+
+
+@cli.command()
+@click.argument("before", type=click.Path(dir_okay=True))
+@click.argument("after", type=click.Path(dir_okay=True))
+@click.option("--cases", type=click.IntRange(1), default=10_000, show_default=True, help="Cases per replication.")
+@click.option("--replications", type=click.IntRange(2), default=10, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Processes for replications.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show progress on stderr (only when it is a terminal).")
+def compare(before, after, cases, replications, seed, jobs, fmt, progress):
+    """Compare two blueprints of one service (as it is, as it could be) on common random numbers."""
+    show = _ArmProgress() if progress and sys.stderr.isatty() else None
+    try:
+        answer = run_compare(before, after, cases=cases, replications=replications, seed=seed, jobs=jobs,
+                             progress=show)
+    finally:
+        if show is not None:
+            show.close()
+    click.echo(json.dumps(answer.to_json(), indent=2) if fmt == "json" else answer.to_text())
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--after", type=click.Path(dir_okay=True), metavar="FILE2",
+              help="The redesign: both pictures and the comparison of the two.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="OUT.html or OUT.pdf.")
+@click.option("--cases", type=click.IntRange(1), default=2_000, show_default=True, help="Cases per replication.")
+@click.option("--replications", type=click.IntRange(2), default=5, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--page", type=click.Choice(["a4", "a3"], case_sensitive=False), default="a4", show_default=True,
+              help="The landscape page the pictures are fitted to.")
+def report(file, after, output, cases, replications, seed, page):
+    """Write the deliverable: one self-contained HTML or PDF file to send a client."""
+    fmt = format_of(output, REPORT_FORMATS, hint="")
+    content = make_report(file, after=after, format=fmt, cases=cases, replications=replications, seed=seed,
+                          page=page.lower(), progress=lambda note: click.echo(f"report: {note}", err=True))
+    write_atomic(output, content)
+    click.echo(f"report: wrote {output}", err=True)
+
+
 @cli.command()
 @click.argument("log", metavar="LOG")  # checked when it is opened: any path, a pipe too
 @click.argument("file", type=click.Path(dir_okay=True))
@@ -352,20 +417,14 @@ def replay(log, file, fmt, calibrate_out, mapping, case, activity, timestamp, re
            lifecycle, outcome, encoding, max_bytes):
     """Play event LOG (.csv or .xes, gzip too) through blueprint FILE: which cases fit, where the log
     deviates, observed chances, durations and waits beside the blueprint's (exit 1 when cases deviate)."""
-    from .convert import WRITERS
-    from .replay import replay as run_replay
-
-    if calibrate_out and Path(calibrate_out).suffix.lower() not in (".yaml", ".yml", ".json", ".bpmn"):
-        raise BlueprintError(f"{calibrate_out}: --calibrate writes a blueprint: end the name in .yaml, .json or .bpmn")
+    written = format_of(calibrate_out, ("yaml", "json", "bpmn"), hint=" (--calibrate writes a blueprint)") \
+        if calibrate_out else None
     fit = run_replay(log, load(file), mapping=mapping, case=case, activity=activity, timestamp=timestamp,
                      resource=resource, group=group, start_timestamp=start_timestamp, lifecycle=lifecycle,
                      outcome=outcome, encoding=encoding, max_bytes=max_bytes)
-    if calibrate_out:
-        suffix = Path(calibrate_out).suffix.lower()
-        if suffix == ".bpmn":
-            write_atomic(calibrate_out, WRITERS[suffix](fit.calibrated()))
-        else:
-            write_atomic(calibrate_out, fit.calibrated_text("json" if suffix == ".json" else "yaml"))
+    if written:
+        write_atomic(calibrate_out, WRITERS[written](fit.calibrated()) if written == "bpmn" else
+                     fit.calibrated_text(written))
         for note in fit.calibration().notes:
             click.echo(f"calibrated {note}", err=True)
     click.echo(fit.dumps() if fmt == "json" else fit.to_text())

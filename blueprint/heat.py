@@ -2,7 +2,7 @@
 
 The load comes from the JSON that ``blueprint simulate --format json`` prints (``teams.*.utilization``)
 and, for the steps, from ``blueprint stats`` (``expected_visits``): in the same file, or asked of
-:func:`blueprint.stats` where it is there.
+:func:`blueprint.stats`.
 """
 from __future__ import annotations
 
@@ -12,14 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .chain import stats
 from .errors import BlueprintError
 from .model import Blueprint
+from .style import TEAM_COLOURS, VISIT_COLOURS
 
 __all__ = ["Heat", "read_heat", "team_colour", "VISIT_COLOURS", "TEAM_COLOURS"]
-
-#: Light to dark, for steps by expected visits and teams by utilisation.
-VISIT_COLOURS = ("#F4FBFB", "#D2EEEF", "#A9DCDF", "#7CC5CB", "#4FA9B0")  # teal: apart from the findings' colours
-TEAM_COLOURS = ("#F2F0F7", "#DADAEB", "#BCBDDC", "#9E9AC8", "#8A84C0")
 
 
 @dataclass
@@ -76,25 +74,12 @@ def team_colour(utilization: float) -> str:
 
 
 def _expected_visits(model: Blueprint) -> dict[str, float] | None:
-    """Expected visits per step from :func:`blueprint.stats`, where it is there and can answer."""
-    import types
-
-    import blueprint
-
-    stats = getattr(blueprint, "stats", None)
-    if isinstance(stats, types.ModuleType):
-        stats = getattr(stats, "stats", None)
-    if not callable(stats):
-        return None
+    """Expected visits per step from :func:`blueprint.stats`, where it can answer."""
     try:
-        result = stats(model)
+        visits = stats(model).expected_visits
     except (BlueprintError, ArithmeticError, ValueError):
         return None
-    visits = getattr(result, "expected_visits", None)
-    if visits is None:
-        data = result.to_json() if hasattr(result, "to_json") else result
-        visits = data.get("expected_visits") if isinstance(data, dict) else None
-    return {k: float(v) for k, v in dict(visits).items()} if visits is not None else None
+    return {k: float(v) for k, v in visits.items() if v is not None}
 
 
 def read_heat(model: Blueprint, heat: Any) -> Heat | None:
@@ -106,7 +91,7 @@ def read_heat(model: Blueprint, heat: Any) -> Heat | None:
         The blueprint the load is drawn on.
     heat : dict, str, Path, object with ``to_json()``, or None
         ``teams.*.utilization`` shades the teams (of the ``scenario`` in a ``whatif`` document); ``expected_visits`` (a ``stats`` document)
-        shades the steps, else :func:`blueprint.stats` is asked, where it exists.
+        shades the steps, else :func:`blueprint.stats` is asked.
 
     Raises
     ------

@@ -280,7 +280,7 @@ def _write(tmp_path, name: str, text: str) -> Path:
     ("case,activity,start_timestamp,timestamp\n1,ask,2024-01-02,2024-01-01\n", [], "the times go backwards"),
     ("case,activity,timestamp\n1,caf\xe9,2024-01-01\n".encode("latin-1"), [], "is not utf-8 text"),
     ("case,activity,timestamp\n1,ask,2024-01-01\n", ["--map", "nowhere.yaml"], "cannot read the map"),
-    ("case,activity,timestamp\n1,ask,2024-01-01\n", ["--calibrate", "out.txt"], "end the name in .yaml"),
+    ("case,activity,timestamp\n1,ask,2024-01-01\n", ["--calibrate", "out.txt"], "(--calibrate writes a blueprint)"),
     ("case,activity,timestamp\n1,ask,2024-01-01\n", ["--max-bytes", "lots"], "--max-bytes takes a size"),
 ])
 def test_bad_input_is_one_located_message_and_exit_2(tmp_path, log, options, message):
