@@ -17,9 +17,11 @@ from typing import Any, Optional
 import numpy as np
 
 from .chain import timeout_chance
+from . import tables
 from .discover import most_at_once
 from .durations import TIME_UNITS, mean_of, rate_in
 from .model import At, Blueprint, Every, RateArrivals
+from .numbers import figure
 from .observed import summary, wait_causes
 from .results import _cell
 
@@ -279,25 +281,21 @@ def text(doc: dict, model: Blueprint) -> str:
 
 
 def html_table(doc: dict, model: Blueprint) -> str:
-    """The document as HTML tables (shown in Jupyter)."""
-    e = html.escape
-
-    def table(head: list[str], rows: list[list]) -> str:
-        cells = "".join(f"<th>{e(h)}</th>" for h in head)
-        body = "".join("<tr>" + "".join(f"<td>{e('' if c is None else f'{c:.3g}' if isinstance(c, float) else str(c))}"
-                                        "</td>" for c in row) + "</tr>" for row in rows)
-        return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
-
-    parts = [f"<p><b>{e(doc['log'])}</b>: {doc['fitting']:,} of {doc['cases']:,} cases fit "
+    """The document as HTML tables (Jupyter shows them): deviations, flows, steps."""
+    parts = [f"<p><b>{html.escape(doc['log'])}</b>: {doc['fitting']:,} of {doc['cases']:,} cases fit "
              f"({doc['fitness']:.1%}); {doc['move_fitness']:.1%} of moves fit.</p>"]
     if doc["deviations"]:
-        parts.append(table(["kind", "cases", "what"], [[d["kind"], d["cases"], d["message"]] for d in doc["deviations"]]))
-    parts.append(table(["flow", "observed", "blueprint", "moves"],
-                       [[k, f["observed"], f["model"], f["count"]] for k, f in doc["flows"].items()]))
-    parts.append(table([f"step ({doc['time_unit']}s)", "visits", "duration", "wait", "wait for staff", "outside hours"],
-                       [[model.label(sid) if sid in model.steps else sid, s["count"],
-                         s["duration"]["mean"] if s["duration"]["mean"] is not None else s.get("span", NONE)["mean"],
-                         s["wait"]["mean"],
-                         (s.get("wait_causes") or {}).get("staff"), (s.get("wait_causes") or {}).get("hours")]
-                        for sid, s in doc["steps"].items()]))
+        parts.append(tables.html_table(["kind", "cases", "what"], [[d["kind"], figure(d["cases"]), d["message"]]
+                                                                  for d in doc["deviations"]], numeric=[1]))
+    parts.append(tables.html_table(["flow", "observed", "blueprint", "moves"],
+                                   [[k, figure(f["observed"]), figure(f["model"]), figure(f["count"])]
+                                    for k, f in doc["flows"].items()], numeric=[1, 2, 3]))
+    rows = []
+    for sid, s in doc["steps"].items():
+        took = s["duration"]["mean"] if s["duration"]["mean"] is not None else s.get("span", NONE)["mean"]
+        causes = s.get("wait_causes") or {}
+        rows.append([model.label(sid) if sid in model.steps else sid, figure(s["count"]), figure(took),
+                     figure(s["wait"]["mean"]), figure(causes.get("staff")), figure(causes.get("hours"))])
+    parts.append(tables.html_table([f"step (times in {doc['time_unit']}s)", "visits", "duration", "wait",
+                                    "wait for staff", "outside hours"], rows, numeric=[1, 2, 3, 4, 5]))
     return "\n".join(parts)

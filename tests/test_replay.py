@@ -91,6 +91,8 @@ def test_five_cases_worked_out_by_hand():
     assert doc["per_case"]["handoffs"] == {"observed": 0.6, "model": pytest.approx(0.5)}
     assert doc["per_case"]["story_repeats"]["observed"] == 0.2
     assert doc["outcomes"]["done"] == {"observed": 0.8, "model": pytest.approx(0.95), "count": 4}
+    assert "<td>missing-flow</td>" in fit._repr_html_() and "1 of 5 cases" not in fit.to_text()
+    assert "2 of 5 cases fit (40.0%)" in str(fit)
     message = next(d["message"] for d in fit.deviations if d["kind"] == "no-outcome")
     assert "after Answers the question [answer] (the log says: failure)" in message and "failure outcome" in message
 
