@@ -17,19 +17,21 @@ from .model import Blueprint
 __all__ = ["to_mermaid", "mermaid_text", "mermaid_ids"]
 
 _ENTITIES = {"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "|": "#124;",
-             "`": "#96;"}
+             "`": "#96;", "%": "#37;"}  # % too: Mermaid reads %%{init: ...}%% anywhere in the text
 SEVERITY_CLASSES = {"error": "stroke:#C62828,stroke-width:3px",
                     "warning": "stroke:#E65100,stroke-width:2px,stroke-dasharray:5 3",
                     "info": "stroke:#1565C0,stroke-width:2px,stroke-dasharray:2 2"}
 
 
 def mermaid_text(text: Any) -> str:
-    """Text safe inside a quoted Mermaid label: quotes, brackets and ``#`` as entity codes.
+    """Text safe inside a quoted Mermaid label: quotes, brackets, ``#`` and ``%`` as entity codes.
 
     Examples
     --------
     >>> mermaid_text('Says "call the <maker>" #1 & done')
     'Says #quot;call the #lt;maker#gt;#quot; #35;1 #amp; done'
+    >>> mermaid_text("%%{init: {}}%%")
+    '#37;#37;{init: {}}#37;#37;'
     """
     text = re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
     return "".join(_ENTITIES.get(ch, ch) for ch in text)
@@ -136,7 +138,7 @@ def to_mermaid(model: Blueprint, *, findings: Any = False) -> str:
 
     out = ["flowchart LR"]
     if model.name:
-        out.append("    %% " + re.sub(r"[\r\n]+", " ", model.name))
+        out.append("    %% " + mermaid_text(model.name))
     lane_ids = mermaid_ids(model.lanes)
     for lane in model.lanes:
         members = sorted((sid for sid in model.steps if grid.lane[sid] == lane), key=lambda s: grid.column[s])

@@ -216,10 +216,33 @@ def _findings_by_place(report: Report | None):
     return step_rules, step_severity, flow_rules, flow_severity
 
 
-def _attrs(attrs: dict[str, Any]) -> str:
-    from graphviz.quoting import quote
+def quote(value: Any) -> str:
+    """A DOT string that Graphviz reads as plain text, always in double quotes.
 
-    return " ".join(f"{k}={quote(str(v))}" for k, v in attrs.items())
+    Never an HTML-like label: ``graphviz.quoting.quote`` passes ``<...>`` through as one, which
+    lets a step name carry links (``<td href="javascript:...">``) into the SVG. The text is
+    :func:`_clean`-ed (no control characters, no backslash escapes) and its quotes escaped; the
+    only backslashes left are the line breaks (``\\n``) this module writes itself.
+
+    Examples
+    --------
+    >>> print(quote('<<table><tr><td href="javascript:x">Click</td></tr></table>>'))
+    "<<table><tr><td href=\\"javascript:x\\">Click</td></tr></table>>"
+    >>> print(quote("step"), quote('a "b"'))
+    "step" "a \\"b\\""
+    """
+    return '"' + _plain(value).replace('"', '\\"') + '"'
+
+
+def _plain(value: Any) -> str:
+    """The text Graphviz reads back from :func:`quote`: no control characters, and no backslash
+    but those of the line breaks (``\\n``) this module writes itself."""
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", str(value))
+    return re.sub(r"\\(?!n)", "\u29f5", text)
+
+
+def _attrs(attrs: dict[str, Any]) -> str:
+    return " ".join(f"{k}={quote(v)}" for k, v in attrs.items())
 
 
 NODE_DEFAULTS = {"fontname": FONT, "fontsize": "11", "shape": "box", "style": "rounded,filled",
@@ -228,21 +251,19 @@ NODE_DEFAULTS = {"fontname": FONT, "fontsize": "11", "shape": "box", "style": "r
 
 def _measure(nodes: dict[str, dict[str, Any]], engine: str | None) -> dict[str, tuple[float, float]]:
     """Width and height in points of every node, as the Graphviz that will draw them sizes them."""
-    from graphviz.quoting import quote
-
     from .engines import run_graphviz
 
     body = "\n".join(f"{quote(name)} [{_attrs(a)}]" for name, a in nodes.items())
     source = f"digraph measure {{\nnode [{_attrs(NODE_DEFAULTS)}]\n{body}\n}}\n"
     data = json.loads(run_graphviz(source, "json0", engine=engine, layout="dot").decode("utf-8", "replace"))
-    sizes = {}
+    measured = {}
     for obj in data.get("objects", []):
         if "name" in obj and "width" in obj:
-            sizes[obj["name"]] = (float(obj["width"]) * 72, float(obj["height"]) * 72)
-    missing = set(nodes) - set(sizes)
+            measured[obj["name"]] = (float(obj["width"]) * 72, float(obj["height"]) * 72)
+    missing = sorted(name for name in nodes if _plain(name) not in measured)
     if missing:
-        raise BlueprintError(f"Graphviz did not size the steps {', '.join(sorted(missing))}")
-    return sizes
+        raise BlueprintError(f"Graphviz did not size the steps {', '.join(missing)}")
+    return {name: measured[_plain(name)] for name in nodes}
 
 
 def _stack_order(model: Blueprint, grid: Placement) -> dict[tuple[str, int], list[str]]:
@@ -294,7 +315,7 @@ def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine:
     ... flows: [[ask, answer], [answer, done]]
     ... ''')
     >>> d = drawing(model, engine="embedded")
-    >>> "layout=nop2" in d.source, d.lines["step-answer"]
+    >>> 'layout="nop2"' in d.source, d.lines["step-answer"]
     (True, [('name', 'Answers'), ('owner', 'Help desk')])
     """
     from .engines import graphviz_engine
@@ -454,8 +475,6 @@ def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine:
         where[TITLE] = (PAD + size[TITLE][0] / 2, sum(tops["title"]) / 2)
 
     # --- the DOT source -------------------------------------------------------------------------
-    from graphviz.quoting import quote
-
     out = ["digraph blueprint {",
            "\t" + _attrs({"layout": "nop2", "splines": "true", "outputorder": "edgesfirst", "bgcolor": "white",
                           "pad": "0.2", "id": "blueprint", "forcelabels": "true", "fontname": FONT}),
