@@ -5,7 +5,10 @@ code 2; commands print machine output on stdout only.
 """
 from __future__ import annotations
 
+import errno
 import json
+import math
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -16,7 +19,7 @@ from . import __version__
 from .checker import check as check_model
 from .checker import locate
 from .errors import BlueprintError
-from .files import write_atomic
+from .files import same_file, write_atomic
 from .findings import SEVERITIES
 from .loader import load
 
@@ -34,13 +37,44 @@ class _Group(click.Group):
             with warnings.catch_warnings():
                 warnings.simplefilter("always", UserWarning)
                 warnings.showwarning = _show_warning
-                return super().invoke(ctx)
+                try:
+                    return super().invoke(ctx)
+                finally:
+                    sys.stdout.flush()  # a full device or a closed pipe is told here, not at exit
         except BlueprintError as exc:
             click.echo(str(exc), err=True)
             ctx.exit(EXIT_BAD_INPUT)
         except RecursionError:
             click.echo("blueprint: the input is nested too deeply to be read", err=True)
             ctx.exit(EXIT_BAD_INPUT)
+        except ValueError as exc:  # os.stat of a path option, before a command runs
+            if "null byte" not in str(exc):
+                raise
+            click.echo("blueprint: a path holds a NUL byte (\\0), which no file name can; check how it was made",
+                       err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+        except OSError as exc:
+            if exc.errno not in _OUTPUT_ERRORS:
+                raise
+            _drop_stdout()
+            if exc.errno != errno.EPIPE:  # a reader that stopped reading (| head) wants no message
+                click.echo(f"blueprint: cannot write the output: {exc.strerror}; free some space or "
+                           "write elsewhere", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+
+
+#: Errors writing the output (stdout on a full device, a pipe whose reader has gone).
+_OUTPUT_ERRORS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT, errno.EFBIG}
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that what is still buffered does not fail again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test runner's stream)
+        pass
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -216,7 +250,15 @@ def render(file, output, fmt, findings, heat):
 
     fmt = format_for(output, fmt)
     model = load(file)
-    write_atomic(output, draw(model, fmt, findings=findings, heat=heat))
+    drawn = draw(model, fmt, findings=findings, heat=heat)
+    write_atomic(output, drawn)
+    _wrote(output, f"{file} drawn as {fmt}", drawn)
+
+
+def _wrote(output: str, what: str, content: str | bytes) -> None:
+    """Say on stderr what was written where (stdout stays for machine output)."""
+    size = len(content.encode("utf-8") if isinstance(content, str) else content)
+    click.echo(f"wrote {output}: {what} ({size:,} bytes)", err=True)
 
 
 @cli.command()
@@ -227,7 +269,7 @@ def convert(source, output):
     """Convert a blueprint between YAML, JSON and BPMN (and Mermaid out)."""
     from .convert import save
 
-    if Path(source).resolve() == Path(output).resolve():
+    if same_file(source, output):
         raise BlueprintError(f"{output}: converting a file onto itself; write to another file")
     save(load(source), output)
 
@@ -287,10 +329,11 @@ def _ranges(pairs) -> dict:
         low, dots, high = span.partition("..")
         if not sep or not dots:
             raise BlueprintError(f"--vary takes PATH=LOW..HIGH, like teams.store.staff=1..6, not '{pair}'")
-        low, high = parse_value(low.strip()), parse_value(high.strip())
+        low, high = parse_value(low.strip(), "--vary"), parse_value(high.strip(), "--vary")
         for end in (low, high):
-            if isinstance(end, bool) or not isinstance(end, (int, float)):
-                raise BlueprintError(f"--vary {pair}: '{end}' is not a number")
+            if isinstance(end, bool) or not isinstance(end, (int, float)) or not math.isfinite(end):
+                raise BlueprintError(f"--vary {pair}: '{end}' is not a number; write LOW..HIGH with two "
+                                     "numbers, like 1..6 or 0.1..0.9")
         ranges[path.strip()] = (low, high)
     return ranges
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,12 +18,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .errors import BlueprintError, Problem, did_you_mean
-from .files import readable_file
-from .model import Blueprint, Flow, Step, Team, Timeout
+from .errors import BlueprintError, Problem
+from .explain import path_text, translate
+from .files import read_bytes
+from .model import Blueprint
 from .references import ReferenceProblems, reference_problems, view_of_data
 
-__all__ = ["load", "loads", "read_text", "source_position"]
+__all__ = ["load", "loads", "read_text", "parse_yaml", "source_position", "YAMLSyntaxError"]
 
 
 
@@ -34,10 +36,15 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+_Loader.yaml_implicit_resolvers = {  # and dates stay text: `2024-01-01` is not a time in a blueprint
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+#: The YAML tags a blueprint is written with; others (!!binary, !!set, !!timestamp, ...) are refused.
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map", "merge")}
+#: The longest number a blueprint holds, in characters; longer ones are typos or attacks.
+MAX_NUMBER = 100
 for _first in "tTfF":
     _Loader.yaml_implicit_resolvers.setdefault(_first, []).insert(
         0, ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")))
@@ -45,11 +52,17 @@ for _first in "tTfF":
 
 @dataclass
 class Source:
-    """Where a model came from, to find the line of a place in it later."""
+    """Where a model came from, to find the line of a place in it later.
+
+    ``node`` is the composed YAML of the file (JSON is composed as YAML the first time a place is
+    asked for, once); ``index`` holds, for every large mapping in it, its entries by key, so that
+    finding a place costs the depth of the path, not the size of the file.
+    """
 
     format: str
     text: str
     node: Any = None
+    index: dict[int, dict[str, tuple[Any, Any]]] = field(default_factory=dict, repr=False)
     _composed: bool = field(default=False, repr=False)
 
     def root(self):
@@ -61,28 +74,60 @@ class Source:
                     self.node = loader.get_single_node()
                 finally:
                     loader.dispose()
-            except (yaml.YAMLError, RecursionError):
+            except (yaml.YAMLError, RecursionError, ValueError):
                 self.node = None
+            if self.node is not None:
+                self.index = _index(self.node)
         return self.node
 
 
-def _walk(node, path, key=False):
+#: Mappings with more entries than this are indexed by key; smaller ones are searched in order.
+_INDEXED = 16
+
+
+def _index(root) -> dict[int, dict[str, tuple[Any, Any]]]:
+    """The entries of every large mapping under `root`, by key (the first of a key given twice)."""
+    index: dict[int, dict[str, tuple[Any, Any]]] = {}
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            if len(node.value) > _INDEXED:
+                entries: dict[str, tuple[Any, Any]] = {}
+                for k, v in node.value:
+                    if isinstance(k, yaml.ScalarNode):
+                        entries.setdefault(k.value, (k, v))
+                index[id(node)] = entries
+            stack.extend(v for _, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return index
+
+
+def _walk(node, path, key=False, index=None):
     """The node at `path` (or the key node of its last part), or the deepest one found."""
     found = node
+    index = index or {}
     for i, part in enumerate(path):
         last = i == len(path) - 1
         if isinstance(found, yaml.MappingNode):
-            for k, v in found.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == str(part):
-                    found = k if (key and last) else v
-                    break
+            entries = index.get(id(found))
+            if entries is not None:
+                pair = entries.get(str(part))
             else:
+                pair = next(((k, v) for k, v in found.value
+                             if isinstance(k, yaml.ScalarNode) and k.value == str(part)), None)
+            if pair is None:
                 return found
+            found = pair[0] if (key and last) else pair[1]
         elif isinstance(found, yaml.SequenceNode):
-            index = part if isinstance(part, int) else {"from": 0, "to": 1, "p": 2}.get(part)
-            if index is None or index >= len(found.value):
+            index_of = part if isinstance(part, int) else {"from": 0, "to": 1, "p": 2}.get(part)
+            if index_of is None or index_of >= len(found.value):
                 return found
-            found = found.value[index]
+            found = found.value[index_of]
         else:
             return found
     return found
@@ -95,28 +140,28 @@ def source_position(source: Source | None, path, key: bool = False) -> tuple[int
     root = source.root()
     if root is None:
         return None
-    node = _walk(root, path, key)
+    node = _walk(root, path, key, source.index)
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def read_text(path: str | Path) -> str:
-    """The text of a file, or a :class:`BlueprintError` saying why it is not a readable text file."""
-    name = str(path)
-    path = readable_file(path, "a .yaml or .json file")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BlueprintError(f"cannot read the file: {exc.strerror}", file=name) from None
+def _decode(raw: bytes, file: str | None) -> str:
+    """UTF-8 text (a BOM is dropped), or a located error for a binary or otherwise encoded file."""
     if b"\x00" in raw:
         raise BlueprintError("this is a binary file, not text; a blueprint is a YAML or JSON text file",
-                             file=name)
+                             file=file)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise BlueprintError([Problem("", f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be read; "
-                                          "save the file as UTF-8", line, column)], file=name) from None
+                                          "save the file as UTF-8", line, column)], file=file) from None
+
+
+def read_text(path: str | Path) -> str:
+    """The text of a file, or a :class:`BlueprintError` saying why it is not a readable text file."""
+    name = os.fsdecode(path)
+    return _decode(read_bytes(path, "a .yaml or .json file"), name)
 
 
 def load(path: str | Path) -> Blueprint:
@@ -146,8 +191,8 @@ def load(path: str | Path) -> Blueprint:
     >>> load(path).steps["ask"].channel
     'phone'
     """
-    name = str(path)
-    suffix = Path(path).suffix.lower()
+    name = os.fsdecode(path)
+    suffix = os.path.splitext(name)[1].lower()
     if suffix == ".bpmn":
         from .bpmn import read_bpmn
 
@@ -156,13 +201,13 @@ def load(path: str | Path) -> Blueprint:
     return loads(text, format="json" if suffix == ".json" else "yaml", file=name)
 
 
-def loads(text: str, format: str = "yaml", *, file: str | None = None) -> Blueprint:
+def loads(text: str | bytes, format: str = "yaml", *, file: str | None = None) -> Blueprint:
     """Load a blueprint from text.
 
     Parameters
     ----------
-    text : str
-        The blueprint, as YAML or JSON.
+    text : str or bytes
+        The blueprint, as YAML or JSON (bytes are read as UTF-8).
     format : {"yaml", "json"}
         How the text is written. (JSON is also read correctly as YAML.)
     file : str, optional
@@ -178,9 +223,19 @@ def loads(text: str, format: str = "yaml", *, file: str | None = None) -> Bluepr
     Traceback (most recent call last):
     ...
     blueprint.errors.BlueprintError: 1:29: steps.a.chanel: unknown key 'chanel'; did you mean 'channel'? ...
+    >>> loads(None)
+    Traceback (most recent call last):
+    ...
+    blueprint.errors.BlueprintError: loads takes the text of a blueprint (a str, or UTF-8 bytes), not None; ...
     """
     if format not in ("yaml", "json"):
         raise BlueprintError(f"unknown format '{format}'; use 'yaml' or 'json'", file=file)
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        text = _decode(bytes(text), file)
+    elif not isinstance(text, str):
+        raise BlueprintError("loads takes the text of a blueprint (a str, or UTF-8 bytes), not "
+                             f"{'None' if text is None else type(text).__name__}; to read a file, use load(path)",
+                             file=file)
     with _collector_paused():
         data, source = (_parse_json if format == "json" else _parse_yaml)(text, file)
         return build(data, source, file)
@@ -202,17 +257,47 @@ def _collector_paused():
             gc.enable()
 
 
+class _KeyTwice(ValueError):
+    """A JSON object gives a key twice."""
+
+
+def _json_object(pairs: list) -> dict:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise _KeyTwice(next(k for i, (k, _) in enumerate(pairs) if any(k == j for j, _ in pairs[:i])))
+    return data
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_NUMBER:
+        raise _TooLong(text)
+    return int(text)
+
+
+class _TooLong(ValueError):
+    """A number of more than MAX_NUMBER characters."""
+
+
 def _parse_json(text: str, file):
     try:
-        return json.loads(text), Source("json", text)
+        return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int), Source("json", text)
     except json.JSONDecodeError as exc:
         raise BlueprintError([Problem("", f"JSON syntax: {exc.msg} at line {exc.lineno} column {exc.colno}; "
                                           "check the commas, quotes and brackets there",
                                       exc.lineno, exc.colno)], file=file) from None
     except RecursionError:
         raise BlueprintError("the JSON is nested too deeply to be a blueprint", file=file) from None
-    except ValueError as exc:  # e.g. an integer with thousands of digits
-        raise BlueprintError(f"JSON: {exc}", file=file) from None
+    except (_KeyTwice, _TooLong) as exc:
+        # JSON is YAML: the YAML reader finds the place, and says what is wrong there
+        _parse_yaml(text, file)
+        what = (f"the key '{exc.args[0]}' is given twice in one object; keep one" if isinstance(exc, _KeyTwice)
+                else _too_long(exc.args[0]))
+        raise BlueprintError(what, file=file) from None
+
+
+def _too_long(number: str) -> str:
+    return (f"a number of {len(number):,} digits ({number[:12]}...); numbers in a blueprint are at most "
+            f"{MAX_NUMBER} characters long: check it")
 
 
 #: Deeper nesting than this is refused before parsing (libyaml's composer recurses in C).
@@ -232,6 +317,28 @@ def _depth(text: str) -> int:
     return max(brackets, indent // 2)
 
 
+class YAMLSyntaxError(BlueprintError):
+    """Text that is not YAML at all (the guards' refusals are plain :class:`BlueprintError`)."""
+
+
+def parse_yaml(text: str, file: str | None = None) -> Any:
+    """Plain data from YAML text, read with the guards of :func:`load`: nesting, alias bombs, keys
+    given twice, tags a blueprint does not use, numbers too long to be true.
+
+    Examples
+    --------
+    >>> parse_yaml("[crm, {staff: 4}]")
+    ['crm', {'staff': 4}]
+    >>> parse_yaml("a: &a [x, x, x, x, x, x, x, x, x, x]\\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\\n"
+    ...            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]",
+    ...            file="--set checks")
+    Traceback (most recent call last):
+    ...
+    blueprint.errors.BlueprintError: --set checks: the YAML expands through aliases ...
+    """
+    return _parse_yaml(text, file)[0]
+
+
 def _parse_yaml(text: str, file):
     if _depth(text) > MAX_DEPTH:
         raise BlueprintError(f"the YAML is nested more than {MAX_DEPTH} levels deep; a blueprint is a few "
@@ -241,25 +348,28 @@ def _parse_yaml(text: str, file):
         node = loader.get_single_node()
         if node is None:
             return None, Source("yaml", text)
-        _guard(node, file)
-        return loader.construct_document(node), Source("yaml", text, node)
+        index = _guard(node, file)
+        return loader.construct_document(node), Source("yaml", text, node, index)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise BlueprintError([Problem("", f"YAML syntax: {what} near line {line}; check the indentation, "
-                                          "colons, quotes and brackets there", line, column)], file=file) from None
+        raise YAMLSyntaxError([Problem("", f"YAML syntax: {what} near line {line}; check the indentation, "
+                                           "colons, quotes and brackets there", line, column)], file=file) from None
     except yaml.YAMLError as exc:
-        raise BlueprintError(f"YAML syntax: {exc}; check the file near the place named", file=file) from None
+        raise YAMLSyntaxError(f"YAML syntax: {exc}; check the file near the place named", file=file) from None
     except RecursionError:
         raise BlueprintError("the YAML is nested too deeply to be a blueprint", file=file) from None
     finally:
         loader.dispose()
 
 
-def _guard(root, file):
-    """Refuse alias bombs and self-referencing aliases; report keys given twice."""
+def _guard(root, file) -> dict[int, dict[str, tuple[Any, Any]]]:
+    """Refuse alias bombs, self-referencing aliases, strange tags and numbers too long to be true;
+    report keys given twice. Gives the index of the large mappings (see :class:`Source`), made on
+    the way."""
     size: dict[int, int] = {}
+    index: dict[int, dict[str, tuple[Any, Any]]] = {}
     distinct = 0
     problems = []
     stack = [(root, False)]
@@ -283,25 +393,38 @@ def _guard(root, file):
         distinct += 1
         on_path.add(key)
         stack.append((node, True))
+        if node.tag not in _PLAIN_TAGS:
+            problems.append(_at(node, f"the YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')} has no meaning "
+                                      "in a blueprint; remove it (write the value as plain text or a number)"))
+        elif node.tag == "tag:yaml.org,2002:int" and len(node.value) > MAX_NUMBER:
+            problems.append(_at(node, _too_long(node.value)))
         if isinstance(node, yaml.MappingNode):
             seen = {}
             for k, v in node.value:
                 if isinstance(k, yaml.ScalarNode) and k.value != "<<":
                     if k.value in seen:
-                        problems.append(Problem("", f"the key '{k.value}' is given twice in one mapping (first "
-                                                    f"on line {seen[k.value]}); keep one",
-                                                k.start_mark.line + 1, k.start_mark.column + 1))
-                    seen[k.value] = k.start_mark.line + 1
+                        first = seen[k.value][0].start_mark.line + 1
+                        problems.append(_at(k, f"the key '{k.value}' is given twice in one mapping (first "
+                                               f"on line {first}); keep one"))
+                    else:
+                        seen[k.value] = (k, v)
                 stack.append((k, False))
                 stack.append((v, False))
+            if len(node.value) > _INDEXED:
+                index[key] = seen
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((c, False) for c in node.value)
     if size[id(root)] > 4 * distinct + 10_000:
-        raise BlueprintError(f"the file expands through aliases (&anchor/*alias) to {size[id(root)]:,} values "
+        raise BlueprintError(f"the YAML expands through aliases (&anchor/*alias) to {size[id(root)]:,} values "
                              f"from {distinct:,} written ones; a blueprint never needs that, so it is refused "
                              "(an alias bomb?)", file=file)
     if problems:
         raise BlueprintError(problems, file=file)
+    return index
+
+
+def _at(node, message: str) -> Problem:
+    return Problem("", message, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def build(data: Any, source: Source | None = None, file: str | None = None) -> Blueprint:
@@ -314,7 +437,7 @@ def build(data: Any, source: Source | None = None, file: str | None = None) -> B
     try:
         model = Blueprint.model_validate(data)
     except ValidationError as exc:
-        problems = _translate(exc, source)
+        problems = translate(exc)
         if not any(p[2] == "reference" for p in problems):
             try:
                 extra = reference_problems(view_of_data(data))
@@ -330,99 +453,7 @@ def build(data: Any, source: Source | None = None, file: str | None = None) -> B
 
 def _kind(value: Any) -> str:
     return {list: "a list", str: "a single text", int: "a number", float: "a number",
-            bool: "true/false"}.get(type(value), type(value).__name__)
-
-
-def _path(loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-_TYPE_PARTS = re.compile(r"^(str|int|float|bool|none|constrained-str|function-.*|lax-.*|json-or-python.*|"
-                         r"(dict|list|tuple|union|nullable|tagged-union|chain|set)\[.*|quantity|Every|"
-                         r"RateArrivals|At)$")
-
-
-def _clean(loc) -> tuple:
-    out: list = []
-    for part in loc:
-        if isinstance(part, str) and _TYPE_PARTS.match(part):
-            continue
-        if out and part == out[-1] and isinstance(part, str):
-            continue  # a tagged union repeats its tag: duration.triangular.triangular
-        out.append(part)
-    return tuple(out)
-
-
-def _keys_at(loc) -> list[str]:
-    kind = None
-    if len(loc) == 0:
-        kind = Blueprint
-    elif loc[0] == "teams" and len(loc) == 2:
-        kind = Team
-    elif loc[0] == "steps" and len(loc) == 2:
-        kind = Step
-    elif loc[0] == "steps" and len(loc) == 3 and loc[2] == "timeout":
-        kind = Timeout
-    elif loc[0] == "flows" and len(loc) == 2:
-        kind = Flow
-    if kind is None:
-        return ["mean", "sd", "every", "rate", "at", "after", "to"]
-    return [info.alias or name for name, info in kind.model_fields.items()]
-
-
-def _translate(exc: ValidationError, source) -> list[tuple[tuple, str, str]]:
-    problems: list[tuple[tuple, str, str]] = []
-    seen: set[tuple] = set()
-    for err in exc.errors(include_url=False):
-        kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
-        loc = _clean(err["loc"])
-        error = ctx.get("error")
-        if isinstance(error, ReferenceProblems):
-            problems += [(tuple(loc) + tuple(p_loc), msg, "reference") for p_loc, msg in error.problems]
-            continue
-        if loc in seen and kind != "extra_forbidden":
-            continue
-        seen.add(loc)
-        if kind == "extra_forbidden":
-            known = _keys_at(loc[:-1])
-            message = (f"unknown key '{loc[-1]}'{did_you_mean(loc[-1], known)} "
-                       f"(the keys here: {', '.join(known)})")
-            problems.append((loc, message, "key"))
-            continue
-        if kind == "missing":
-            message = f"'{loc[-1]}' is required here" if loc else "a required key is missing"
-            if loc == ("steps",):
-                message = "a blueprint needs steps: the things that happen, each with a lane or an outcome"
-        elif kind == "duration":
-            message = err["msg"]
-            if isinstance(value, dict) and len(value) == 1:
-                message = f"'{next(iter(value))}' is not a distribution{did_you_mean(next(iter(value)), ['fixed', 'exponential', 'uniform', 'triangular', 'normal', 'lognormal', 'empirical'])}; {message}"
-        elif kind == "arrivals":
-            message = err["msg"] + (did_you_mean(next(iter(value)), ["every", "rate", "at"])
-                                    if isinstance(value, dict) and value else "")
-        elif kind == "literal_error":
-            expected = re.findall(r"'([^']*)'", ctx.get("expected", ""))
-            message = (f"'{value}' is not allowed here{did_you_mean(value, expected)}; use "
-                       f"{ctx.get('expected', 'one of the listed values')}")
-        elif kind == "value_error":
-            message = str(error) if error is not None else err["msg"].removeprefix("Value error, ")
-        elif kind == "string_pattern_mismatch" and loc and loc[0] in ("teams", "steps"):
-            message = (f"'{value}' is not an id: an id starts with a letter or _ and holds letters, "
-                       "digits, _ and -")
-        elif kind in ("dict_type", "model_type", "model_attributes_type"):
-            message = f"expected a mapping of keys here, found {_kind(value)}"
-        elif kind in ("list_type", "tuple_type"):
-            message = f"expected a list [...] here, found {_kind(value)}"
-        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-            message = f"{value!r} is out of range: {err['msg'][0].lower()}{err['msg'][1:]}"
-        else:
-            message = f"{err['msg'][0].lower()}{err['msg'][1:]}" + (
-                f" (found {value!r})" if value is not None and not isinstance(value, (dict, list)) else "")
-        problems.append((loc, message, "type"))
-    return problems
+            bool: "true/false"}.get(type(value), "a value of another kind")
 
 
 def _placed(problems, source) -> list[Problem]:
@@ -432,5 +463,5 @@ def _placed(problems, source) -> list[Problem]:
             continue
         seen.add((loc, message))
         where = source_position(source, loc, key=(kind == "key")) if source is not None else None
-        out.append(Problem(_path(loc), message, *(where or (None, None))))
+        out.append(Problem(path_text(loc), message, *(where or (None, None))))
     return out

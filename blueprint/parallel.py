@@ -28,6 +28,9 @@ def connect(address: str):
         raise BlueprintError("--scheduler needs dask.distributed; install it with: pip install \"blueprint[dask]\"") from None
     try:
         return Client(address, timeout="10s")
+    except ValueError as exc:  # dask's words for an address it cannot read
+        raise BlueprintError(f"--scheduler {address}: not a scheduler address ({exc}); write it like "
+                             "tcp://host:8786") from None
     except (OSError, TimeoutError) as exc:
         raise BlueprintError(f"--scheduler {address}: cannot reach the dask scheduler ({exc}); "
                              "check the address and that the scheduler runs") from None
