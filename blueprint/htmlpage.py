@@ -64,6 +64,8 @@ def _stats_tables(model: Blueprint) -> str:
     unit = data.get("time_unit", model.time_unit)
 
     def num(x: Any) -> str:
+        if x is None:
+            return "without end"  # a loop with no way out; why_null says which
         return f"{x:.3g}" if isinstance(x, (int, float)) and math.isfinite(x) else _e(x)
 
     rows = [("chance the case never finishes", num(data.get("never_finishes"))),
@@ -83,8 +85,13 @@ def _stats_tables(model: Blueprint) -> str:
     if visits:
         out.append("<h2>Expected visits per case</h2>\n<table><tr><th>step</th><th>visits</th></tr>")
         out += [f'<tr><td>{_e(model.label(s) if s in model.steps else s)}</td><td class="num">{num(v)}</td></tr>'
-                for s, v in sorted(visits.items(), key=lambda kv: -kv[1])]
+                for s, v in sorted(visits.items(), key=lambda kv: -math.inf if kv[1] is None else -kv[1])]
         out.append("</table>")
+    why = data.get("why_null") or {}
+    if why:
+        out.append("<h2>Figures without an answer</h2>\n<ul>")
+        out += [f"<li><code>{_e(key)}</code>: {_e(reason)}</li>" for key, reason in why.items()]
+        out.append("</ul>")
     return "\n".join(out)
 
 
