@@ -17,6 +17,8 @@ with BPMN tools and event logs (:func:`discover`).
 >>> len(bp.check(model))
 0
 """
+from importlib import metadata as _metadata
+
 from .chain import Stats, stats
 from .checker import check
 from .discover import discover
@@ -31,4 +33,7 @@ from .whatif import whatif
 
 __all__ = ["Blueprint", "BlueprintError", "Finding", "Flow", "Problem", "Report", "Step", "Team",
            "Stats", "check", "discover", "explore", "load", "loads", "render", "simulate", "stats", "whatif"]
-__version__ = "0.1.0"
+try:  # the distribution is `service-blueprint` (`blueprint` on PyPI is another project); the import is `blueprint`
+    __version__ = _metadata.version("service-blueprint")
+except _metadata.PackageNotFoundError:  # run from a source tree that is not installed
+    __version__ = "0.1.0"

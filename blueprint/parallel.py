@@ -20,12 +20,12 @@ def connect(address: str):
     Raises
     ------
     BlueprintError
-        When dask is not installed (``pip install "blueprint[dask]"``) or the scheduler cannot be reached.
+        When dask is not installed (``pip install "service-blueprint[dask]"``) or the scheduler cannot be reached.
     """
     try:
         from dask.distributed import Client
     except ImportError:
-        raise BlueprintError("--scheduler needs dask.distributed; install it with: pip install \"blueprint[dask]\"") from None
+        raise BlueprintError("--scheduler needs dask.distributed; install it with: pip install \"service-blueprint[dask]\"") from None
     try:
         return Client(address, timeout="10s")
     except ValueError as exc:  # dask's words for an address it cannot read

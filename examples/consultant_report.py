@@ -4,11 +4,15 @@ Loads a blueprint, prints the worst findings and the exact expectations, draws t
 the findings on it, and asks one what-if question on the simulation: by default, "what if every
 team kept the case in one shared record?".
 
-    python examples/consultant_report.py examples/damaged_fires.yaml
+    python examples/consultant_report.py examples/damaged_fires.yaml --out report/
     python examples/consultant_report.py examples/double_charge.yaml --set "teams.phones.can=[inbound_call, refund]"
-    python examples/consultant_report.py my_client.yaml --out report/ --cases 5000
+    python examples/consultant_report.py my_client.yaml --out ~/clients/acme/ --cases 5000
 
-Exit status 0 when the report was written, 2 for a file that cannot be read (with the reason).
+The picture (FILE's name, .svg) goes into the folder ``--out`` names, made if need be; without
+``--out`` nothing is written, only printed.
+
+Exit status 0 when the report was written, 2 for a file that cannot be read or a picture that
+cannot be written (with the reason).
 """
 from __future__ import annotations
 
@@ -46,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the what-if change (repeat for several); default: one shared case record")
     parser.add_argument("--cases", type=int, default=2_000, help="cases per replication (default 2000)")
     parser.add_argument("--replications", type=int, default=5)
-    parser.add_argument("--out", default=".", help="folder for the picture (default: here)")
+    parser.add_argument("--out", metavar="FOLDER", help="write the picture into this folder (default: no picture)")
     args = parser.parse_args(argv)
 
     try:
@@ -72,11 +76,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  handoffs between teams     {number(stats.expected_handoffs)}")
     print(f"  never finishes             {stats.never_finishes:.1%}")
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    picture = out / f"{Path(args.file).stem}.svg"
-    picture.write_text(bp.render(model, format="svg"))
-    print(f"\nThe blueprint with its findings: {picture}")
+    if args.out:
+        picture = Path(args.out).expanduser() / f"{Path(args.file).stem}.svg"
+        try:
+            picture.parent.mkdir(parents=True, exist_ok=True)
+            picture.write_text(bp.render(model, format="svg"), encoding="utf-8")
+        except OSError as exc:
+            print(f"{picture}: cannot write the picture: {exc.strerror}", file=sys.stderr)
+            return 2
+        print(f"\nThe blueprint with its findings: {picture}")
+    else:
+        print("\n(add --out FOLDER to write the blueprint with its findings as a picture)")
 
     changes = args.changes or ["teams.*.systems=[cases]"]
     answer = bp.whatif(model, changes, cases=args.cases, replications=args.replications, seed=1)
