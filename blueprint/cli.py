@@ -98,6 +98,31 @@ def _rule_levels(pairs: tuple[str, ...]) -> dict[str, str]:
     return levels
 
 
+def json_text(value, depth: int, indent: str = "") -> str:
+    """JSON laid out one entry a line for the first `depth` levels, each deeper value on one line.
+
+    As readable as ``indent=2`` for a report (one finding a line), and written by json's C encoder
+    below those levels: ``indent`` makes json encode in Python, minutes for 100,000 findings.
+
+    Examples
+    --------
+    >>> print(json_text({"file": "x.yaml", "findings": [{"rule": "dead-end", "steps": ["a"]}]}, 2))
+    {
+      "file": "x.yaml",
+      "findings": [
+        {"rule": "dead-end", "steps": ["a"]}
+      ]
+    }
+    """
+    if depth <= 0 or not isinstance(value, (dict, list)) or not value:
+        return json.dumps(value)
+    inner = indent + "  "
+    if isinstance(value, dict):
+        items = [f"{inner}{json.dumps(str(k))}: {json_text(v, depth - 1, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    return "[\n" + ",\n".join(f"{inner}{json_text(v, depth - 1, inner)}" for v in value) + f"\n{indent}]"
+
+
 def _text_report(report, out) -> None:
     for f in report:
         where = f"{report.file}:{f.line}:{f.column}" if f.line else f"{report.file}"
@@ -130,11 +155,11 @@ def check(files, fmt, fail_on, rules):
             click.echo(str(exc), err=True)
     if fmt == "json":
         docs = [r.to_json() for r in reports]
-        click.echo(json.dumps(docs[0] if len(files) == 1 else docs, indent=2))
+        click.echo(json_text(docs[0], 2) if len(files) == 1 else json_text(docs, 3))
     elif fmt == "sarif":
         from .sarif import to_sarif
 
-        click.echo(json.dumps(to_sarif(reports, __version__), indent=2))
+        click.echo(json_text(to_sarif(reports, __version__), 4))
     else:
         lines: list[str] = []
         for report in reports:

@@ -11,7 +11,6 @@ import json
 import os
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from .errors import BlueprintError, Problem
 from .explain import path_text, translate
 from .files import read_bytes
 from .model import Blueprint
+from .positions import Source, parse_json, source_position, yaml_index
 from .references import ReferenceProblems, reference_problems, view_of_data
 
 __all__ = ["load", "loads", "read_text", "parse_yaml", "source_position", "YAMLSyntaxError"]
@@ -48,100 +48,6 @@ MAX_NUMBER = 100
 for _first in "tTfF":
     _Loader.yaml_implicit_resolvers.setdefault(_first, []).insert(
         0, ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")))
-
-
-@dataclass
-class Source:
-    """Where a model came from, to find the line of a place in it later.
-
-    ``node`` is the composed YAML of the file (JSON is composed as YAML the first time a place is
-    asked for, once); ``index`` holds, for every large mapping in it, its entries by key, so that
-    finding a place costs the depth of the path, not the size of the file.
-    """
-
-    format: str
-    text: str
-    node: Any = None
-    index: dict[int, dict[str, tuple[Any, Any]]] = field(default_factory=dict, repr=False)
-    _composed: bool = field(default=False, repr=False)
-
-    def root(self):
-        if self.node is None and not self._composed:
-            self._composed = True
-            try:  # JSON is (nearly) YAML: compose it for positions only
-                loader = _Loader(self.text)
-                try:
-                    self.node = loader.get_single_node()
-                finally:
-                    loader.dispose()
-            except (yaml.YAMLError, RecursionError, ValueError):
-                self.node = None
-            if self.node is not None:
-                self.index = _index(self.node)
-        return self.node
-
-
-#: Mappings with more entries than this are indexed by key; smaller ones are searched in order.
-_INDEXED = 16
-
-
-def _index(root) -> dict[int, dict[str, tuple[Any, Any]]]:
-    """The entries of every large mapping under `root`, by key (the first of a key given twice)."""
-    index: dict[int, dict[str, tuple[Any, Any]]] = {}
-    stack, seen = [root], set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            if len(node.value) > _INDEXED:
-                entries: dict[str, tuple[Any, Any]] = {}
-                for k, v in node.value:
-                    if isinstance(k, yaml.ScalarNode):
-                        entries.setdefault(k.value, (k, v))
-                index[id(node)] = entries
-            stack.extend(v for _, v in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-    return index
-
-
-def _walk(node, path, key=False, index=None):
-    """The node at `path` (or the key node of its last part), or the deepest one found."""
-    found = node
-    index = index or {}
-    for i, part in enumerate(path):
-        last = i == len(path) - 1
-        if isinstance(found, yaml.MappingNode):
-            entries = index.get(id(found))
-            if entries is not None:
-                pair = entries.get(str(part))
-            else:
-                pair = next(((k, v) for k, v in found.value
-                             if isinstance(k, yaml.ScalarNode) and k.value == str(part)), None)
-            if pair is None:
-                return found
-            found = pair[0] if (key and last) else pair[1]
-        elif isinstance(found, yaml.SequenceNode):
-            index_of = part if isinstance(part, int) else {"from": 0, "to": 1, "p": 2}.get(part)
-            if index_of is None or index_of >= len(found.value):
-                return found
-            found = found.value[index_of]
-        else:
-            return found
-    return found
-
-
-def source_position(source: Source | None, path, key: bool = False) -> tuple[int, int] | None:
-    """1-based (line, column) of a place such as ``("steps", "a", "owner")`` in a source."""
-    if source is None:
-        return None
-    root = source.root()
-    if root is None:
-        return None
-    node = _walk(root, path, key, source.index)
-    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 def _decode(raw: bytes, file: str | None) -> str:
@@ -279,8 +185,10 @@ class _TooLong(ValueError):
 
 
 def _parse_json(text: str, file):
+    decoder = json.JSONDecoder(object_pairs_hook=_json_object, parse_int=_json_int)
     try:
-        return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int), Source("json", text)
+        data, index = parse_json(text, decoder, _KeyTwice)
+        return data, Source("json", text, index=index, compose=_compose)
     except json.JSONDecodeError as exc:
         raise BlueprintError([Problem("", f"JSON syntax: {exc.msg} at line {exc.lineno} column {exc.colno}; "
                                           "check the commas, quotes and brackets there",
@@ -295,6 +203,18 @@ def _parse_json(text: str, file):
         raise BlueprintError(what, file=file) from None
 
 
+def _compose(text: str):
+    """The YAML tree of a text (JSON is YAML), for the exact place of a message; None if it has none."""
+    try:
+        loader = _Loader(text)
+        try:
+            return loader.get_single_node()
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return None
+
+
 def _too_long(number: str) -> str:
     return (f"a number of {len(number):,} digits ({number[:12]}...); numbers in a blueprint are at most "
             f"{MAX_NUMBER} characters long: check it")
@@ -304,17 +224,23 @@ def _too_long(number: str) -> str:
 MAX_DEPTH = 1000
 
 
-def _depth(text: str) -> int:
-    """An upper bound of the nesting of flow brackets, and the deepest indentation."""
+_BRACKETS = None
+
+
+def _too_deep(text: str) -> bool:
+    """Whether flow brackets or indentation nest deeper than :data:`MAX_DEPTH` (an upper bound:
+    brackets inside quotes count too)."""
     import numpy as np
 
+    global _BRACKETS
+    if _BRACKETS is None:
+        _BRACKETS = np.zeros(256, dtype=np.int8)
+        _BRACKETS[[ord("["), ord("{")]] = 1
+        _BRACKETS[[ord("]"), ord("}")]] = -1
     codes = np.frombuffer(text.encode("utf-8", "replace"), dtype=np.uint8)
-    steps = np.zeros(len(codes), dtype=np.int32)
-    steps[(codes == ord("[")) | (codes == ord("{"))] = 1
-    steps[(codes == ord("]")) | (codes == ord("}"))] = -1
-    brackets = int(np.cumsum(steps).max()) if len(codes) else 0
-    indent = max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0)
-    return max(brackets, indent // 2)
+    if len(codes) and int(np.cumsum(_BRACKETS[codes], dtype=np.int32).max()) > MAX_DEPTH:
+        return True
+    return re.search(rf"^ {{{2 * MAX_DEPTH + 1}}}", text, re.M) is not None
 
 
 class YAMLSyntaxError(BlueprintError):
@@ -340,7 +266,7 @@ def parse_yaml(text: str, file: str | None = None) -> Any:
 
 
 def _parse_yaml(text: str, file):
-    if _depth(text) > MAX_DEPTH:
+    if _too_deep(text):
         raise BlueprintError(f"the YAML is nested more than {MAX_DEPTH} levels deep; a blueprint is a few "
                              "levels deep (check the brackets and the indentation, line 1 on)", file=file)
     loader = _Loader(text)
@@ -348,8 +274,14 @@ def _parse_yaml(text: str, file):
         node = loader.get_single_node()
         if node is None:
             return None, Source("yaml", text)
-        index = _guard(node, file)
-        return loader.construct_document(node), Source("yaml", text, node, index)
+        try:  # no anchor: nothing is shared, and one plain walk guards and builds
+            if _ANCHOR.search(text) is not None:
+                raise _Shared
+            data = _construct(node, loader, file)
+        except _Shared:
+            _guard(node, file)
+            data = loader.construct_document(node)
+        return data, Source("yaml", text, node, yaml_index(node))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
@@ -364,14 +296,123 @@ def _parse_yaml(text: str, file):
         loader.dispose()
 
 
-def _guard(root, file) -> dict[int, dict[str, tuple[Any, Any]]]:
+#: An anchor (&name) where a node may start: without one, no node is shared and no alias expands.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]", re.M)
+
+
+def _guard(root, file) -> None:
     """Refuse alias bombs, self-referencing aliases, strange tags and numbers too long to be true;
-    report keys given twice. Gives the index of the large mappings (see :class:`Source`), made on
-    the way."""
+    report keys given twice."""
+    _aliases(root, file)
+    problems: list[Problem] = []
+    stack = [root]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # a shared node is looked at once
+            continue
+        seen.add(id(node))
+        problem = _strange(node)
+        if problem is not None:
+            problems.append(problem)
+        if isinstance(node, yaml.MappingNode):
+            keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+            if len(set(keys)) != len(keys):
+                problems += _keys_twice(node.value)
+            stack.extend(c for pair in node.value for c in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    if problems:
+        raise BlueprintError(problems, file=file)
+
+
+def _strange(node) -> Problem | None:
+    """A tag a blueprint does not use, or an integer too long to be true."""
+    if node.tag not in _PLAIN_TAGS:
+        return _at(node, f"the YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')} has no meaning "
+                         "in a blueprint; remove it (write the value as plain text or a number)")
+    if node.tag == _INT and len(node.value) > MAX_NUMBER:
+        return _at(node, _too_long(node.value))
+    return None
+
+
+class _Shared(Exception):
+    """The document shares nodes (anchors, merge keys) or has keys that are not plain: built the
+    general way."""
+
+
+_STR, _INT, _NULL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:null"
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
+def _construct(root, loader, file) -> Any:
+    """The data of a document that shares no node, built in one walk that also refuses what
+    :func:`_guard` refuses; what PyYAML builds, without its general machinery (the half of
+    loading a large file)."""
+    problems: list[Problem] = []
+
+    def scalar(node):
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag == _NULL:
+            return None
+        problem = _strange(node)
+        if problem is not None:
+            problems.append(problem)
+            return node.value
+        return loader.yaml_constructors[tag](loader, node)  # int, float, bool: PyYAML's own reading
+
+    def made(node):
+        if isinstance(node, yaml.ScalarNode):
+            return scalar(node), False
+        if node.tag not in (_MAP, _SEQ):
+            problems.append(_strange(node))
+        return ({} if isinstance(node, yaml.MappingNode) else []), True
+
+    data, nested = made(root)
+    stack = [(root, data)] if nested else []
+    while stack:
+        node, into = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if not isinstance(k, yaml.ScalarNode) or k.tag == "tag:yaml.org,2002:merge":
+                    raise _Shared
+                key = scalar(k)
+                value, nested = made(v)
+                into[key] = value
+                if nested:
+                    stack.append((v, value))
+            if len(into) != len(node.value):
+                problems += _keys_twice(node.value)
+        else:
+            for item in node.value:
+                value, nested = made(item)
+                into.append(value)
+                if nested:
+                    stack.append((item, value))
+    if problems:
+        raise BlueprintError(problems, file=file)
+    return data
+
+
+def _keys_twice(pairs) -> list[Problem]:
+    first: dict[str, int] = {}
+    out = []
+    for k, _ in pairs:
+        if isinstance(k, yaml.ScalarNode) and k.value != "<<":
+            if k.value in first:
+                out.append(_at(k, f"the key '{k.value}' is given twice in one mapping (first on line "
+                                  f"{first[k.value]}); keep one"))
+            else:
+                first[k.value] = k.start_mark.line + 1
+    return out
+
+
+def _aliases(root, file) -> None:
+    """Refuse an alias that contains itself, and a document that aliases expand far beyond what is written."""
     size: dict[int, int] = {}
-    index: dict[int, dict[str, tuple[Any, Any]]] = {}
     distinct = 0
-    problems = []
     stack = [(root, False)]
     on_path: set[int] = set()
     while stack:
@@ -386,41 +427,19 @@ def _guard(root, file) -> dict[int, dict[str, tuple[Any, Any]]]:
         if key in size:
             continue
         if key in on_path:
-            mark = node.start_mark
-            raise BlueprintError([Problem("", "an alias refers to itself (a recursive &anchor/*alias); "
-                                              "a blueprint cannot contain itself", mark.line + 1, mark.column + 1)],
-                                 file=file)
+            raise BlueprintError([_at(node, "an alias refers to itself (a recursive &anchor/*alias); "
+                                            "a blueprint cannot contain itself")], file=file)
         distinct += 1
         on_path.add(key)
         stack.append((node, True))
-        if node.tag not in _PLAIN_TAGS:
-            problems.append(_at(node, f"the YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')} has no meaning "
-                                      "in a blueprint; remove it (write the value as plain text or a number)"))
-        elif node.tag == "tag:yaml.org,2002:int" and len(node.value) > MAX_NUMBER:
-            problems.append(_at(node, _too_long(node.value)))
         if isinstance(node, yaml.MappingNode):
-            seen = {}
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value != "<<":
-                    if k.value in seen:
-                        first = seen[k.value][0].start_mark.line + 1
-                        problems.append(_at(k, f"the key '{k.value}' is given twice in one mapping (first "
-                                               f"on line {first}); keep one"))
-                    else:
-                        seen[k.value] = (k, v)
-                stack.append((k, False))
-                stack.append((v, False))
-            if len(node.value) > _INDEXED:
-                index[key] = seen
+            stack.extend((c, False) for pair in node.value for c in pair)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((c, False) for c in node.value)
     if size[id(root)] > 4 * distinct + 10_000:
         raise BlueprintError(f"the YAML expands through aliases (&anchor/*alias) to {size[id(root)]:,} values "
                              f"from {distinct:,} written ones; a blueprint never needs that, so it is refused "
                              "(an alias bomb?)", file=file)
-    if problems:
-        raise BlueprintError(problems, file=file)
-    return index
 
 
 def _at(node, message: str) -> Problem:
@@ -447,6 +466,8 @@ def build(data: Any, source: Source | None = None, file: str | None = None) -> B
         raise BlueprintError(_placed(problems, source), file=file) from None
     except RecursionError:
         raise BlueprintError("the blueprint is nested too deeply", file=file) from None
+    if source is not None:
+        source.release()  # the index stays; the YAML tree and the text are not needed any more
     model._source = source
     return model
 

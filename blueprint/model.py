@@ -304,7 +304,7 @@ class Blueprint(_Part):
 
     def location(self, *path: str | int) -> tuple[int, int] | None:
         """The (line, column) in the source file of a place, as ``("steps", "sell")``, if known."""
-        from .loader import source_position
+        from .positions import source_position
 
         return source_position(self._source, path)
 
