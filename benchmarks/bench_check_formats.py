@@ -15,7 +15,6 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
@@ -23,25 +22,19 @@ from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import machine, table, write_section  # noqa: E402
-from bench_analysis import layered  # noqa: E402
+from bench_analysis import _timed, layered  # noqa: E402
 
 from blueprint.cli import cli  # noqa: E402
 
 FORMATS = ("text", "json", "sarif")
 
 
-def _timed(args: list[str], repeat: int) -> tuple[float, float, str]:
+def _check(args: list[str], repeat: int) -> tuple[float, float, str]:
     """Best wall-clock and best CPU seconds of `repeat` runs of the command, and its output."""
-    walls, cpus, out = [], [], ""
-    for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
-        result = CliRunner().invoke(cli, args)
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-        if result.exit_code not in (0, 1):
-            raise SystemExit(f"{args}: exit {result.exit_code}: {result.output[-500:]}")
-        out = result.output
-    return min(walls), min(cpus), out
+    wall, cpu, result = _timed(lambda: CliRunner().invoke(cli, args), repeat)
+    if result.exit_code not in (0, 1):
+        raise SystemExit(f"{args}: exit {result.exit_code}: {result.output[-500:]}")
+    return wall, cpu, result.output
 
 
 def main() -> None:
@@ -61,7 +54,7 @@ def main() -> None:
             for source, path in files.items():
                 row = [f"{len(data['steps']):,}", source]
                 for fmt in FORMATS:
-                    wall, used, out = _timed(["check", str(path), "--format", fmt, "--fail-on", "never"], args.repeat)
+                    wall, used, out = _check(["check", str(path), "--format", fmt, "--fail-on", "never"], args.repeat)
                     cpu[steps, source, fmt] = used
                     row.append(f"{wall:.2f} s ({used:.2f} s)")
                     if fmt == "text":

@@ -25,6 +25,7 @@ from click.testing import CliRunner
 from blueprint.cli import cli
 
 from .conftest import EXAMPLES, FIXTURES
+from .test_loader_fuzz import _paths
 
 SOURCES = [p.read_text() for p in sorted((FIXTURES / "valid").glob("*.yaml")) + sorted(EXAMPLES.glob("*.yaml"))]
 DATA = [yaml.safe_load(text) for text in SOURCES]
@@ -41,16 +42,6 @@ HOSTILE_VALUES = [
     {"every": "2h"}, {"rate": "0/day"}, {"at": [5, 1]}, {"after": 1, "to": "nowhere"}, {"dead-end": "loud"},
     "off", "info", "all", "success", "failure", "customer",
 ]
-
-
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _paths(v, prefix + (k,))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _paths(v, prefix + (i,))
 
 
 def _mutate_data(rng: random.Random) -> dict:
