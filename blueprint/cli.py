@@ -300,7 +300,7 @@ def convert(source, output):
 
 
 @cli.command()
-@click.argument("log", type=click.Path(dir_okay=True))
+@click.argument("log", metavar="LOG")  # checked when it is opened: any path, a pipe too
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="The blueprint to write (.yaml, .json, .bpmn, .mmd).")
 @click.option("--case", help="The case id column [case:concept:name, case, ...].")
@@ -308,13 +308,21 @@ def convert(source, output):
 @click.option("--timestamp", help="The (end) time column [time:timestamp, timestamp, ...].")
 @click.option("--resource", help="The resource column [org:resource, resource, ...].")
 @click.option("--start-timestamp", "start_timestamp", help="The start time column [start_timestamp, ...].")
-def discover(log, output, case, activity, timestamp, resource, start_timestamp):
-    """Discover a blueprint from an event log (.csv or .xes)."""
+@click.option("--group", help="The team column [org:group, org:role, group, team, ...].")
+@click.option("--lifecycle", help="The lifecycle column [lifecycle:transition, lifecycle, ...].")
+@click.option("--outcome", help="The case outcome column: success, failure, abandoned [case:outcome, ...].")
+@click.option("--encoding", help="The log's text encoding when it has no byte order mark [utf-8].")
+@click.option("--max-bytes", "max_bytes", default="1G", show_default=True, metavar="SIZE",
+              help="Read at most this much of the log, counted after decompression (512M, 4G; 0: no cap).")
+def discover(log, output, case, activity, timestamp, resource, start_timestamp, group, lifecycle, outcome,
+             encoding, max_bytes):
+    """Discover a blueprint from an event log (.csv or .xes, gzip too)."""
     from .convert import save
     from .discover import discover as run_discover
 
     save(run_discover(log, case=case, activity=activity, timestamp=timestamp, resource=resource,
-                      start_timestamp=start_timestamp), output)
+                      start_timestamp=start_timestamp, group=group, lifecycle=lifecycle, outcome=outcome,
+                      encoding=encoding, max_bytes=max_bytes), output)
 
 
 def _client(scheduler):
