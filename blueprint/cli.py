@@ -11,7 +11,6 @@ import math
 import os
 import sys
 import warnings
-from pathlib import Path
 
 import click
 

@@ -296,8 +296,6 @@ def _columns(drawing: "Drawing") -> list[_Column]:
         for i, colour in enumerate(TEAM_COLOURS):
             teams.add("swatch", f"{100 * i // n}% to {100 * (i + 1) // n}% busy", fill=colour)
         for team_id, u in sorted(heat.utilization.items(), key=lambda kv: -kv[1]):
-            from .heat import team_colour
-
             teams.add("bar", f"{model.team_name(team_id)}: {u:.0%}", share=u, fill=team_colour(u))
         columns.append(teams)
     return columns

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 from pydantic import ValidationError
 
@@ -22,7 +23,7 @@ from .explain import path_text, translate
 from .files import read_bytes
 from .model import Blueprint
 from .positions import Source, parse_json, source_position, yaml_index
-from .references import ReferenceProblems, reference_problems, view_of_data
+from .references import reference_problems, view_of_data
 
 __all__ = ["load", "loads", "read_text", "parse_yaml", "source_position", "YAMLSyntaxError"]
 
@@ -224,19 +225,15 @@ def _too_long(number: str) -> str:
 MAX_DEPTH = 1000
 
 
-_BRACKETS = None
+#: +1 for an opening bracket, -1 for a closing one, by byte.
+_BRACKETS = np.zeros(256, dtype=np.int8)
+_BRACKETS[[ord("["), ord("{")]] = 1
+_BRACKETS[[ord("]"), ord("}")]] = -1
 
 
 def _too_deep(text: str) -> bool:
     """Whether flow brackets or indentation nest deeper than :data:`MAX_DEPTH` (an upper bound:
     brackets inside quotes count too)."""
-    import numpy as np
-
-    global _BRACKETS
-    if _BRACKETS is None:
-        _BRACKETS = np.zeros(256, dtype=np.int8)
-        _BRACKETS[[ord("["), ord("{")]] = 1
-        _BRACKETS[[ord("]"), ord("}")]] = -1
     codes = np.frombuffer(text.encode("utf-8", "replace"), dtype=np.uint8)
     if len(codes) and int(np.cumsum(_BRACKETS[codes], dtype=np.int32).max()) > MAX_DEPTH:
         return True

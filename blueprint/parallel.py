@@ -27,7 +27,7 @@ def connect(address: str):
     except ImportError:
         raise BlueprintError("--scheduler needs dask.distributed; install it with: pip install \"service-blueprint[dask]\"") from None
     try:  # read the address first: a Client made for a bad one lingers and times out later
-        from distributed.comm.addressing import parse_address, parse_host_port
+        from distributed.comm.addressing import parse_address, parse_host_port  # the optional dask extra
 
         scheme, location = parse_address(address)
         if scheme in ("tcp", "tls"):

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from json.decoder import WHITESPACE, scanstring
 from typing import Any, Callable
 
+import numpy as np
 import yaml
 
 __all__ = ["Source", "Index", "yaml_index", "parse_json", "source_position"]
@@ -81,8 +83,6 @@ def yaml_index(root) -> Index:
 
 def _pack_offsets(text: str, index: Index) -> None:
     """Turn the character offsets noted in `index` into packed lines and columns, all at once."""
-    import numpy as np
-
     data = text.encode("utf-8") if text.isascii() else text.encode("utf-32-le")
     codes = np.frombuffer(data, dtype=np.uint8 if text.isascii() else np.uint32)
     starts = np.concatenate(([0], np.flatnonzero(codes == 10) + 1))
@@ -125,8 +125,6 @@ class _NotHere(Exception):
 
 
 def _walk_json(text: str, decoder: json.JSONDecoder, key_twice) -> tuple[Any, Index]:
-    from json.decoder import WHITESPACE, scanstring
-
     scan, index = decoder.scan_once, Index()
 
     def skip(at: int) -> int:
