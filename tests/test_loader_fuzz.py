@@ -108,14 +108,25 @@ def test_cli_never_prints_a_traceback(tmp_path_factory, raw):
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
 
 
+class _Reference(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """PyYAML's own loader, resolver and constructor, with the blueprint's booleans and dates."""
+
+
+def _reference_resolvers():
+    from blueprint.loader import _Loader
+
+    _Reference.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    return _Reference
+
+
 @FUZZ
 @given(mutated_text())
 def test_the_plain_walk_builds_what_pyyaml_builds(raw):
-    from blueprint.loader import _Loader, parse_yaml
+    from blueprint.loader import parse_yaml
 
     try:
         text = raw.decode("utf-8")
-        expected = yaml.load(text, Loader=_Loader)
+        expected = yaml.load(text, Loader=_reference_resolvers())
     except (UnicodeDecodeError, yaml.YAMLError, ValueError, RecursionError):
         return
     try:
@@ -133,7 +144,7 @@ YAMLISH = st.recursive(st.none() | st.booleans() | st.integers(-10**20, 10**20) 
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 @given(YAMLISH, st.sampled_from([None, True, False]))
 def test_the_plain_walk_reads_any_dumped_data_back(data, flow):
-    from blueprint.loader import _Loader, parse_yaml
+    from blueprint.loader import parse_yaml
 
     text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True)
-    assert parse_yaml(text) == yaml.load(text, Loader=_Loader)
+    assert parse_yaml(text) == yaml.load(text, Loader=_reference_resolvers())
