@@ -212,6 +212,8 @@ def test_output_onto_a_device_node_writes_through_a_char_device_and_refuses_a_bl
 
 def test_the_system_dev_null_stays_a_device():
     write_atomic("/dev/null", "nothing")
+    result = CliRunner().invoke(cli, ["render", FIRES, "--format", "svg", "-o", "/dev/null"])
+    assert result.exit_code == 0, result.output
     assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
 
 
