@@ -17,6 +17,8 @@ with BPMN tools and event logs (:func:`discover`).
 >>> len(bp.check(model))
 0
 """
+from importlib import metadata as _metadata
+
 from .chain import Stats, stats
 from .checker import check
 from .compare import compare
@@ -32,5 +34,9 @@ from .simulation import simulate
 from .whatif import whatif
 
 __all__ = ["Blueprint", "BlueprintError", "Finding", "Flow", "Problem", "Report", "Step", "Team",
-           "Stats", "check", "compare", "discover", "explore", "load", "loads", "render", "report", "simulate", "stats", "whatif"]
-__version__ = "0.1.0"
+           "Stats", "check", "compare", "discover", "explore", "load", "loads", "render", "report", "simulate", "stats",
+           "whatif"]
+try:  # the distribution is `service-blueprint` (`blueprint` on PyPI is another project); the import is `blueprint`
+    __version__ = _metadata.version("service-blueprint")
+except _metadata.PackageNotFoundError:  # run from a source tree that is not installed
+    __version__ = "0.1.0"
