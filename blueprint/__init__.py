@@ -17,7 +17,13 @@ with BPMN tools and event logs (:func:`discover`) and hold it against a real log
 >>> len(bp.check(model))
 0
 """
-__version__ = "0.1.0"  # first: modules imported below read it (bpmn's exporter) while the package loads
+from importlib import metadata as _metadata
+
+try:  # the distribution is `service-blueprint` (`blueprint` on PyPI is another project); the import is `blueprint`
+    __version__ = _metadata.version("service-blueprint")
+except _metadata.PackageNotFoundError:  # run from a source tree that is not installed
+    __version__ = "0.1.0"
+# (set before the imports below: modules they import read it, bpmn's exporter, while the package loads)
 
 from .chain import Stats, stats
 from .checker import check

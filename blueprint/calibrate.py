@@ -24,10 +24,11 @@ Staff, hours, timeouts and patience are the blueprint's own. Simulating the cali
 gives back the log's activity shares and, where the log's waits are queueing for the blueprint's
 staff (or the log has no start times), its time in system.
 
-The calibrated file keeps the **comments** and layout of the blueprint's file: each figure is
-written over the value PyYAML finds at its place in the text (or added beside its siblings), and
-the edited text is checked to load as the calibrated blueprint. A blueprint with no file (built in
-Python, or read from BPMN), or a check that fails, is written out plainly.
+The calibrated file keeps the **comments** and layout of the blueprint's file (YAML or JSON):
+each figure is written over the value PyYAML finds at its place in the text (or added beside its
+siblings), and the edited text is checked to load as the calibrated blueprint. A blueprint with no
+file in the format asked (built in Python, or read from BPMN), or a check that fails, is written
+out plainly.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
@@ -44,7 +46,8 @@ from .convert import dumps
 from .discover import QUANTILES, _round
 from .durations import RATE_PATTERN, TIME_UNITS, Fixed, mean_of, to_unit
 from .errors import BlueprintError
-from .loader import build, loads
+from .formats import SUFFIXES
+from .loader import build, loads, read_text
 from .model import At, Blueprint, Every, RateArrivals
 
 __all__ = ["calibrate", "Calibration", "fit_duration", "MIN_FIT", "LARGEST_FIT", "KS_LEVEL"]
@@ -195,19 +198,27 @@ class Calibration:
     fits: dict = field(default_factory=dict)
     model: Optional[Blueprint] = None
 
-    def text(self, format: str = "yaml") -> str:
-        """The calibrated blueprint as YAML or JSON text, the file's comments kept where it had a file in
-        that format."""
-        source = getattr(self.base, "_source", None)
-        if source is not None and source.format == format and source.root() is not None:
+    def text(self, format: str = "yaml", source: Optional[str] = None) -> str:
+        """The calibrated blueprint as YAML or JSON text; given the blueprint's `source` file (in that
+        format), with its comments and layout kept (see the module notes)."""
+        if source is not None and SUFFIXES.get(Path(source).suffix.lower()) == format:
             try:
-                edited = _edit(source.text, source.root(), self.changes, format)
+                text = read_text(source)
+                edited = _edit(text, _compose(text), self.changes, format)
                 if loads(edited, format=format) == self.model:
                     return edited
             except (_CannotEdit, BlueprintError):
                 pass
-            self.notes.append("the file's layout could not be kept: it is written out plainly")
+            self.notes.append(f"the layout of {source} could not be kept: the blueprint is written out plainly")
         return dumps(self.model, format)
+
+
+def _compose(text: str):
+    """The YAML tree of a blueprint file (JSON is YAML), with where each value starts and ends."""
+    try:
+        return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise _CannotEdit(str(exc)) from None
 
 
 def _chances(counts: list[int]) -> list[float]:

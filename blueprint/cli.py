@@ -5,10 +5,12 @@ code 2; commands print machine output on stdout only.
 """
 from __future__ import annotations
 
+import errno
 import json
+import math
+import os
 import sys
 import warnings
-from pathlib import Path
 
 import click
 
@@ -18,7 +20,7 @@ from .checker import locate
 from .compare import compare as run_compare
 from .convert import WRITERS
 from .errors import BlueprintError
-from .files import write_atomic
+from .files import same_file, write_atomic
 from .findings import SEVERITIES
 from .formats import format_of
 from .loader import load
@@ -40,13 +42,44 @@ class _Group(click.Group):
             with warnings.catch_warnings():
                 warnings.simplefilter("always", UserWarning)
                 warnings.showwarning = _show_warning
-                return super().invoke(ctx)
+                try:
+                    return super().invoke(ctx)
+                finally:
+                    sys.stdout.flush()  # a full device or a closed pipe is told here, not at exit
         except BlueprintError as exc:
             click.echo(str(exc), err=True)
             ctx.exit(EXIT_BAD_INPUT)
         except RecursionError:
             click.echo("blueprint: the input is nested too deeply to be read", err=True)
             ctx.exit(EXIT_BAD_INPUT)
+        except ValueError as exc:  # os.stat of a path option, before a command runs
+            if "null byte" not in str(exc):
+                raise
+            click.echo("blueprint: a path holds a NUL byte (\\0), which no file name can; check how it was made",
+                       err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+        except OSError as exc:
+            if exc.errno not in _OUTPUT_ERRORS:
+                raise
+            _drop_stdout()
+            if exc.errno != errno.EPIPE:  # a reader that stopped reading (| head) wants no message
+                click.echo(f"blueprint: cannot write the output: {exc.strerror}; free some space or "
+                           "write elsewhere", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+
+
+#: Errors writing the output (stdout on a full device, a pipe whose reader has gone).
+_OUTPUT_ERRORS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT, errno.EFBIG}
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that what is still buffered does not fail again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test runner's stream)
+        pass
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -68,6 +101,31 @@ def _rule_levels(pairs: tuple[str, ...]) -> dict[str, str]:
             raise BlueprintError(f"--rule takes RULE=LEVEL, like --rule lost-context=off, not '{pair}'")
         levels[rule.strip()] = level.strip()
     return levels
+
+
+def json_text(value, depth: int, indent: str = "") -> str:
+    """JSON laid out one entry a line for the first `depth` levels, each deeper value on one line.
+
+    As readable as ``indent=2`` for a report (one finding a line), and written by json's C encoder
+    below those levels: ``indent`` makes json encode in Python, minutes for 100,000 findings.
+
+    Examples
+    --------
+    >>> print(json_text({"file": "x.yaml", "findings": [{"rule": "dead-end", "steps": ["a"]}]}, 2))
+    {
+      "file": "x.yaml",
+      "findings": [
+        {"rule": "dead-end", "steps": ["a"]}
+      ]
+    }
+    """
+    if depth <= 0 or not isinstance(value, (dict, list)) or not value:
+        return json.dumps(value)
+    inner = indent + "  "
+    if isinstance(value, dict):
+        items = [f"{inner}{json.dumps(str(k))}: {json_text(v, depth - 1, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    return "[\n" + ",\n".join(f"{inner}{json_text(v, depth - 1, inner)}" for v in value) + f"\n{indent}]"
 
 
 def _text_report(report, out) -> None:
@@ -102,11 +160,11 @@ def check(files, fmt, fail_on, rules):
             click.echo(str(exc), err=True)
     if fmt == "json":
         docs = [r.to_json() for r in reports]
-        click.echo(json.dumps(docs[0] if len(files) == 1 else docs, indent=2))
+        click.echo(json_text(docs[0], 2) if len(files) == 1 else json_text(docs, 3))
     elif fmt == "sarif":
         from .sarif import to_sarif
 
-        click.echo(json.dumps(to_sarif(reports, __version__), indent=2))
+        click.echo(json_text(to_sarif(reports, __version__), 4))
     else:
         lines: list[str] = []
         for report in reports:
@@ -225,7 +283,15 @@ def render(file, output, fmt, findings, heat, page):
 
     fmt = format_for(output, fmt)
     model = load(file)
-    write_atomic(output, draw(model, fmt, findings=findings, heat=heat, page=page.lower()))
+    drawn = draw(model, fmt, findings=findings, heat=heat, page=page.lower())
+    write_atomic(output, drawn)
+    _wrote(output, f"{file} drawn as {fmt}", drawn)
+
+
+def _wrote(output: str, what: str, content: str | bytes) -> None:
+    """Say on stderr what was written where (stdout stays for machine output)."""
+    size = len(content.encode("utf-8") if isinstance(content, str) else content)
+    click.echo(f"wrote {output}: {what} ({size:,} bytes)", err=True)
 
 
 @cli.command()
@@ -236,7 +302,7 @@ def convert(source, output):
     """Convert a blueprint between YAML, JSON and BPMN (and Mermaid out)."""
     from .convert import save
 
-    if Path(source).resolve() == Path(output).resolve():
+    if same_file(source, output):
         raise BlueprintError(f"{output}: converting a file onto itself; write to another file")
     save(load(source), output)
 
@@ -304,10 +370,11 @@ def _ranges(pairs) -> dict:
         low, dots, high = span.partition("..")
         if not sep or not dots:
             raise BlueprintError(f"--vary takes PATH=LOW..HIGH, like teams.store.staff=1..6, not '{pair}'")
-        low, high = parse_value(low.strip()), parse_value(high.strip())
+        low, high = parse_value(low.strip(), "--vary"), parse_value(high.strip(), "--vary")
         for end in (low, high):
-            if isinstance(end, bool) or not isinstance(end, (int, float)):
-                raise BlueprintError(f"--vary {pair}: '{end}' is not a number")
+            if isinstance(end, bool) or not isinstance(end, (int, float)) or not math.isfinite(end):
+                raise BlueprintError(f"--vary {pair}: '{end}' is not a number; write LOW..HIGH with two "
+                                     "numbers, like 1..6 or 0.1..0.9")
         ranges[path.strip()] = (low, high)
     return ranges
 
@@ -419,7 +486,7 @@ def replay(log, file, fmt, calibrate_out, mapping, case, activity, timestamp, re
     deviates, observed chances, durations and waits beside the blueprint's (exit 1 when cases deviate)."""
     written = format_of(calibrate_out, ("yaml", "json", "bpmn"), hint=" (--calibrate writes a blueprint)") \
         if calibrate_out else None
-    fit = run_replay(log, load(file), mapping=mapping, case=case, activity=activity, timestamp=timestamp,
+    fit = run_replay(log, file, mapping=mapping, case=case, activity=activity, timestamp=timestamp,
                      resource=resource, group=group, start_timestamp=start_timestamp, lifecycle=lifecycle,
                      outcome=outcome, encoding=encoding, max_bytes=max_bytes)
     if written:

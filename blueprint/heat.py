@@ -14,6 +14,7 @@ from typing import Any
 
 from .chain import stats
 from .errors import BlueprintError
+from .files import read_bytes
 from .model import Blueprint
 from .style import TEAM_COLOURS, VISIT_COLOURS
 
@@ -79,7 +80,18 @@ def _expected_visits(model: Blueprint) -> dict[str, float] | None:
         visits = stats(model).expected_visits
     except (BlueprintError, ArithmeticError, ValueError):
         return None
-    return {k: float(v) for k, v in visits.items() if v is not None}
+    return _visits(visits)
+
+
+def _visits(visits) -> dict[str, float]:
+    """Expected visits by step; ``null`` (a loop with no way out) is without end.
+
+    Examples
+    --------
+    >>> _visits({"a": 1, "b": None})
+    {'a': 1.0, 'b': inf}
+    """
+    return {k: math.inf if v is None else float(v) for k, v in dict(visits).items()}
 
 
 def read_heat(model: Blueprint, heat: Any) -> Heat | None:
@@ -112,9 +124,14 @@ def read_heat(model: Blueprint, heat: Any) -> Heat | None:
     if isinstance(heat, (str, Path)):
         source = str(heat)
         try:
-            heat = json.loads(Path(heat).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise BlueprintError(f"{source}: cannot read the heat file: {exc.strerror}") from None
+            raw = read_bytes(heat, "the JSON of `blueprint simulate --format json`")
+        except BlueprintError as exc:
+            raise BlueprintError([f"cannot read the heat file: {p.message}" for p in exc.problems],
+                                 file=source) from None
+        try:
+            heat = json.loads(raw)
+        except RecursionError:
+            raise BlueprintError(f"{source}: the heat file is nested too deeply to be simulation JSON") from None
         except ValueError as exc:
             raise BlueprintError(f"{source}: the heat file is not JSON ({exc}); give the output of "
                                  "`blueprint simulate FILE --format json`") from None
@@ -146,10 +163,10 @@ def read_heat(model: Blueprint, heat: Any) -> Heat | None:
                              f"is in this blueprint ({', '.join(model.teams)}); simulate this blueprint")
     visits = heat.get("expected_visits")
     if visits is not None:
-        if not isinstance(visits, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+        if not isinstance(visits, dict) or not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
                                                    for v in visits.values()):
             raise BlueprintError(f"{where}expected_visits: expected an object of numbers by step id")
-        visits = {k: float(v) for k, v in visits.items() if k in model.steps}
+        visits = {k: v for k, v in _visits(visits).items() if k in model.steps}
     else:
         visits = _expected_visits(model)
     return Heat(visits=visits, utilization=utilization, source=source)

@@ -16,9 +16,11 @@ def number(x: float) -> str:
 
     Examples
     --------
-    >>> number(3.0), number(0.25), number(5 / 3), number(1234.5)
-    ('3', '0.25', '1.67', '1234')
+    >>> number(3.0), number(0.25), number(5 / 3), number(1234.5), number(float("inf"))
+    ('3', '0.25', '1.67', '1234', '∞')
     """
+    if not math.isfinite(x):
+        return "∞" if x > 0 else "-∞" if x < 0 else "?"
     if x == int(x) and abs(x) < 1e6:
         return str(int(x))
     if abs(x) >= 100:

@@ -144,7 +144,7 @@ def replay(log: Any, model: Blueprint | str | Path, *, mapping: Any = None, case
     log : str, Path, DataFrame or iterable of mappings
         A ``.csv`` or ``.xes`` log (gzip, bzip2, xz too), or its events.
     model : Blueprint, str or Path
-        The blueprint, or its file.
+        The blueprint, or its file (whose comments :meth:`Replay.calibrated_text` keeps).
     mapping : dict, str or Path, optional
         ``{activity: step}`` (``None`` to leave an activity out), or a YAML/JSON file of it.
     case, activity, timestamp, resource, group, start_timestamp, lifecycle, outcome, encoding, max_bytes
@@ -178,8 +178,9 @@ def replay(log: Any, model: Blueprint | str | Path, *, mapping: Any = None, case
     >>> fit.fitness, [(d["kind"], d["flows"]) for d in fit.deviations]
     (0.5, [('missing-start', []), ('missing-flow', [['answer', 'ask']]), ('no-outcome', [])])
     """
+    source = None
     if not isinstance(model, Blueprint):
-        model = load(model)
+        source, model = str(model), load(model)
     rules = Rules(model)
     match = Matcher(rules, read_mapping(mapping, model))
     read = read_events(log, case=case, activity=activity, timestamp=timestamp, resource=resource, group=group,
@@ -219,8 +220,10 @@ def replay(log: Any, model: Blueprint | str | Path, *, mapping: Any = None, case
     if not totals[0]:
         raise BlueprintError("the log has no events", file=read.file)
     matched = {a: rules.ids[s] for a, s in match.cache.items() if s is not None and s >= 0}
-    return Replay(model, rules, seen, read.file, totals, found, unmatched, matched,
-                  [a for a, s in match.cache.items() if s == -1])
+    fit = Replay(model, rules, seen, read.file, totals, found, unmatched, matched,
+                 [a for a, s in match.cache.items() if s == -1])
+    fit.source = source
+    return fit
 
 
 class Replay:
@@ -251,6 +254,7 @@ class Replay:
         self.deviations = _deviations(self, found)
         self._doc: Optional[dict] = None
         self._calibration = None
+        self.source: Optional[str] = None  # the blueprint's file, where replay read it from one
 
     # --- the document -------------------------------------------------------------------------
     def to_json(self) -> dict:
@@ -274,10 +278,11 @@ class Replay:
         """The blueprint with the log's figures written in: branch chances, durations, arrivals."""
         return self.calibration().model
 
-    def calibrated_text(self, format: str = "yaml") -> str:
-        """The calibrated blueprint as text, the comments of the blueprint's file kept where it was
-        read from one in the same format."""
-        return self.calibration().text(format)
+    def calibrated_text(self, format: str = "yaml", source: str | Path | None = None) -> str:
+        """The calibrated blueprint as YAML or JSON text, with the comments and layout of the
+        blueprint's file kept: `source`, or the file :func:`replay` was given, in that format."""
+        source = source if source is not None else self.source
+        return self.calibration().text(format, None if source is None else str(source))
 
     def to_text(self) -> str:
         """A report for a consultant: fitness, deviations, then the figures beside the blueprint's."""

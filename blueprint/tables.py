@@ -112,15 +112,22 @@ def stats_tables(doc: Mapping[str, Any], labels: Mapping[str, str] | None = None
         ("expected_handoffs", "handoffs between teams"), ("expected_story_repeats", "times the story is repeated"),
         ("expected_duration", f"working time ({unit}s, without queueing)"), ("expected_cost", "cost"))
         if key in doc]
-    rows = [[label, figure(value)] for label, value in per_case]
-    rows.append(["chance it never finishes", percent(doc.get("never_finishes") or 0.0)])
+    unanswered = "no figure: see below"
+    rows = [[label, unanswered if value is None else figure(value)] for label, value in per_case]
+    never = doc.get("never_finishes", 0.0)
+    rows.append(["chance it never finishes", unanswered if never is None else percent(never)])
     out = [Table(["per case, exactly", "expected"], rows, [1])]
     outcomes = doc.get("outcomes") or {}
     if outcomes:
-        out.append(Table(["outcome", "chance"], [[labels.get(k, k), percent(v)] for k, v in outcomes.items()], [1]))
+        out.append(Table(["outcome", "chance"], [[labels.get(k, k), unanswered if v is None else percent(v)]
+                                                 for k, v in outcomes.items()], [1]))
     visits = doc.get("expected_visits") or {}
-    if visits:
-        out.append(Table(["step", "expected visits"], [[labels.get(k, k), figure(v)] for k, v in visits.items()], [1]))
+    if visits:  # an expected visit without a figure is a loop that never ends
+        out.append(Table(["step", "expected visits"], [[labels.get(k, k), "without end" if v is None else figure(v)]
+                                                       for k, v in visits.items()], [1]))
+    why = doc.get("why_null") or {}
+    if why:
+        out.append(Table(["Figures without an answer", "why"], [[key, str(reason)] for key, reason in why.items()]))
     return out
 
 

@@ -4,10 +4,14 @@ Writes the report as HTML and PDF (the same as `blueprint report FILE [--after F
 the folder you name, and prints the places the service fails most, with their fix, to paste into an
 e-mail to the client.
 
-    python examples/consultant_report.py examples/damaged_fires.yaml --after examples/damaged_fires_after.yaml
+    python examples/consultant_report.py examples/damaged_fires.yaml --after examples/damaged_fires_after.yaml --out report/
     python examples/consultant_report.py my_client.yaml --out deliverables/ --cases 5000
 
-Exit status 0 when the report was written, 2 for a file that cannot be read (with the reason).
+The report (FILE's name, .html and .pdf) goes into the folder ``--out`` names, made if need be;
+without ``--out`` nothing is written, only printed.
+
+Exit status 0 when the report was written, 2 for a file that cannot be read or a picture that
+cannot be written (with the reason).
 """
 from __future__ import annotations
 
@@ -26,20 +30,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", nargs="?", default=str(HERE / "damaged_fires.yaml"))
     parser.add_argument("--after", help="the redesign, to compare with")
-    parser.add_argument("--out", default=".", help="folder for the report (default: here)")
+    parser.add_argument("--out", metavar="FOLDER", help="write the report into this folder (default: nothing written)")
     parser.add_argument("--cases", type=int, default=2_000, help="cases per replication (default 2000)")
     parser.add_argument("--replications", type=int, default=5)
     args = parser.parse_args(argv)
     try:
         model = bp.load(args.file)
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for suffix in (".html", ".pdf"):
-            path = out / (Path(args.file).stem + suffix)
-            write_report(path, model, after=args.after, cases=args.cases, replications=args.replications, seed=1)
-            print(f"wrote {path}")
+        if args.out:
+            out = Path(args.out).expanduser()
+            out.mkdir(parents=True, exist_ok=True)
+            for suffix in (".html", ".pdf"):
+                path = out / (Path(args.file).stem + suffix)
+                write_report(path, model, after=args.after, cases=args.cases, replications=args.replications,
+                             seed=1)
+                print(f"wrote {path}")
+        else:
+            print("(add --out FOLDER to write the report there as HTML and PDF)")
     except bp.BlueprintError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"{args.out}: cannot write the report: {exc.strerror}", file=sys.stderr)
         return 2
     print(f"\n{model.name}: where it fails first")
     for mark in marks(model, bp.check(model))[:3]:

@@ -94,7 +94,7 @@ def test_calibrating_keeps_every_comment_and_writes_the_logs_figures(tmp_path):
     log = _simulated(tmp_path, COMMENTED, {"flows[answer->done].p": 0.7, "flows[answer->fix].p": 0.3,
                                            "steps.fix.duration": {"exponential": 30},
                                            "steps.answer.duration": 8, "arrivals": {"every": {"exponential": 20}}})
-    fit = bp.replay(log, bp.load(source))
+    fit = bp.replay(log, source)
     text = fit.calibrated_text("yaml")
     comments = [line[line.index("#"):] for line in COMMENTED.splitlines() if "#" in line]
     assert all(c in text for c in comments)
@@ -115,7 +115,7 @@ def test_calibrating_a_json_file_keeps_its_layout_and_a_blueprint_without_a_file
     source.write_text(dumps(bp.loads(COMMENTED), "json"))
     log = _simulated(tmp_path, COMMENTED, {"flows[answer->done].p": 0.6, "flows[answer->fix].p": 0.4})
     fit = bp.replay(log, bp.load(source))
-    text = fit.calibrated_text("json")
+    text = fit.calibrated_text("json", source=source)
     assert bp.loads(text, format="json") == fit.calibrated()
     assert text.splitlines()[:3] == source.read_text().splitlines()[:3]
     plain = bp.replay(log, bp.loads(COMMENTED).with_changes({})).calibrated_text("yaml")

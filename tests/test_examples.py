@@ -120,6 +120,13 @@ def test_consultant_report_writes_the_report_as_html_and_pdf_and_prints_the_firs
     assert (tmp_path / "chief_executive.pdf").read_bytes().startswith(b"%PDF-")
 
 
+def test_consultant_report_writes_nothing_unless_asked_where(tmp_path):
+    out = run(EXAMPLES / "consultant_report.py", EXAMPLES / "chief_executive.yaml", "--cases", "50",
+              "--replications", "2", cwd=tmp_path)
+    assert "add --out FOLDER" in out
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_consultant_report_says_why_a_file_cannot_be_read(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("steps: {a: {lane: customer}}\nflows: [[a, nowhere]]\n")
