@@ -307,21 +307,34 @@ def convert(source, output):
     save(load(source), output)
 
 
+#: How an event log is read (blueprint.logreading.read_events): the options discover and replay share.
+_LOG_OPTIONS = [
+    click.option("--case", help="The case id column [case:concept:name, case, ...]."),
+    click.option("--activity", help="The activity column [concept:name, activity, ...]."),
+    click.option("--timestamp", help="The (end) time column [time:timestamp, timestamp, ...]."),
+    click.option("--resource", help="The resource column [org:resource, resource, ...]."),
+    click.option("--start-timestamp", "start_timestamp", help="The start time column [start_timestamp, ...]."),
+    click.option("--group", help="The team column [org:group, org:role, group, team, ...]."),
+    click.option("--lifecycle", help="The lifecycle column [lifecycle:transition, lifecycle, ...]."),
+    click.option("--outcome", help="The case outcome column: success, failure, abandoned [case:outcome, ...]."),
+    click.option("--encoding", help="The log's text encoding when it has no byte order mark [utf-8]."),
+    click.option("--max-bytes", "max_bytes", default="1G", show_default=True, metavar="SIZE",
+                 help="Read at most this much of the log, counted after decompression (512M, 4G; 0: no cap)."),
+]
+
+
+def _log_options(command):
+    """Give `command` the options that say how to read its event log, in this order."""
+    for option in reversed(_LOG_OPTIONS):
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.argument("log", metavar="LOG")  # checked when it is opened: any path, a pipe too
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="The blueprint to write (.yaml, .json, .bpmn, .mmd).")
-@click.option("--case", help="The case id column [case:concept:name, case, ...].")
-@click.option("--activity", help="The activity column [concept:name, activity, ...].")
-@click.option("--timestamp", help="The (end) time column [time:timestamp, timestamp, ...].")
-@click.option("--resource", help="The resource column [org:resource, resource, ...].")
-@click.option("--start-timestamp", "start_timestamp", help="The start time column [start_timestamp, ...].")
-@click.option("--group", help="The team column [org:group, org:role, group, team, ...].")
-@click.option("--lifecycle", help="The lifecycle column [lifecycle:transition, lifecycle, ...].")
-@click.option("--outcome", help="The case outcome column: success, failure, abandoned [case:outcome, ...].")
-@click.option("--encoding", help="The log's text encoding when it has no byte order mark [utf-8].")
-@click.option("--max-bytes", "max_bytes", default="1G", show_default=True, metavar="SIZE",
-              help="Read at most this much of the log, counted after decompression (512M, 4G; 0: no cap).")
+@_log_options
 def discover(log, output, case, activity, timestamp, resource, start_timestamp, group, lifecycle, outcome,
              encoding, max_bytes):
     """Discover a blueprint from an event log (.csv or .xes, gzip too)."""
@@ -469,17 +482,7 @@ def report(file, after, output, cases, replications, seed, page):
 @click.option("--map", "mapping", type=click.Path(dir_okay=False), metavar="FILE",
               help="A YAML/JSON file of 'activity: step' for activities that match no step by id or name "
                    "(null leaves an activity out).")
-@click.option("--case", help="The case id column [case:concept:name, case, ...].")
-@click.option("--activity", help="The activity column [concept:name, activity, ...].")
-@click.option("--timestamp", help="The (end) time column [time:timestamp, timestamp, ...].")
-@click.option("--resource", help="The resource column [org:resource, resource, ...].")
-@click.option("--start-timestamp", "start_timestamp", help="The start time column [start_timestamp, ...].")
-@click.option("--group", help="The team column [org:group, org:role, group, team, ...].")
-@click.option("--lifecycle", help="The lifecycle column [lifecycle:transition, lifecycle, ...].")
-@click.option("--outcome", help="The case outcome column: success, failure, abandoned [case:outcome, ...].")
-@click.option("--encoding", help="The log's text encoding when it has no byte order mark [utf-8].")
-@click.option("--max-bytes", "max_bytes", default="1G", show_default=True, metavar="SIZE",
-              help="Read at most this much of the log, counted after decompression (512M, 4G; 0: no cap).")
+@_log_options
 def replay(log, file, fmt, calibrate_out, mapping, case, activity, timestamp, resource, start_timestamp, group,
            lifecycle, outcome, encoding, max_bytes):
     """Play event LOG (.csv or .xes, gzip too) through blueprint FILE: which cases fit, where the log
