@@ -2,7 +2,8 @@
 
 The load comes from the JSON that ``blueprint simulate --format json`` prints (``teams.*.utilization``)
 and, for the steps, from ``blueprint stats`` (``expected_visits``): in the same file, or asked of
-:func:`blueprint.stats`.
+:func:`blueprint.stats`. From the JSON of ``blueprint replay`` it is what the log shows: each step's
+visits per case and each team's utilisation, as :func:`blueprint.replay.heat_figures` reads them.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .chain import stats
 from .errors import BlueprintError
 from .files import read_bytes
 from .model import Blueprint
+from .replay import heat_figures, is_replay
 from .style import TEAM_COLOURS, VISIT_COLOURS
 
 __all__ = ["Heat", "read_heat", "team_colour", "VISIT_COLOURS", "TEAM_COLOURS"]
@@ -140,6 +142,9 @@ def read_heat(model: Blueprint, heat: Any) -> Heat | None:
     where = f"{source}: " if source else ""
     if isinstance(heat, list) and len(heat) == 1:
         heat = heat[0]
+    if is_replay(heat):  # the JSON of `blueprint replay`: the log's visits per case, the teams' observed load
+        figures = heat_figures(model, heat)
+        return Heat(visits=figures["visits"], utilization=figures["utilization"], source=source)
     if isinstance(heat, dict) and isinstance(heat.get("scenario"), dict) and "teams" not in heat:
         heat = heat["scenario"]  # the JSON of `blueprint whatif`: draw the changed service
     if not isinstance(heat, dict) or not ({"teams", "expected_visits"} & set(heat)):

@@ -317,3 +317,18 @@ def test_the_worked_example_of_the_docs_page_says_what_the_page_says(tmp_path):
     mapped = bp.replay(log, examples / "damaged_fires.yaml", mapping={a: None for a in (
         "claim", "maker_sends", "check_glass", "wait_fitter", "fit", "log_damage", "own_case")})
     assert fit.fitness < mapped.fitness < 1.0
+
+
+def test_render_draws_a_replay_document_as_heat(tmp_path):
+    fit = bp.replay(rows({"1": [("ask", 0, 0), ("answer", 15, 5)], "2": [("ask", 10, 10), ("answer", 30, 15),
+                                                                          ("fix", 40, 30)]}), DESK)
+    heat = tmp_path / "replay.json"
+    heat.write_text(fit.dumps())
+    from blueprint.heat import read_heat
+
+    read = read_heat(DESK, heat)
+    assert read.visits["answer"] == 1.0 and read.visits["fix"] == 0.5 and read.visits["done"] == 1.0
+    assert read.utilization["desk"] == pytest.approx(fit.to_json()["teams"]["desk"]["utilization"]["observed"])
+    done = run("render", _write(tmp_path, "desk.yaml", dumps(DESK)), "-o", tmp_path / "desk.svg", "--heat", heat)
+    assert done.exit_code == 0, done.output
+    assert "0.5 visits per case" in (tmp_path / "desk.svg").read_text()
