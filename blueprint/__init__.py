@@ -2,8 +2,8 @@
 
 Describe a service as steps in lanes owned by teams, then find where it fails its customers
 (:func:`check`), compute exact expectations (:func:`stats`), simulate it (:func:`simulate`),
-ask what-if questions (:func:`whatif`, :func:`explore`), draw it (:func:`render`) and exchange it
-with BPMN tools and event logs (:func:`discover`).
+ask what-if questions (:func:`whatif`, :func:`explore`), draw it (:func:`render`), exchange it
+with BPMN tools and event logs (:func:`discover`) and hold it against a real log (:func:`replay`).
 
 >>> import blueprint as bp
 >>> model = bp.loads('''
@@ -18,8 +18,17 @@ with BPMN tools and event logs (:func:`discover`).
 >>> len(bp.check(model))
 0
 """
+from importlib import metadata as _metadata
+
+try:  # the distribution is `service-blueprint` (`blueprint` on PyPI is another project); the import is `blueprint`
+    __version__ = _metadata.version("service-blueprint")
+except _metadata.PackageNotFoundError:  # run from a source tree that is not installed
+    __version__ = "0.1.0"
+# (set before the imports below: modules they import read it, bpmn's exporter, while the package loads)
+
 from .chain import Stats, stats
 from .checker import check
+from .compare import compare
 from .discover import discover
 from .errors import BlueprintError, Problem
 from .explore import explore
@@ -27,9 +36,11 @@ from .findings import Finding, Report
 from .loader import load, loads
 from .model import Blueprint, Flow, Step, Team
 from .render import render
+from .replay import Replay, replay
+from .report import report
 from .simulation import simulate
 from .whatif import whatif
 
-__all__ = ["Blueprint", "BlueprintError", "Finding", "Flow", "Problem", "Report", "Step", "Team",
-           "Stats", "check", "discover", "explore", "load", "loads", "render", "simulate", "stats", "whatif"]
-__version__ = "0.1.0"
+__all__ = ["Blueprint", "BlueprintError", "Finding", "Flow", "Problem", "Replay", "Report", "Step", "Team",
+           "Stats", "check", "compare", "discover", "explore", "load", "loads", "render", "replay", "report",
+           "simulate", "stats", "whatif"]

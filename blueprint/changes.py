@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from .errors import BlueprintError, did_you_mean
+from .loader import YAMLSyntaxError, parse_yaml
 from .model import Blueprint, Flow, Step, Team, Timeout
 
 __all__ = ["apply_changes", "parse_path", "parse_value"]
@@ -55,19 +56,23 @@ def parse_path(path: str) -> list[str | tuple[str, str]]:
     return parts
 
 
-def parse_value(text: str) -> Any:
-    """A value written on the command line, read as YAML: ``4``, ``0.9``, ``[crm]``, ``2h``.
+def parse_value(text: str, where: str = "--set") -> Any:
+    """A value written on the command line, read as YAML with the guards a file is read with
+    (nesting, alias bombs, numbers too long to be true): ``4``, ``0.9``, ``[crm]``, ``2h``.
+    Text that is not YAML at all is taken as written.
 
     Examples
     --------
-    >>> parse_value("4"), parse_value("[crm, erp]"), parse_value("2h")
-    (4, ['crm', 'erp'], '2h')
+    >>> parse_value("4"), parse_value("[crm, erp]"), parse_value("2h"), parse_value("[open")
+    (4, ['crm', 'erp'], '2h', '[open')
+    >>> parse_value("1" * 5000, "--set teams.a.staff")
+    Traceback (most recent call last):
+    ...
+    blueprint.errors.BlueprintError: --set teams.a.staff:1:1: a number of 5,000 digits (111111111111...); ...
     """
-    import yaml
-
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return parse_yaml(text, file=where)
+    except YAMLSyntaxError:
         return text
 
 
@@ -85,6 +90,16 @@ def _find_flow(flows: list[dict], selector: str, path: str) -> int:
     names = [f"{f['from']}->{f['to']}" for f in flows]
     raise BlueprintError(f"no '{path}': there is no flow {selector}"
                          + did_you_mean(selector, names).replace("'", "'flows[", 1).replace("'?", "]'?"))
+
+
+def _flow_data(value: Any, path: str) -> dict:
+    """A flow given whole, as the mapping the other changes work on; validated with the rest."""
+    if isinstance(value, (list, tuple)) and len(value) in (2, 3):
+        return dict(zip(("from", "to", "p"), value))
+    if isinstance(value, dict) and {"from", "to"} <= set(value):
+        return dict(value)
+    raise BlueprintError(f"{path}: a flow is [FROM, TO], [FROM, TO, P] or {{from: FROM, to: TO, p: P}}, "
+                         f"not {value!r}")
 
 
 def _set_p(flows: list[dict], index: int, value: Any, path: str) -> None:
@@ -113,7 +128,7 @@ def _apply(data: dict, path: str, value: Any) -> None:
         flows = data.setdefault("flows", [])
         index = _find_flow(flows, selector, path)
         if len(parts) == 1:
-            flows[index] = Flow.model_validate(value).model_dump(by_alias=True, exclude_none=True)
+            flows[index] = _flow_data(value, path)
             return
         if len(parts) != 2 or parts[1] not in _FIELDS["flows"]:
             key = parts[1] if len(parts) > 1 else ""

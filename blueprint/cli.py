@@ -5,10 +5,12 @@ code 2; commands print machine output on stdout only.
 """
 from __future__ import annotations
 
+import errno
 import json
+import math
+import os
 import sys
 import warnings
-from pathlib import Path
 
 import click
 
@@ -16,10 +18,16 @@ from . import __version__
 from .chain import workload
 from .checker import check as check_model
 from .checker import locate
+from .compare import compare as run_compare
+from .convert import WRITERS
 from .errors import BlueprintError
-from .files import write_atomic
+from .files import same_file, write_atomic
 from .findings import SEVERITIES
+from .formats import format_of
 from .loader import load
+from .replay import replay as run_replay
+from .report import FORMATS as REPORT_FORMATS
+from .report import report as make_report
 
 #: Exit codes.
 EXIT_OK = 0
@@ -35,13 +43,44 @@ class _Group(click.Group):
             with warnings.catch_warnings():
                 warnings.simplefilter("always", UserWarning)
                 warnings.showwarning = _show_warning
-                return super().invoke(ctx)
+                try:
+                    return super().invoke(ctx)
+                finally:
+                    sys.stdout.flush()  # a full device or a closed pipe is told here, not at exit
         except BlueprintError as exc:
             click.echo(str(exc), err=True)
             ctx.exit(EXIT_BAD_INPUT)
         except RecursionError:
             click.echo("blueprint: the input is nested too deeply to be read", err=True)
             ctx.exit(EXIT_BAD_INPUT)
+        except ValueError as exc:  # os.stat of a path option, before a command runs
+            if "null byte" not in str(exc):
+                raise
+            click.echo("blueprint: a path holds a NUL byte (\\0), which no file name can; check how it was made",
+                       err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+        except OSError as exc:
+            if exc.errno not in _OUTPUT_ERRORS:
+                raise
+            _drop_stdout()
+            if exc.errno != errno.EPIPE:  # a reader that stopped reading (| head) wants no message
+                click.echo(f"blueprint: cannot write the output: {exc.strerror}; free some space or "
+                           "write elsewhere", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+
+
+#: Errors writing the output (stdout on a full device, a pipe whose reader has gone).
+_OUTPUT_ERRORS = {errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT, errno.EFBIG}
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that what is still buffered does not fail again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test runner's stream)
+        pass
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -63,6 +102,31 @@ def _rule_levels(pairs: tuple[str, ...]) -> dict[str, str]:
             raise BlueprintError(f"--rule takes RULE=LEVEL, like --rule lost-context=off, not '{pair}'")
         levels[rule.strip()] = level.strip()
     return levels
+
+
+def json_text(value, depth: int, indent: str = "") -> str:
+    """JSON laid out one entry a line for the first `depth` levels, each deeper value on one line.
+
+    As readable as ``indent=2`` for a report (one finding a line), and written by json's C encoder
+    below those levels: ``indent`` makes json encode in Python, minutes for 100,000 findings.
+
+    Examples
+    --------
+    >>> print(json_text({"file": "x.yaml", "findings": [{"rule": "dead-end", "steps": ["a"]}]}, 2))
+    {
+      "file": "x.yaml",
+      "findings": [
+        {"rule": "dead-end", "steps": ["a"]}
+      ]
+    }
+    """
+    if depth <= 0 or not isinstance(value, (dict, list)) or not value:
+        return json.dumps(value)
+    inner = indent + "  "
+    if isinstance(value, dict):
+        items = [f"{inner}{json.dumps(str(k))}: {json_text(v, depth - 1, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    return "[\n" + ",\n".join(f"{inner}{json_text(v, depth - 1, inner)}" for v in value) + f"\n{indent}]"
 
 
 def _text_report(report, out) -> None:
@@ -97,11 +161,11 @@ def check(files, fmt, fail_on, rules):
             click.echo(str(exc), err=True)
     if fmt == "json":
         docs = [r.to_json() for r in reports]
-        click.echo(json.dumps(docs[0] if len(files) == 1 else docs, indent=2))
+        click.echo(json_text(docs[0], 2) if len(files) == 1 else json_text(docs, 3))
     elif fmt == "sarif":
         from .sarif import to_sarif
 
-        click.echo(json.dumps(to_sarif(reports, __version__), indent=2))
+        click.echo(json_text(to_sarif(reports, __version__), 4))
     else:
         lines: list[str] = []
         for report in reports:
@@ -223,18 +287,29 @@ def schema(output):
 @click.option("--format", "fmt", type=click.Choice(["svg", "png", "pdf", "dot", "mermaid", "html"]),
               help="What to draw; default: the one the output's extension names.")
 @click.option("--findings/--no-findings", default=True, show_default=True,
-              help="Outline what `blueprint check` finds, with the rule ids and a legend.")
+              help="Mark what `blueprint check` finds, explained in plain words in the key.")
 @click.option("--heat", type=click.Path(dir_okay=False), metavar="RESULT.json",
               help="The JSON of `blueprint simulate --format json`: teams shaded by utilisation, "
                    "steps by expected visits.")
-def render(file, output, fmt, findings, heat):
+@click.option("--page", type=click.Choice(["a4", "a3", "none"], case_sensitive=False), default="a4",
+              show_default=True, help="The landscape page the drawing is fitted to (long journeys wrap into "
+                                      "bands); none: one band, at its own size.")
+def render(file, output, fmt, findings, heat, page):
     """Draw blueprint FILE as a swimlane diagram: lanes, stages, findings and load."""
     from .render import format_for
     from .render import render as draw
 
     fmt = format_for(output, fmt)
     model = load(file)
-    write_atomic(output, draw(model, fmt, findings=findings, heat=heat))
+    drawn = draw(model, fmt, findings=findings, heat=heat, page=page.lower())
+    write_atomic(output, drawn)
+    _wrote(output, f"{file} drawn as {fmt}", drawn)
+
+
+def _wrote(output: str, what: str, content: str | bytes) -> None:
+    """Say on stderr what was written where (stdout stays for machine output)."""
+    size = len(content.encode("utf-8") if isinstance(content, str) else content)
+    click.echo(f"wrote {output}: {what} ({size:,} bytes)", err=True)
 
 
 @cli.command()
@@ -245,27 +320,48 @@ def convert(source, output):
     """Convert a blueprint between YAML, JSON and BPMN (and Mermaid out)."""
     from .convert import save
 
-    if Path(source).resolve() == Path(output).resolve():
+    if same_file(source, output):
         raise BlueprintError(f"{output}: converting a file onto itself; write to another file")
     save(load(source), output)
 
 
+#: How an event log is read (blueprint.logreading.read_events): the options discover and replay share.
+_LOG_OPTIONS = [
+    click.option("--case", help="The case id column [case:concept:name, case, ...]."),
+    click.option("--activity", help="The activity column [concept:name, activity, ...]."),
+    click.option("--timestamp", help="The (end) time column [time:timestamp, timestamp, ...]."),
+    click.option("--resource", help="The resource column [org:resource, resource, ...]."),
+    click.option("--start-timestamp", "start_timestamp", help="The start time column [start_timestamp, ...]."),
+    click.option("--group", help="The team column [org:group, org:role, group, team, ...]."),
+    click.option("--lifecycle", help="The lifecycle column [lifecycle:transition, lifecycle, ...]."),
+    click.option("--outcome", help="The case outcome column: success, failure, abandoned [case:outcome, ...]."),
+    click.option("--encoding", help="The log's text encoding when it has no byte order mark [utf-8]."),
+    click.option("--max-bytes", "max_bytes", default="1G", show_default=True, metavar="SIZE",
+                 help="Read at most this much of the log, counted after decompression (512M, 4G; 0: no cap)."),
+]
+
+
+def _log_options(command):
+    """Give `command` the options that say how to read its event log, in this order."""
+    for option in reversed(_LOG_OPTIONS):
+        command = option(command)
+    return command
+
+
 @cli.command()
-@click.argument("log", type=click.Path(dir_okay=True))
+@click.argument("log", metavar="LOG")  # checked when it is opened: any path, a pipe too
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="The blueprint to write (.yaml, .json, .bpmn, .mmd).")
-@click.option("--case", help="The case id column [case:concept:name, case, ...].")
-@click.option("--activity", help="The activity column [concept:name, activity, ...].")
-@click.option("--timestamp", help="The (end) time column [time:timestamp, timestamp, ...].")
-@click.option("--resource", help="The resource column [org:resource, resource, ...].")
-@click.option("--start-timestamp", "start_timestamp", help="The start time column [start_timestamp, ...].")
-def discover(log, output, case, activity, timestamp, resource, start_timestamp):
-    """Discover a blueprint from an event log (.csv or .xes)."""
+@_log_options
+def discover(log, output, case, activity, timestamp, resource, start_timestamp, group, lifecycle, outcome,
+             encoding, max_bytes):
+    """Discover a blueprint from an event log (.csv or .xes, gzip too)."""
     from .convert import save
     from .discover import discover as run_discover
 
     save(run_discover(log, case=case, activity=activity, timestamp=timestamp, resource=resource,
-                      start_timestamp=start_timestamp), output)
+                      start_timestamp=start_timestamp, group=group, lifecycle=lifecycle, outcome=outcome,
+                      encoding=encoding, max_bytes=max_bytes), output)
 
 
 def _client(scheduler):
@@ -305,10 +401,11 @@ def _ranges(pairs) -> dict:
         low, dots, high = span.partition("..")
         if not sep or not dots:
             raise BlueprintError(f"--vary takes PATH=LOW..HIGH, like teams.store.staff=1..6, not '{pair}'")
-        low, high = parse_value(low.strip()), parse_value(high.strip())
+        low, high = parse_value(low.strip(), "--vary"), parse_value(high.strip(), "--vary")
         for end in (low, high):
-            if isinstance(end, bool) or not isinstance(end, (int, float)):
-                raise BlueprintError(f"--vary {pair}: '{end}' is not a number")
+            if isinstance(end, bool) or not isinstance(end, (int, float)) or not math.isfinite(end):
+                raise BlueprintError(f"--vary {pair}: '{end}' is not a number; write LOW..HIGH with two "
+                                     "numbers, like 1..6 or 0.1..0.9")
         ranges[path.strip()] = (low, high)
     return ranges
 
@@ -334,6 +431,92 @@ def explore(file, vary, requirement, examples, cases, seed, jobs, scheduler, fmt
                         client=_client(scheduler))
     click.echo(json.dumps(found.to_json(), indent=2) if fmt == "json" else found.to_text())
     if not found.holds:
+        sys.exit(EXIT_FINDINGS)
+
+
+class _ArmProgress:
+    """Progress of a two-armed run (before, after) on one line of stderr, when it is a terminal."""
+
+    def __init__(self):
+        self.line = _ProgressLine()
+
+    def __call__(self, arm: str, done: int, total, rate: float) -> None:
+        of = f" / {total:,}" if total else ""
+        click.echo(f"\r  {arm}: {done:,}{of} cases, {rate:,.0f} events/s ", err=True, nl=False)
+        self.line.shown = True
+
+    def close(self) -> None:
+        self.line.close()
+
+
+@cli.command()
+@click.argument("before", type=click.Path(dir_okay=True))
+@click.argument("after", type=click.Path(dir_okay=True))
+@click.option("--cases", type=click.IntRange(1), default=10_000, show_default=True, help="Cases per replication.")
+@click.option("--replications", type=click.IntRange(2), default=10, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Processes for replications.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Show progress on stderr (only when it is a terminal).")
+def compare(before, after, cases, replications, seed, jobs, fmt, progress):
+    """Compare two blueprints of one service (as it is, as it could be) on common random numbers."""
+    show = _ArmProgress() if progress and sys.stderr.isatty() else None
+    try:
+        answer = run_compare(before, after, cases=cases, replications=replications, seed=seed, jobs=jobs,
+                             progress=show)
+    finally:
+        if show is not None:
+            show.close()
+    click.echo(json.dumps(answer.to_json(), indent=2) if fmt == "json" else answer.to_text())
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--after", type=click.Path(dir_okay=True), metavar="FILE2",
+              help="The redesign: both pictures and the comparison of the two.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="OUT.html or OUT.pdf.")
+@click.option("--cases", type=click.IntRange(1), default=2_000, show_default=True, help="Cases per replication.")
+@click.option("--replications", type=click.IntRange(2), default=5, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--page", type=click.Choice(["a4", "a3"], case_sensitive=False), default="a4", show_default=True,
+              help="The landscape page the pictures are fitted to.")
+def report(file, after, output, cases, replications, seed, page):
+    """Write the deliverable: one self-contained HTML or PDF file to send a client."""
+    fmt = format_of(output, REPORT_FORMATS, hint="")
+    content = make_report(file, after=after, format=fmt, cases=cases, replications=replications, seed=seed,
+                          page=page.lower(), progress=lambda note: click.echo(f"report: {note}", err=True))
+    write_atomic(output, content)
+    click.echo(f"report: wrote {output}", err=True)
+
+
+@cli.command()
+@click.argument("log", metavar="LOG")  # checked when it is opened: any path, a pipe too
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--calibrate", "calibrate_out", type=click.Path(dir_okay=False), metavar="OUT.yaml",
+              help="Write the blueprint with the log's figures (chances, durations, arrivals) to OUT "
+                   "(.yaml, .json, .bpmn), keeping the file's comments.")
+@click.option("--map", "mapping", type=click.Path(dir_okay=False), metavar="FILE",
+              help="A YAML/JSON file of 'activity: step' for activities that match no step by id or name "
+                   "(null leaves an activity out).")
+@_log_options
+def replay(log, file, fmt, calibrate_out, mapping, case, activity, timestamp, resource, start_timestamp, group,
+           lifecycle, outcome, encoding, max_bytes):
+    """Play event LOG (.csv or .xes, gzip too) through blueprint FILE: which cases fit, where the log
+    deviates, observed chances, durations and waits beside the blueprint's (exit 1 when cases deviate)."""
+    written = format_of(calibrate_out, ("yaml", "json", "bpmn"), hint=" (--calibrate writes a blueprint)") \
+        if calibrate_out else None
+    fit = run_replay(log, file, mapping=mapping, case=case, activity=activity, timestamp=timestamp,
+                     resource=resource, group=group, start_timestamp=start_timestamp, lifecycle=lifecycle,
+                     outcome=outcome, encoding=encoding, max_bytes=max_bytes)
+    if written:
+        write_atomic(calibrate_out, WRITERS[written](fit.calibrated()) if written == "bpmn" else
+                     fit.calibrated_text(written))
+        for note in fit.calibration().notes:
+            click.echo(f"calibrated {note}", err=True)
+    click.echo(fit.dumps() if fmt == "json" else fit.to_text())
+    if fit.fitting < fit.cases:
         sys.exit(EXIT_FINDINGS)
 
 

@@ -1,4 +1,4 @@
-"""Writing a blueprint in another format, chosen by the file's extension."""
+"""Writing a blueprint in another format, chosen by the file's extension (:mod:`blueprint.formats`)."""
 from __future__ import annotations
 
 import json
@@ -7,8 +7,11 @@ from typing import Callable
 
 import yaml
 
+from .bpmn import to_bpmn
 from .errors import BlueprintError
 from .files import write_atomic
+from .formats import format_of
+from .mermaid import to_mermaid
 from .model import Blueprint
 
 __all__ = ["dumps", "save", "WRITERS"]
@@ -28,21 +31,15 @@ def _json(model: Blueprint) -> str:
 
 
 def _bpmn(model: Blueprint) -> str:
-    from .bpmn import to_bpmn
-
     return to_bpmn(model)
 
 
 def _mermaid(model: Blueprint) -> str:
-    from .render import render
-
-    return render(model, format="mermaid")
+    return to_mermaid(model)
 
 
-#: Writers by file extension.
-WRITERS: dict[str, Callable[[Blueprint], str]] = {
-    ".yaml": _yaml, ".yml": _yaml, ".json": _json, ".bpmn": _bpmn, ".mmd": _mermaid,
-}
+#: Writers by format (the formats of :data:`blueprint.formats.SUFFIXES`).
+WRITERS: dict[str, Callable[[Blueprint], str]] = {"yaml": _yaml, "json": _json, "bpmn": _bpmn, "mermaid": _mermaid}
 
 
 def dumps(model: Blueprint, format: str = "yaml") -> str:
@@ -59,16 +56,12 @@ def dumps(model: Blueprint, format: str = "yaml") -> str:
     - [a, b]
     <BLANKLINE>
     """
-    writer = WRITERS.get("." + format.lower().lstrip("."))
-    if writer is None:
-        raise BlueprintError(f"cannot write '{format}'; use one of {', '.join(w[1:] for w in WRITERS)}")
-    return writer(model)
+    fmt = {"mmd": "mermaid", "yml": "yaml"}.get(format.lower().lstrip("."), format.lower().lstrip("."))
+    if fmt not in WRITERS:
+        raise BlueprintError(f"cannot write '{format}'; use one of yaml, json, bpmn, mmd")
+    return WRITERS[fmt](model)
 
 
 def save(model: Blueprint, path: str | Path) -> None:
     """Write the blueprint to `path` in the format its extension names, atomically."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in WRITERS:
-        raise BlueprintError(f"cannot tell the format of '{path}' from its extension; end it with "
-                             f"{', '.join(WRITERS)}")
-    write_atomic(path, WRITERS[suffix](model))
+    write_atomic(path, WRITERS[format_of(path, WRITERS, hint="")](model))

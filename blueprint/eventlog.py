@@ -11,16 +11,26 @@ the case reached the step (``enqueue``), when work on it started and ended (in t
 ``open``        still there when the simulation stopped (queueing, working, waiting at a join);
 ``success`` / ``failure``  the row of an outcome step: the case ended there.
 
+Each case's own ending (:func:`case_outcomes`) is written with it, so that reading the log back
+(``discover``, pm4py) keeps failures failures: ``success`` or ``failure`` (with the outcome step
+reached), ``abandoned`` (the customer ran out of patience; no outcome step) or ``open`` (still in
+progress when the simulation stopped).
+
 Time 0 is **Monday 2024-01-01 00:00:00 UTC** (:data:`EPOCH`) in the files that carry dates (the
 ``timestamp`` columns of CSV, ``time:timestamp`` of XES), so that team hours line up with weekdays.
 
-* **CSV**: ``case,step,team,lane,enqueue,start,end,outcome,start_timestamp,timestamp``;
-  ``timestamp`` is when the visit ended (for an open one, when it last moved).
+* **CSV**: ``case,step,team,lane,enqueue,start,end,outcome,start_timestamp,timestamp,case:outcome,
+  case:outcome_step``; ``timestamp`` is when the visit ended (for an open one, when it last
+  moved); the last two are the case's ending, on every row of the case (pm4py's ``case:`` prefix
+  for case attributes).
 * **JSONL**: one JSON object per row with the keys of :class:`Event`.
-* **XES** (IEEE 1849-2016): one trace per case (``concept:name`` = case number), one event for
-  the start and one for the end of each visit, with ``concept:name`` (the step),
-  ``org:resource`` (the team), ``time:timestamp`` and ``lifecycle:transition`` (``start`` /
-  ``complete``), plus ``lane`` and ``outcome``.
+* **XES** (IEEE 1849-2016): one trace per case (``concept:name`` = case number, ``outcome`` and,
+  where one was reached, ``outcome_step``), events with ``concept:name`` (the step),
+  ``org:resource`` (the team), ``time:timestamp`` and ``lifecycle:transition``, plus ``lane`` and
+  ``outcome``, in the standard lifecycle: ``start`` when work on the visit started, and when it
+  ended ``complete`` (finished), ``ate_abort`` (started, then stopped unfinished: cancelled by
+  another branch, abandoned, timed out) or ``withdraw`` (stopped before it started). An outcome
+  step's visit is one ``complete``; an open visit has no ending event.
 """
 from __future__ import annotations
 
@@ -38,8 +48,8 @@ from .durations import TIME_UNITS
 from .errors import BlueprintError
 from .files import write_atomic
 
-__all__ = ["Event", "EPOCH", "FORMATS", "check_events_path", "timestamps", "to_csv", "to_jsonl", "to_xes",
-           "write_events"]
+__all__ = ["Event", "EPOCH", "FORMATS", "case_outcomes", "check_events_path", "timestamps", "to_csv", "to_jsonl",
+           "to_xes", "write_events"]
 
 #: The date of simulated time 0: a Monday.
 EPOCH = "2024-01-01T00:00:00"
@@ -80,6 +90,34 @@ def timestamps(times: Sequence[Optional[float]], time_unit: str) -> list[Optiona
     return out
 
 
+def case_outcomes(events: Iterable[Event]) -> dict[int, tuple[str, str]]:
+    """How each case ended: ``(outcome, outcome step)``, the step ``""`` where none was reached.
+
+    Examples
+    --------
+    >>> case_outcomes([Event(1, "ask", None, "customer", 0.0, 0.0, 1.0, "done"),
+    ...                Event(1, "lost", None, None, 1.0, 1.0, 1.0, "failure"),
+    ...                Event(2, "ask", None, "customer", 0.0, 0.0, 3.0, "abandoned"),
+    ...                Event(3, "ask", None, "customer", 0.0, 0.0, None, "open")])
+    {1: ('failure', 'lost'), 2: ('abandoned', ''), 3: ('open', '')}
+    """
+    out: dict[int, tuple[str, str]] = {}
+    for e in events:
+        known = out.get(e.case)
+        if e.outcome in ("success", "failure"):
+            out[e.case] = (e.outcome, e.step)
+        elif known is None or known[0] == "open" and e.outcome == "abandoned":
+            out[e.case] = ("abandoned" if e.outcome == "abandoned" else "open", "")
+    return out
+
+
+def _ending(e: Event) -> str:
+    """The XES lifecycle transition that ends a visit: finished, stopped after it started, or before."""
+    if e.outcome in ("done", "success", "failure"):
+        return "complete"
+    return "ate_abort" if e.start is not None else "withdraw"
+
+
 def _last_moved(e: Event) -> float:
     return e.end if e.end is not None else e.start if e.start is not None else e.enqueue
 
@@ -89,17 +127,20 @@ def to_csv(events: Sequence[Event], time_unit: str) -> str:
 
     Examples
     --------
-    >>> print(to_csv([Event(1, "answer", "desk", "frontstage", 0.0, 0.5, 1.0, "done")], "hour"), end="")
-    case,step,team,lane,enqueue,start,end,outcome,start_timestamp,timestamp
-    1,answer,desk,frontstage,0.0,0.5,1.0,done,2024-01-01T00:30:00.000Z,2024-01-01T01:00:00.000Z
+    >>> print(to_csv([Event(1, "answer", "desk", "frontstage", 0.0, 0.5, 1.0, "done"),
+    ...               Event(1, "done", None, None, 1.0, 1.0, 1.0, "success")], "hour"), end="")
+    case,step,team,lane,enqueue,start,end,outcome,start_timestamp,timestamp,case:outcome,case:outcome_step
+    1,answer,desk,frontstage,0.0,0.5,1.0,done,2024-01-01T00:30:00.000Z,2024-01-01T01:00:00.000Z,success,done
+    1,done,,,1.0,1.0,1.0,success,2024-01-01T01:00:00.000Z,2024-01-01T01:00:00.000Z,success,done
     """
     starts = timestamps([e.start for e in events], time_unit)
     ends = timestamps([_last_moved(e) for e in events], time_unit)
+    endings = case_outcomes(events)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(Event._fields + ("start_timestamp", "timestamp"))
+    writer.writerow(Event._fields + ("start_timestamp", "timestamp", "case:outcome", "case:outcome_step"))
     for e, s, t in zip(events, starts, ends):
-        writer.writerow([("" if v is None else v) for v in e] + [s or "", t])
+        writer.writerow([("" if v is None else v) for v in e] + [s or "", t, *endings[e.case]])
     return out.getvalue()
 
 
@@ -135,11 +176,14 @@ _XES_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def to_xes(events: Sequence[Event], time_unit: str, name: str = "simulation") -> str:
-    """The rows as an IEEE 1849-2016 XES log: a trace per case, start and complete events.
+    """The rows as an IEEE 1849-2016 XES log: a trace per case with its outcome, and the standard
+    lifecycle transitions of each visit (``start``, then ``complete``, ``ate_abort`` or ``withdraw``).
 
     Examples
     --------
     >>> text = to_xes([Event(1, "answer", "desk", "frontstage", 0.0, 0.5, 1.0, "done")], "hour")
+    >>> print(text.splitlines()[18:20])
+    ['    <string key="concept:name" value="1"/>', '    <string key="outcome" value="open"/>']
     >>> for line in text.splitlines()[-18:-4]:
     ...     print(line.strip())
     <event>
@@ -165,10 +209,15 @@ def to_xes(events: Sequence[Event], time_unit: str, name: str = "simulation") ->
         if e.start is not None and e.outcome not in ("success", "failure"):
             trace.append((e.start, i, 0, "start", starts[i]))
         if e.end is not None:
-            trace.append((e.end, i, 1, "complete", ends[i]))
+            trace.append((e.end, i, 1, _ending(e), ends[i]))
+    endings = case_outcomes(events)
     parts = [_XES_HEAD.format(name=quoteattr(name))]
     for case, trace in moments.items():
-        parts.append(f'  <trace>\n    <string key="concept:name" value="{case}"/>\n')
+        outcome, step = endings[case]
+        parts.append(f'  <trace>\n    <string key="concept:name" value="{case}"/>\n'
+                     f'    <string key="outcome" value="{outcome}"/>\n')
+        if step:
+            parts.append(f'    <string key="outcome_step" value={quoteattr(step)}/>\n')
         for _, i, _, transition, stamp in sorted(trace, key=lambda m: (m[0], m[1], m[2])):
             e = events[i]
             parts.append(f'    <event>\n      <string key="concept:name" value={quoteattr(e.step)}/>\n')

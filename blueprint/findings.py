@@ -5,6 +5,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
+from .tables import check_table
+
 __all__ = ["Finding", "Issue", "Report", "SEVERITIES"]
 
 #: Severities from the most to the least serious.
@@ -93,3 +95,7 @@ class Report:
 
     def __str__(self) -> str:
         return json.dumps(self.to_json(), indent=2)
+
+    def _repr_html_(self) -> str:
+        """The findings as a table (Jupyter shows it)."""
+        return check_table(self.to_json())

@@ -2,7 +2,8 @@
 
 The load comes from the JSON that ``blueprint simulate --format json`` prints (``teams.*.utilization``)
 and, for the steps, from ``blueprint stats`` (``expected_visits``): in the same file, or asked of
-:func:`blueprint.stats` where it is there.
+:func:`blueprint.stats`. From the JSON of ``blueprint replay`` it is what the log shows: each step's
+visits per case and each team's utilisation, as :func:`blueprint.replay.heat_figures` reads them.
 """
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .chain import stats
 from .errors import BlueprintError
+from .files import read_bytes
 from .model import Blueprint
+from .replay import heat_figures, is_replay
+from .style import TEAM_COLOURS, VISIT_COLOURS
 
 __all__ = ["Heat", "read_heat", "team_colour", "VISIT_COLOURS", "TEAM_COLOURS"]
-
-#: Light to dark, for steps by expected visits and teams by utilisation.
-VISIT_COLOURS = ("#F4FBFB", "#D2EEEF", "#A9DCDF", "#7CC5CB", "#4FA9B0")  # teal: apart from the findings' colours
-TEAM_COLOURS = ("#F2F0F7", "#DADAEB", "#BCBDDC", "#9E9AC8", "#8A84C0")
 
 
 @dataclass
@@ -76,25 +77,23 @@ def team_colour(utilization: float) -> str:
 
 
 def _expected_visits(model: Blueprint) -> dict[str, float] | None:
-    """Expected visits per step from :func:`blueprint.stats`, where it is there and can answer."""
-    import types
-
-    import blueprint
-
-    stats = getattr(blueprint, "stats", None)
-    if isinstance(stats, types.ModuleType):
-        stats = getattr(stats, "stats", None)
-    if not callable(stats):
-        return None
+    """Expected visits per step from :func:`blueprint.stats`, where it can answer."""
     try:
-        result = stats(model)
+        visits = stats(model).expected_visits
     except (BlueprintError, ArithmeticError, ValueError):
         return None
-    visits = getattr(result, "expected_visits", None)
-    if visits is None:
-        data = result.to_json() if hasattr(result, "to_json") else result
-        visits = data.get("expected_visits") if isinstance(data, dict) else None
-    return {k: float(v) for k, v in dict(visits).items()} if visits is not None else None
+    return _visits(visits)
+
+
+def _visits(visits) -> dict[str, float]:
+    """Expected visits by step; ``null`` (a loop with no way out) is without end.
+
+    Examples
+    --------
+    >>> _visits({"a": 1, "b": None})
+    {'a': 1.0, 'b': inf}
+    """
+    return {k: math.inf if v is None else float(v) for k, v in dict(visits).items()}
 
 
 def read_heat(model: Blueprint, heat: Any) -> Heat | None:
@@ -106,7 +105,7 @@ def read_heat(model: Blueprint, heat: Any) -> Heat | None:
         The blueprint the load is drawn on.
     heat : dict, str, Path, object with ``to_json()``, or None
         ``teams.*.utilization`` shades the teams (of the ``scenario`` in a ``whatif`` document); ``expected_visits`` (a ``stats`` document)
-        shades the steps, else :func:`blueprint.stats` is asked, where it exists.
+        shades the steps, else :func:`blueprint.stats` is asked.
 
     Raises
     ------
@@ -127,9 +126,14 @@ def read_heat(model: Blueprint, heat: Any) -> Heat | None:
     if isinstance(heat, (str, Path)):
         source = str(heat)
         try:
-            heat = json.loads(Path(heat).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise BlueprintError(f"{source}: cannot read the heat file: {exc.strerror}") from None
+            raw = read_bytes(heat, "the JSON of `blueprint simulate --format json`")
+        except BlueprintError as exc:
+            raise BlueprintError([f"cannot read the heat file: {p.message}" for p in exc.problems],
+                                 file=source) from None
+        try:
+            heat = json.loads(raw)
+        except RecursionError:
+            raise BlueprintError(f"{source}: the heat file is nested too deeply to be simulation JSON") from None
         except ValueError as exc:
             raise BlueprintError(f"{source}: the heat file is not JSON ({exc}); give the output of "
                                  "`blueprint simulate FILE --format json`") from None
@@ -138,6 +142,9 @@ def read_heat(model: Blueprint, heat: Any) -> Heat | None:
     where = f"{source}: " if source else ""
     if isinstance(heat, list) and len(heat) == 1:
         heat = heat[0]
+    if is_replay(heat):  # the JSON of `blueprint replay`: the log's visits per case, the teams' observed load
+        figures = heat_figures(model, heat)
+        return Heat(visits=figures["visits"], utilization=figures["utilization"], source=source)
     if isinstance(heat, dict) and isinstance(heat.get("scenario"), dict) and "teams" not in heat:
         heat = heat["scenario"]  # the JSON of `blueprint whatif`: draw the changed service
     if not isinstance(heat, dict) or not ({"teams", "expected_visits"} & set(heat)):
@@ -161,10 +168,10 @@ def read_heat(model: Blueprint, heat: Any) -> Heat | None:
                              f"is in this blueprint ({', '.join(model.teams)}); simulate this blueprint")
     visits = heat.get("expected_visits")
     if visits is not None:
-        if not isinstance(visits, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+        if not isinstance(visits, dict) or not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
                                                    for v in visits.values()):
             raise BlueprintError(f"{where}expected_visits: expected an object of numbers by step id")
-        visits = {k: float(v) for k, v in visits.items() if k in model.steps}
+        visits = {k: v for k, v in _visits(visits).items() if k in model.steps}
     else:
         visits = _expected_visits(model)
     return Heat(visits=visits, utilization=utilization, source=source)

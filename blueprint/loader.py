@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from .errors import BlueprintError, Problem, did_you_mean
-from .files import readable_file
-from .model import Blueprint, Flow, Step, Team, Timeout
-from .references import ReferenceProblems, reference_problems, view_of_data
+from .errors import BlueprintError, Problem
+from .explain import path_text, translate
+from .files import read_bytes
+from .model import Blueprint
+from .positions import Source, parse_json, source_position, yaml_index
+from .references import reference_problems, view_of_data
 
-__all__ = ["load", "loads", "read_text", "source_position"]
+__all__ = ["load", "loads", "read_text", "parse_yaml", "source_position", "YAMLSyntaxError"]
 
 
 
@@ -31,92 +34,59 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 
     YAML 1.1 also reads yes, no, on and off as booleans, which turns a step called ``no`` or a
     rule level ``off`` into true/false behind a consultant's back.
+
+    Its resolver is PyYAML's without path resolvers (which a blueprint never has): called for
+    every value of the file, PyYAML's general one is a fifth of the time of reading a large file.
     """
 
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        return self.DEFAULT_MAPPING_TAG if kind is yaml.MappingNode else self.DEFAULT_SEQUENCE_TAG
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
+
+
+_Loader.yaml_implicit_resolvers = {  # and dates stay text: `2024-01-01` is not a time in a blueprint
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+#: The YAML tags a blueprint is written with; others (!!binary, !!set, !!timestamp, ...) are refused.
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map", "merge")}
+#: The longest number a blueprint holds, in characters; longer ones are typos or attacks.
+MAX_NUMBER = 100
 for _first in "tTfF":
     _Loader.yaml_implicit_resolvers.setdefault(_first, []).insert(
         0, ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")))
 
 
-@dataclass
-class Source:
-    """Where a model came from, to find the line of a place in it later."""
-
-    format: str
-    text: str
-    node: Any = None
-    _composed: bool = field(default=False, repr=False)
-
-    def root(self):
-        if self.node is None and not self._composed:
-            self._composed = True
-            try:  # JSON is (nearly) YAML: compose it for positions only
-                loader = _Loader(self.text)
-                try:
-                    self.node = loader.get_single_node()
-                finally:
-                    loader.dispose()
-            except (yaml.YAMLError, RecursionError):
-                self.node = None
-        return self.node
-
-
-def _walk(node, path, key=False):
-    """The node at `path` (or the key node of its last part), or the deepest one found."""
-    found = node
-    for i, part in enumerate(path):
-        last = i == len(path) - 1
-        if isinstance(found, yaml.MappingNode):
-            for k, v in found.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == str(part):
-                    found = k if (key and last) else v
-                    break
-            else:
-                return found
-        elif isinstance(found, yaml.SequenceNode):
-            index = part if isinstance(part, int) else {"from": 0, "to": 1, "p": 2}.get(part)
-            if index is None or index >= len(found.value):
-                return found
-            found = found.value[index]
-        else:
-            return found
-    return found
-
-
-def source_position(source: Source | None, path, key: bool = False) -> tuple[int, int] | None:
-    """1-based (line, column) of a place such as ``("steps", "a", "owner")`` in a source."""
-    if source is None:
-        return None
-    root = source.root()
-    if root is None:
-        return None
-    node = _walk(root, path, key)
-    return node.start_mark.line + 1, node.start_mark.column + 1
-
-
-def read_text(path: str | Path) -> str:
-    """The text of a file, or a :class:`BlueprintError` saying why it is not a readable text file."""
-    name = str(path)
-    path = readable_file(path, "a .yaml or .json file")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BlueprintError(f"cannot read the file: {exc.strerror}", file=name) from None
+def _decode(raw: bytes, file: str | None) -> str:
+    """UTF-8 text (a BOM is dropped), or a located error for a binary or otherwise encoded file."""
     if b"\x00" in raw:
         raise BlueprintError("this is a binary file, not text; a blueprint is a YAML or JSON text file",
-                             file=name)
+                             file=file)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise BlueprintError([Problem("", f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be read; "
-                                          "save the file as UTF-8", line, column)], file=name) from None
+                                          "save the file as UTF-8", line, column)], file=file) from None
+
+
+def read_text(path: str | Path) -> str:
+    """The text of a file, or a :class:`BlueprintError` saying why it is not a readable text file."""
+    name = os.fsdecode(path)
+    return _decode(read_bytes(path, "a .yaml or .json file"), name)
 
 
 def load(path: str | Path) -> Blueprint:
@@ -146,8 +116,8 @@ def load(path: str | Path) -> Blueprint:
     >>> load(path).steps["ask"].channel
     'phone'
     """
-    name = str(path)
-    suffix = Path(path).suffix.lower()
+    name = os.fsdecode(path)
+    suffix = os.path.splitext(name)[1].lower()
     if suffix == ".bpmn":
         from .bpmn import read_bpmn
 
@@ -156,13 +126,13 @@ def load(path: str | Path) -> Blueprint:
     return loads(text, format="json" if suffix == ".json" else "yaml", file=name)
 
 
-def loads(text: str, format: str = "yaml", *, file: str | None = None) -> Blueprint:
+def loads(text: str | bytes, format: str = "yaml", *, file: str | None = None) -> Blueprint:
     """Load a blueprint from text.
 
     Parameters
     ----------
-    text : str
-        The blueprint, as YAML or JSON.
+    text : str or bytes
+        The blueprint, as YAML or JSON (bytes are read as UTF-8).
     format : {"yaml", "json"}
         How the text is written. (JSON is also read correctly as YAML.)
     file : str, optional
@@ -178,9 +148,19 @@ def loads(text: str, format: str = "yaml", *, file: str | None = None) -> Bluepr
     Traceback (most recent call last):
     ...
     blueprint.errors.BlueprintError: 1:29: steps.a.chanel: unknown key 'chanel'; did you mean 'channel'? ...
+    >>> loads(None)
+    Traceback (most recent call last):
+    ...
+    blueprint.errors.BlueprintError: loads takes the text of a blueprint (a str, or UTF-8 bytes), not None; ...
     """
     if format not in ("yaml", "json"):
         raise BlueprintError(f"unknown format '{format}'; use 'yaml' or 'json'", file=file)
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        text = _decode(bytes(text), file)
+    elif not isinstance(text, str):
+        raise BlueprintError("loads takes the text of a blueprint (a str, or UTF-8 bytes), not "
+                             f"{'None' if text is None else type(text).__name__}; to read a file, use load(path)",
+                             file=file)
     with _collector_paused():
         data, source = (_parse_json if format == "json" else _parse_yaml)(text, file)
         return build(data, source, file)
@@ -202,38 +182,106 @@ def _collector_paused():
             gc.enable()
 
 
+class _KeyTwice(ValueError):
+    """A JSON object gives a key twice."""
+
+
+def _json_object(pairs: list) -> dict:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise _KeyTwice(next(k for i, (k, _) in enumerate(pairs) if any(k == j for j, _ in pairs[:i])))
+    return data
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_NUMBER:
+        raise _TooLong(text)
+    return int(text)
+
+
+class _TooLong(ValueError):
+    """A number of more than MAX_NUMBER characters."""
+
+
 def _parse_json(text: str, file):
+    decoder = json.JSONDecoder(object_pairs_hook=_json_object, parse_int=_json_int)
     try:
-        return json.loads(text), Source("json", text)
+        data, index = parse_json(text, decoder, _KeyTwice)
+        return data, Source("json", text, index=index, compose=_compose)
     except json.JSONDecodeError as exc:
         raise BlueprintError([Problem("", f"JSON syntax: {exc.msg} at line {exc.lineno} column {exc.colno}; "
                                           "check the commas, quotes and brackets there",
                                       exc.lineno, exc.colno)], file=file) from None
     except RecursionError:
         raise BlueprintError("the JSON is nested too deeply to be a blueprint", file=file) from None
-    except ValueError as exc:  # e.g. an integer with thousands of digits
-        raise BlueprintError(f"JSON: {exc}", file=file) from None
+    except (_KeyTwice, _TooLong) as exc:
+        # JSON is YAML: the YAML reader finds the place, and says what is wrong there
+        _parse_yaml(text, file)
+        what = (f"the key '{exc.args[0]}' is given twice in one object; keep one" if isinstance(exc, _KeyTwice)
+                else _too_long(exc.args[0]))
+        raise BlueprintError(what, file=file) from None
+
+
+def _compose(text: str):
+    """The YAML tree of a text (JSON is YAML), for the exact place of a message; None if it has none."""
+    try:
+        loader = _Loader(text)
+        try:
+            return loader.get_single_node()
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return None
+
+
+def _too_long(number: str) -> str:
+    return (f"a number of {len(number):,} digits ({number[:12]}...); numbers in a blueprint are at most "
+            f"{MAX_NUMBER} characters long: check it")
 
 
 #: Deeper nesting than this is refused before parsing (libyaml's composer recurses in C).
 MAX_DEPTH = 1000
 
 
-def _depth(text: str) -> int:
-    """An upper bound of the nesting of flow brackets, and the deepest indentation."""
-    import numpy as np
+#: +1 for an opening bracket, -1 for a closing one, by byte.
+_BRACKETS = np.zeros(256, dtype=np.int8)
+_BRACKETS[[ord("["), ord("{")]] = 1
+_BRACKETS[[ord("]"), ord("}")]] = -1
 
+
+def _too_deep(text: str) -> bool:
+    """Whether flow brackets or indentation nest deeper than :data:`MAX_DEPTH` (an upper bound:
+    brackets inside quotes count too)."""
     codes = np.frombuffer(text.encode("utf-8", "replace"), dtype=np.uint8)
-    steps = np.zeros(len(codes), dtype=np.int32)
-    steps[(codes == ord("[")) | (codes == ord("{"))] = 1
-    steps[(codes == ord("]")) | (codes == ord("}"))] = -1
-    brackets = int(np.cumsum(steps).max()) if len(codes) else 0
-    indent = max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0)
-    return max(brackets, indent // 2)
+    if len(codes) and int(np.cumsum(_BRACKETS[codes], dtype=np.int32).max()) > MAX_DEPTH:
+        return True
+    return re.search(rf"^ {{{2 * MAX_DEPTH + 1}}}", text, re.M) is not None
+
+
+class YAMLSyntaxError(BlueprintError):
+    """Text that is not YAML at all (the guards' refusals are plain :class:`BlueprintError`)."""
+
+
+def parse_yaml(text: str, file: str | None = None) -> Any:
+    """Plain data from YAML text, read with the guards of :func:`load`: nesting, alias bombs, keys
+    given twice, tags a blueprint does not use, numbers too long to be true.
+
+    Examples
+    --------
+    >>> parse_yaml("[crm, {staff: 4}]")
+    ['crm', {'staff': 4}]
+    >>> parse_yaml("a: &a [x, x, x, x, x, x, x, x, x, x]\\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\\n"
+    ...            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]",
+    ...            file="--set checks")
+    Traceback (most recent call last):
+    ...
+    blueprint.errors.BlueprintError: --set checks: the YAML expands through aliases ...
+    """
+    return _parse_yaml(text, file)[0]
 
 
 def _parse_yaml(text: str, file):
-    if _depth(text) > MAX_DEPTH:
+    if _too_deep(text):
         raise BlueprintError(f"the YAML is nested more than {MAX_DEPTH} levels deep; a blueprint is a few "
                              "levels deep (check the brackets and the indentation, line 1 on)", file=file)
     loader = _Loader(text)
@@ -241,27 +289,145 @@ def _parse_yaml(text: str, file):
         node = loader.get_single_node()
         if node is None:
             return None, Source("yaml", text)
-        _guard(node, file)
-        return loader.construct_document(node), Source("yaml", text, node)
+        try:  # no anchor: nothing is shared, and one plain walk guards and builds
+            if "&" in text and _ANCHOR.search(text) is not None:
+                raise _Shared
+            data = _construct(node, loader, file)
+        except _Shared:
+            _guard(node, file)
+            data = loader.construct_document(node)
+        return data, Source("yaml", text, node, yaml_index(node))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise BlueprintError([Problem("", f"YAML syntax: {what} near line {line}; check the indentation, "
-                                          "colons, quotes and brackets there", line, column)], file=file) from None
+        raise YAMLSyntaxError([Problem("", f"YAML syntax: {what} near line {line}; check the indentation, "
+                                           "colons, quotes and brackets there", line, column)], file=file) from None
     except yaml.YAMLError as exc:
-        raise BlueprintError(f"YAML syntax: {exc}; check the file near the place named", file=file) from None
+        raise YAMLSyntaxError(f"YAML syntax: {exc}; check the file near the place named", file=file) from None
     except RecursionError:
         raise BlueprintError("the YAML is nested too deeply to be a blueprint", file=file) from None
     finally:
         loader.dispose()
 
 
-def _guard(root, file):
-    """Refuse alias bombs and self-referencing aliases; report keys given twice."""
+#: An anchor (&name) where a node may start: without one, no node is shared and no alias expands.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]", re.M)
+
+
+def _guard(root, file) -> None:
+    """Refuse alias bombs, self-referencing aliases, strange tags and numbers too long to be true;
+    report keys given twice."""
+    _aliases(root, file)
+    problems: list[Problem] = []
+    stack = [root]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # a shared node is looked at once
+            continue
+        seen.add(id(node))
+        problem = _strange(node)
+        if problem is not None:
+            problems.append(problem)
+        if isinstance(node, yaml.MappingNode):
+            keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+            if len(set(keys)) != len(keys):
+                problems += _keys_twice(node.value)
+            stack.extend(c for pair in node.value for c in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    if problems:
+        raise BlueprintError(problems, file=file)
+
+
+def _strange(node) -> Problem | None:
+    """A tag a blueprint does not use, or an integer too long to be true."""
+    if node.tag not in _PLAIN_TAGS:
+        return _at(node, f"the YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')} has no meaning "
+                         "in a blueprint; remove it (write the value as plain text or a number)")
+    if node.tag == _INT and len(node.value) > MAX_NUMBER:
+        return _at(node, _too_long(node.value))
+    return None
+
+
+class _Shared(Exception):
+    """The document shares nodes (anchors, merge keys) or has keys that are not plain: built the
+    general way."""
+
+
+_STR, _INT, _NULL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:null"
+_MAP, _SEQ, _MERGE = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:merge"
+
+
+def _construct(root, loader, file) -> Any:
+    """The data of a document that shares no node, built in one walk that also refuses what
+    :func:`_guard` refuses; what PyYAML builds, without its general machinery (the half of
+    loading a large file). Text and null are read here, numbers and booleans by PyYAML."""
+    problems: list[Problem] = []
+    scalar_node, mapping_node = yaml.ScalarNode, yaml.MappingNode
+
+    def scalar(node):
+        problem = _strange(node)
+        if problem is not None:
+            problems.append(problem)
+            return node.value
+        return loader.yaml_constructors[node.tag](loader, node)  # int, float, bool, null, str
+
+    def container(node):
+        if node.tag not in (_MAP, _SEQ):
+            problems.append(_strange(node))
+        return {} if node.__class__ is mapping_node else []
+
+    if root.__class__ is scalar_node:
+        data = scalar(root)
+    else:
+        data = container(root)
+    stack = [(root, data)] if root.__class__ is not scalar_node else []
+    while stack:
+        node, into = stack.pop()
+        if node.__class__ is mapping_node:
+            for k, v in node.value:
+                if k.__class__ is not scalar_node or k.tag == _MERGE:
+                    raise _Shared
+                key = k.value if k.tag == _STR else scalar(k)
+                if v.__class__ is scalar_node:
+                    into[key] = v.value if v.tag == _STR else scalar(v)
+                else:
+                    into[key] = value = container(v)
+                    stack.append((v, value))
+            if len(into) != len(node.value):
+                problems += _keys_twice(node.value)
+        else:
+            append = into.append
+            for item in node.value:
+                if item.__class__ is scalar_node:
+                    append(item.value if item.tag == _STR else scalar(item))
+                else:
+                    append(value := container(item))
+                    stack.append((item, value))
+    if problems:
+        raise BlueprintError(problems, file=file)
+    return data
+
+
+def _keys_twice(pairs) -> list[Problem]:
+    first: dict[str, int] = {}
+    out = []
+    for k, _ in pairs:
+        if isinstance(k, yaml.ScalarNode) and k.value != "<<":
+            if k.value in first:
+                out.append(_at(k, f"the key '{k.value}' is given twice in one mapping (first on line "
+                                  f"{first[k.value]}); keep one"))
+            else:
+                first[k.value] = k.start_mark.line + 1
+    return out
+
+
+def _aliases(root, file) -> None:
+    """Refuse an alias that contains itself, and a document that aliases expand far beyond what is written."""
     size: dict[int, int] = {}
     distinct = 0
-    problems = []
     stack = [(root, False)]
     on_path: set[int] = set()
     while stack:
@@ -276,32 +442,23 @@ def _guard(root, file):
         if key in size:
             continue
         if key in on_path:
-            mark = node.start_mark
-            raise BlueprintError([Problem("", "an alias refers to itself (a recursive &anchor/*alias); "
-                                              "a blueprint cannot contain itself", mark.line + 1, mark.column + 1)],
-                                 file=file)
+            raise BlueprintError([_at(node, "an alias refers to itself (a recursive &anchor/*alias); "
+                                            "a blueprint cannot contain itself")], file=file)
         distinct += 1
         on_path.add(key)
         stack.append((node, True))
         if isinstance(node, yaml.MappingNode):
-            seen = {}
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value != "<<":
-                    if k.value in seen:
-                        problems.append(Problem("", f"the key '{k.value}' is given twice in one mapping (first "
-                                                    f"on line {seen[k.value]}); keep one",
-                                                k.start_mark.line + 1, k.start_mark.column + 1))
-                    seen[k.value] = k.start_mark.line + 1
-                stack.append((k, False))
-                stack.append((v, False))
+            stack.extend((c, False) for pair in node.value for c in pair)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((c, False) for c in node.value)
     if size[id(root)] > 4 * distinct + 10_000:
-        raise BlueprintError(f"the file expands through aliases (&anchor/*alias) to {size[id(root)]:,} values "
+        raise BlueprintError(f"the YAML expands through aliases (&anchor/*alias) to {size[id(root)]:,} values "
                              f"from {distinct:,} written ones; a blueprint never needs that, so it is refused "
                              "(an alias bomb?)", file=file)
-    if problems:
-        raise BlueprintError(problems, file=file)
+
+
+def _at(node, message: str) -> Problem:
+    return Problem("", message, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def build(data: Any, source: Source | None = None, file: str | None = None) -> Blueprint:
@@ -314,7 +471,7 @@ def build(data: Any, source: Source | None = None, file: str | None = None) -> B
     try:
         model = Blueprint.model_validate(data)
     except ValidationError as exc:
-        problems = _translate(exc, source)
+        problems = translate(exc)
         if not any(p[2] == "reference" for p in problems):
             try:
                 extra = reference_problems(view_of_data(data))
@@ -324,105 +481,15 @@ def build(data: Any, source: Source | None = None, file: str | None = None) -> B
         raise BlueprintError(_placed(problems, source), file=file) from None
     except RecursionError:
         raise BlueprintError("the blueprint is nested too deeply", file=file) from None
+    if source is not None:
+        source.release()  # the index stays; the YAML tree and the text are not needed any more
     model._source = source
     return model
 
 
 def _kind(value: Any) -> str:
     return {list: "a list", str: "a single text", int: "a number", float: "a number",
-            bool: "true/false"}.get(type(value), type(value).__name__)
-
-
-def _path(loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-_TYPE_PARTS = re.compile(r"^(str|int|float|bool|none|constrained-str|function-.*|lax-.*|json-or-python.*|"
-                         r"(dict|list|tuple|union|nullable|tagged-union|chain|set)\[.*|quantity|Every|"
-                         r"RateArrivals|At)$")
-
-
-def _clean(loc) -> tuple:
-    out: list = []
-    for part in loc:
-        if isinstance(part, str) and _TYPE_PARTS.match(part):
-            continue
-        if out and part == out[-1] and isinstance(part, str):
-            continue  # a tagged union repeats its tag: duration.triangular.triangular
-        out.append(part)
-    return tuple(out)
-
-
-def _keys_at(loc) -> list[str]:
-    kind = None
-    if len(loc) == 0:
-        kind = Blueprint
-    elif loc[0] == "teams" and len(loc) == 2:
-        kind = Team
-    elif loc[0] == "steps" and len(loc) == 2:
-        kind = Step
-    elif loc[0] == "steps" and len(loc) == 3 and loc[2] == "timeout":
-        kind = Timeout
-    elif loc[0] == "flows" and len(loc) == 2:
-        kind = Flow
-    if kind is None:
-        return ["mean", "sd", "every", "rate", "at", "after", "to"]
-    return [info.alias or name for name, info in kind.model_fields.items()]
-
-
-def _translate(exc: ValidationError, source) -> list[tuple[tuple, str, str]]:
-    problems: list[tuple[tuple, str, str]] = []
-    seen: set[tuple] = set()
-    for err in exc.errors(include_url=False):
-        kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
-        loc = _clean(err["loc"])
-        error = ctx.get("error")
-        if isinstance(error, ReferenceProblems):
-            problems += [(tuple(loc) + tuple(p_loc), msg, "reference") for p_loc, msg in error.problems]
-            continue
-        if loc in seen and kind != "extra_forbidden":
-            continue
-        seen.add(loc)
-        if kind == "extra_forbidden":
-            known = _keys_at(loc[:-1])
-            message = (f"unknown key '{loc[-1]}'{did_you_mean(loc[-1], known)} "
-                       f"(the keys here: {', '.join(known)})")
-            problems.append((loc, message, "key"))
-            continue
-        if kind == "missing":
-            message = f"'{loc[-1]}' is required here" if loc else "a required key is missing"
-            if loc == ("steps",):
-                message = "a blueprint needs steps: the things that happen, each with a lane or an outcome"
-        elif kind == "duration":
-            message = err["msg"]
-            if isinstance(value, dict) and len(value) == 1:
-                message = f"'{next(iter(value))}' is not a distribution{did_you_mean(next(iter(value)), ['fixed', 'exponential', 'uniform', 'triangular', 'normal', 'lognormal', 'empirical'])}; {message}"
-        elif kind == "arrivals":
-            message = err["msg"] + (did_you_mean(next(iter(value)), ["every", "rate", "at"])
-                                    if isinstance(value, dict) and value else "")
-        elif kind == "literal_error":
-            expected = re.findall(r"'([^']*)'", ctx.get("expected", ""))
-            message = (f"'{value}' is not allowed here{did_you_mean(value, expected)}; use "
-                       f"{ctx.get('expected', 'one of the listed values')}")
-        elif kind == "value_error":
-            message = str(error) if error is not None else err["msg"].removeprefix("Value error, ")
-        elif kind == "string_pattern_mismatch" and loc and loc[0] in ("teams", "steps"):
-            message = (f"'{value}' is not an id: an id starts with a letter or _ and holds letters, "
-                       "digits, _ and -")
-        elif kind in ("dict_type", "model_type", "model_attributes_type"):
-            message = f"expected a mapping of keys here, found {_kind(value)}"
-        elif kind in ("list_type", "tuple_type"):
-            message = f"expected a list [...] here, found {_kind(value)}"
-        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-            message = f"{value!r} is out of range: {err['msg'][0].lower()}{err['msg'][1:]}"
-        else:
-            message = f"{err['msg'][0].lower()}{err['msg'][1:]}" + (
-                f" (found {value!r})" if value is not None and not isinstance(value, (dict, list)) else "")
-        problems.append((loc, message, "type"))
-    return problems
+            bool: "true/false"}.get(type(value), "a value of another kind")
 
 
 def _placed(problems, source) -> list[Problem]:
@@ -432,5 +499,5 @@ def _placed(problems, source) -> list[Problem]:
             continue
         seen.add((loc, message))
         where = source_position(source, loc, key=(kind == "key")) if source is not None else None
-        out.append(Problem(_path(loc), message, *(where or (None, None))))
+        out.append(Problem(path_text(loc), message, *(where or (None, None))))
     return out

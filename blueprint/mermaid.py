@@ -1,35 +1,39 @@
 """The blueprint as a Mermaid flowchart, for Markdown: ``flowchart LR`` with a subgraph per lane.
 
 Mermaid cannot pin lanes the way the SVG drawing does, but it keeps what matters in a README or
-a wiki page: every step in its lane, its team, contact channel, evidence and fail point, the
-flows with their chances, timeouts dotted, outcomes as terminal shapes (success a double circle,
-failure a hexagon) and, with ``findings``, the steps :func:`blueprint.check` finds fault with
-outlined by severity.
+a wiki page: every step in its lane, saying what it says on the swimlane (:mod:`blueprint.labels`:
+its team, contact channel, evidence, fail point, moment, feeling), the flows with their chances,
+timeouts dotted, outcomes as terminal shapes (success a double circle, failure a hexagon) and,
+with ``findings``, each finding written in plain words on the step where it bites, outlined by
+severity.
 """
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from .checker import check
 from .findings import SEVERITIES, Report
+from .labels import flow_texts, headline, marks, step_parts, timeout_text
+from .layout import placement
 from .model import Blueprint
+from .style import mermaid_class
 
 __all__ = ["to_mermaid", "mermaid_text", "mermaid_ids"]
 
 _ENTITIES = {"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "|": "#124;",
-             "`": "#96;"}
-SEVERITY_CLASSES = {"error": "stroke:#C62828,stroke-width:3px",
-                    "warning": "stroke:#E65100,stroke-width:2px,stroke-dasharray:5 3",
-                    "info": "stroke:#1565C0,stroke-width:2px,stroke-dasharray:2 2"}
+             "`": "#96;", "%": "#37;"}  # % too: Mermaid reads %%{init: ...}%% anywhere in the text
 
 
 def mermaid_text(text: Any) -> str:
-    """Text safe inside a quoted Mermaid label: quotes, brackets and ``#`` as entity codes.
+    """Text safe inside a quoted Mermaid label: quotes, brackets, ``#`` and ``%`` as entity codes.
 
     Examples
     --------
     >>> mermaid_text('Says "call the <maker>" #1 & done')
     'Says #quot;call the #lt;maker#gt;#quot; #35;1 #amp; done'
+    >>> mermaid_text("%%{init: {}}%%")
+    '#37;#37;{init: {}}#37;#37;'
     """
     text = re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
     return "".join(_ENTITIES.get(ch, ch) for ch in text)
@@ -56,28 +60,19 @@ def mermaid_ids(names) -> dict[str, str]:
     return ids
 
 
-def _label(model: Blueprint, sid: str, rules: list[str]) -> str:
-    step = model.steps[sid]
-    if step.is_outcome:
-        mark = "✔" if step.outcome == "success" else "✖"
-        parts = [f"{mark} {step.name or sid}", step.outcome]
-    else:
-        parts = [step.name or sid]
-    if step.owner:
-        parts.append(f"<i>{mermaid_text(model.team_name(step.owner))}</i>")
-    if step.channel:
-        parts.append(f"☎ {step.channel}")
-    if step.evidence:
-        parts.append(f"evidence: {step.evidence}")
-    if step.fail_point:
-        parts.append(f"⚠ {step.fail_point}")
-    if step.split == "all":
-        parts.append("⇉ split: every way at once")
-    if step.join == "all":
-        parts.append("⇛ join: waits for every way")
-    if rules:
-        parts.append("⚑ " + ", ".join(rules))
-    return "<br/>".join(p if p.startswith("<i>") else mermaid_text(p) for p in parts)
+def _label(model: Blueprint, sid: str, found: list[str]) -> str:
+    parts = []
+    for kind, text in step_parts(model, sid):
+        if kind in ("owner", "outside"):
+            parts.append(f"<i>{mermaid_text(text)}</i>")
+        elif kind == "contact":
+            parts.append(mermaid_text(f"☎ {text}"))
+        elif kind == "evidence":
+            parts.append(mermaid_text(f"evidence: {text}"))
+        else:
+            parts.append(mermaid_text(text))
+    parts += [mermaid_text(f"⚑ {text}") for text in found]
+    return "<br/>".join(parts)
 
 
 def to_mermaid(model: Blueprint, *, findings: Any = False) -> str:
@@ -116,27 +111,19 @@ def to_mermaid(model: Blueprint, *, findings: Any = False) -> str:
         s_answer --> s_done
     <BLANKLINE>
     """
-    from .layout import placement
-
     grid = placement(model)
     ids = mermaid_ids(model.steps)
-    report = findings if isinstance(findings, Report) else None
-    if findings is True:
-        from .checker import check
-
-        report = check(model)
-    rules: dict[str, list[str]] = {}
+    report = findings if isinstance(findings, Report) else check(model) if findings is True else None
+    said: dict[str, list[str]] = {}
     worst: dict[str, str] = {}
-    for f in report or ():
-        for sid in f.steps:
-            if f.rule not in rules.setdefault(sid, []):
-                rules[sid].append(f.rule)
-            if sid not in worst or SEVERITIES.index(f.severity) < SEVERITIES.index(worst[sid]):
-                worst[sid] = f.severity
+    for mark in marks(model, report):
+        if mark.step is not None:
+            said[mark.step] = list(dict.fromkeys(headline(f.rule) for f in mark.findings))
+            worst[mark.step] = mark.severity
 
     out = ["flowchart LR"]
     if model.name:
-        out.append("    %% " + re.sub(r"[\r\n]+", " ", model.name))
+        out.append("    %% " + mermaid_text(model.name))
     lane_ids = mermaid_ids(model.lanes)
     for lane in model.lanes:
         members = sorted((sid for sid in model.steps if grid.lane[sid] == lane), key=lambda s: grid.column[s])
@@ -147,7 +134,7 @@ def to_mermaid(model: Blueprint, *, findings: Any = False) -> str:
         out.append("        direction LR")
         for sid in members:
             step = model.steps[sid]
-            label = _label(model, sid, rules.get(sid, []))
+            label = _label(model, sid, said.get(sid, []))
             if step.outcome == "success":
                 shape = f'((("{label}")))'
             elif step.outcome == "failure":
@@ -157,23 +144,17 @@ def to_mermaid(model: Blueprint, *, findings: Any = False) -> str:
             out.append(f"        {ids[sid]}{shape}")
         out.append("    end")
     for flow in model.flows:
-        texts = [flow.label] if flow.label else []
-        split = model.steps[flow.source].split == "all"
-        if flow.p is not None and len(model.outgoing[flow.source]) > 1 and not split:
-            from .swimlane import percent
-
-            texts.append(percent(flow.p))
+        texts = [" ".join(flow_texts(model, flow))] if flow_texts(model, flow) else []
         arrow = "-->" if not texts else f'-->|"{mermaid_text(" ".join(texts))}"|'
         out.append(f"    {ids[flow.source]} {arrow} {ids[flow.target]}")
     for sid, step in model.steps.items():
         if step.timeout is not None:
-            after = step.timeout.after
-            text = f"timeout after {after}" if isinstance(after, (str, int, float)) else "timeout"
+            text = timeout_text(model, sid)
             out.append(f'    {ids[sid]} -.->|"{mermaid_text(text)}"| {ids[step.timeout.to]}')
     if worst:
         for severity in SEVERITIES:
             members = [ids[s] for s, w in worst.items() if w == severity and s in ids]
             if members:
-                out.append(f"    classDef {severity} {SEVERITY_CLASSES[severity]}")
+                out.append(f"    classDef {severity} {mermaid_class(severity)}")
                 out.append(f"    class {','.join(members)} {severity}")
     return "\n".join(out) + "\n"

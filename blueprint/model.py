@@ -10,7 +10,7 @@ import math
 from functools import cached_property
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import (BaseModel, ConfigDict, Discriminator, Field, PlainValidator, PrivateAttr,
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr,
                       StringConstraints, Tag, WithJsonSchema, field_validator, model_validator)
 
 from .durations import Duration, Quantity, Rate, TimeUnit, mean_of
@@ -233,7 +233,7 @@ class Blueprint(_Part):
         None, description="the step cases start at, or {step: weight}; default: the one step nothing flows into")
     arrivals: Optional[Arrivals] = Field(None, description="how cases arrive; default one per time unit at random")
     patience: Optional[Duration] = Field(None, description="a case not finished by then is abandoned")
-    checks: Annotated[dict[str, Literal["off", "info", "warning", "error"]], PlainValidator(_checks),
+    checks: Annotated[dict[str, Literal["off", "info", "warning", "error"]], BeforeValidator(_checks),
                       WithJsonSchema({"type": "object", "additionalProperties": {
                           "enum": list(RULE_LEVELS)}})] = Field(default_factory=dict,
                                                                   description="rule id: severity")
@@ -304,7 +304,7 @@ class Blueprint(_Part):
 
     def location(self, *path: str | int) -> tuple[int, int] | None:
         """The (line, column) in the source file of a place, as ``("steps", "sell")``, if known."""
-        from .loader import source_position
+        from .positions import source_position
 
         return source_position(self._source, path)
 

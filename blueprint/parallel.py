@@ -20,15 +20,24 @@ def connect(address: str):
     Raises
     ------
     BlueprintError
-        When dask is not installed (``pip install "blueprint[dask]"``) or the scheduler cannot be reached.
+        When dask is not installed (``pip install "service-blueprint[dask]"``) or the scheduler cannot be reached.
     """
     try:
         from dask.distributed import Client
     except ImportError:
-        raise BlueprintError("--scheduler needs dask.distributed; install it with: pip install \"blueprint[dask]\"") from None
+        raise BlueprintError("--scheduler needs dask.distributed; install it with: pip install \"service-blueprint[dask]\"") from None
+    try:  # read the address first: a Client made for a bad one lingers and times out later
+        from distributed.comm.addressing import parse_address, parse_host_port  # the optional dask extra
+
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except (ValueError, TypeError) as exc:  # dask's words for an address it cannot read
+        raise BlueprintError(f"--scheduler {address}: not a scheduler address ({exc}); write it like "
+                             "tcp://host:8786") from None
     try:
         return Client(address, timeout="10s")
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise BlueprintError(f"--scheduler {address}: cannot reach the dask scheduler ({exc}); "
                              "check the address and that the scheduler runs") from None
 

@@ -39,7 +39,7 @@ def view_of_data(data: Any) -> dict | None:
     if not isinstance(data, dict):
         return None
     lanes = data.get("lanes", ["customer", "frontstage", "backstage", "support"])
-    lanes = [x for x in lanes if isinstance(x, str)] if isinstance(lanes, list) else None
+    lanes = [x for x in lanes if isinstance(x, str)] if isinstance(lanes, list) and lanes else None
     stages = data.get("stages", [])
     stages = [x for x in stages if isinstance(x, str)] if isinstance(stages, list) else None
     teams = data.get("teams", {})

@@ -12,57 +12,59 @@ The picture reads like a service blueprint, not like a generic graph:
 - physical evidence sits in a row above the customer lane, over its step; fail points (⚠) are
   written on their step; staff steps name their team (in italics); customer contacts name their
   channel (☎); outcomes are terminal shapes: success a double ellipse (✔), failure an octagon (✖);
-- with ``findings`` (the default) the steps and flows that :func:`blueprint.check` finds fault
-  with are outlined by severity (error: thick solid, warning: dashed, info: dotted) and carry the
-  rule ids (⚑); with ``heat`` (the JSON of ``blueprint simulate``) steps are shaded by the
-  expected visits per case and teams by their utilisation. A legend under the drawing explains it.
+- customer contacts carry their channel's icon (phone, email, letter, store, social, chat, a
+  visit at home; a plain mark for any other); how the customer feels is a curve across the
+  customer's steps; an outside party's steps sit in a hatched strip of their lane;
+- with ``findings`` (the default) each finding is a numbered mark on the one step where it bites
+  (errors also outline the step), and the key beside the drawing says in plain words what each
+  mark means; the key also says who holds which case record;
+- with ``heat`` (the JSON of ``blueprint simulate``) steps are shaded by the expected visits per
+  case and teams by their utilisation;
+- the drawing is fitted to a landscape page (``page``: A4 by default, A3, or none): a long journey
+  is cut into bands, stage by stage, never wider than twice its height.
 
 :mod:`blueprint.swimlane` lays it out, Graphviz (:mod:`blueprint.engines`) routes the arrows and
-draws the SVG, :mod:`blueprint.dress` styles it and adds the legend; PNG and PDF are made from that
-SVG, so every format looks the same whichever Graphviz drew it.
+draws the SVG, :mod:`blueprint.dress` styles it and draws what Graphviz cannot; PNG and PDF are
+made from that SVG, so every format looks the same whichever Graphviz drew it.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
-from .errors import BlueprintError
+from .dress import dress
+from .engines import run_graphviz, svg_to_pdf, svg_to_png
+from .formats import format_of
+from .htmlpage import page as html_page
+from .mermaid import to_mermaid
 from .model import Blueprint
+from .swimlane import PAGE_CHOICES, Drawing, drawing
 
-__all__ = ["render", "to_dot", "format_for", "FORMATS", "EXTENSIONS"]
+__all__ = ["render", "to_dot", "format_for", "FORMATS", "PAGE_CHOICES", "svg_of"]
 
 #: What :func:`render` can draw, and the type each comes back as.
 FORMATS = {"svg": str, "png": bytes, "pdf": bytes, "dot": str, "mermaid": str, "html": str}
-#: The format a file's extension names.
-EXTENSIONS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot",
-              ".mmd": "mermaid", ".mermaid": "mermaid", ".html": "html", ".htm": "html"}
 
 
 def format_for(path: str | Path, format: str | None = None) -> str:
-    """The format to write: `format` when given, else the one the file's extension names.
+    """The format to draw: `format` when given, else the one the file's extension names.
 
     Examples
     --------
     >>> format_for("fires.png"), format_for("fires.out", "svg"), format_for("notes.mmd")
     ('png', 'svg', 'mermaid')
     """
-    if format:
-        fmt = format.lower().lstrip(".")
-        if fmt not in FORMATS:
-            raise BlueprintError(f"cannot draw '{format}'; use one of {', '.join(FORMATS)}")
-        return fmt
-    suffix = Path(path).suffix.lower()
-    if suffix not in EXTENSIONS:
-        raise BlueprintError(f"cannot tell the format of '{path}' from its extension; end it with "
-                             f"{', '.join(EXTENSIONS)} or give --format")
-    return EXTENSIONS[suffix]
+    return format_of(path, FORMATS, format)
 
 
-def to_dot(model: Blueprint, *, findings: Any = True, heat: Any = None, engine: str | None = None) -> str:
+def to_dot(model: Blueprint, *, findings: Any = True, heat: Any = None, engine: str | None = None,
+           page: str | None = "a4") -> str:
     """The blueprint as Graphviz DOT, every step pinned in its lane and column (``layout=nop2``).
 
     Each lane is a cluster ``cluster_lane LANE`` holding its steps (named by step id), in lane
-    order; every flow is an edge. ``dot -Tsvg`` draws it as :func:`render` does, without the legend.
+    order (``cluster_lane LANE bandN`` in the Nth band of a long journey); every flow is an edge.
+    ``dot -Tsvg`` draws it as :func:`render` does, without the marks, icons and key samples.
 
     Examples
     --------
@@ -79,13 +81,32 @@ def to_dot(model: Blueprint, *, findings: Any = True, heat: Any = None, engine: 
     >>> source.startswith("digraph"), '"cluster_lane customer"' in source, "Help desk" in source
     (True, True, True)
     """
-    from .swimlane import drawing
+    return drawing(model, findings=findings, heat=heat, engine=engine, page=page).source
 
-    return drawing(model, findings=findings, heat=heat, engine=engine).source
+
+def svg_of(laid_out: Drawing) -> str:
+    """The dressed SVG of a laid-out drawing."""
+    raw = run_graphviz(laid_out.source, "svg", engine=laid_out.engine, layout="nop2")
+    return dress(raw.decode("utf-8", "replace"), laid_out)
+
+
+def on_page(svg: str, page: tuple[float, float]) -> str:
+    """The SVG as a page of this size, the drawing centred and scaled to fit it (for ``svg2pdf``,
+    which makes a PDF point of each SVG pixel).
+
+    Examples
+    --------
+    >>> on_page('<svg width="200pt" height="100pt" viewBox="0 0 200 100"></svg>', (842, 595))[:56]
+    '<svg width="842" height="595" viewBox="0 0 200 100"></sv'
+    """
+    head, sep, rest = svg.partition(">")
+    head = re.sub(r'\bwidth="[^"]*"', f'width="{page[0]:g}"', head, count=1)
+    head = re.sub(r'\bheight="[^"]*"', f'height="{page[1]:g}"', head, count=1)
+    return head + sep + rest
 
 
 def render(model: Blueprint, format: str = "svg", *, findings: Any = True, heat: Any = None,
-           engine: str | None = None) -> str | bytes:
+           engine: str | None = None, page: str | None = "a4") -> str | bytes:
     """Draw the blueprint as a swimlane diagram.
 
     Parameters
@@ -96,17 +117,21 @@ def render(model: Blueprint, format: str = "svg", *, findings: Any = True, heat:
         ``svg``, ``dot``, ``mermaid`` and ``html`` come back as ``str``; ``png`` and ``pdf`` as
         ``bytes``. ``html`` is one self-contained page: the drawing, the findings and the stats.
     findings : bool or Report
-        Outline what :func:`blueprint.check` finds (default), with the rule ids and a legend.
+        Mark what :func:`blueprint.check` finds (default), explained in plain words in the key.
     heat : dict, str, Path or None
         The JSON of ``blueprint simulate`` (or its file): teams shaded by utilisation, steps by
         expected visits per case.
     engine : {"system", "embedded"}, optional
         Which Graphviz draws; default the system ``dot`` when it is on PATH, else the embedded one.
+    page : {"a4", "a3", "none"}
+        The landscape page the drawing is fitted to; a PDF is that page. ``"none"``: one band, at
+        the drawing's own size.
 
     Raises
     ------
     BlueprintError
-        For an unknown format, a heat file that cannot be used, or a drawing Graphviz cannot make.
+        For an unknown format or page, a heat file that cannot be used, or a drawing Graphviz
+        cannot make.
 
     Examples
     --------
@@ -127,30 +152,16 @@ def render(model: Blueprint, format: str = "svg", *, findings: Any = True, heat:
     """
     fmt = format_for("", format or "svg")
     if fmt == "mermaid":
-        from .mermaid import to_mermaid
-
         return to_mermaid(model, findings=findings)
-    from .swimlane import drawing
-
-    laid_out = drawing(model, findings=findings, heat=heat, engine=engine)
+    laid_out = drawing(model, findings=findings, heat=heat, engine=engine, page=page)
     if fmt == "dot":
         return laid_out.source
-    from .dress import dress
-    from .engines import run_graphviz, svg_to_pdf, svg_to_png
-
-    raw = run_graphviz(laid_out.source, "svg", engine=laid_out.engine, layout="nop2")
-    svg = dress(raw.decode("utf-8", "replace"), laid_out)
+    svg = svg_of(laid_out)
     if fmt == "svg":
         return svg
     if fmt == "png":
         return svg_to_png(svg)
     if fmt == "pdf":
-        try:
-            return svg_to_pdf(svg)
-        except BlueprintError:
-            if laid_out.engine != "system":
-                raise
-            return run_graphviz(laid_out.source, "pdf", engine="system", layout="nop2")  # without the legend
-    from .htmlpage import page
-
-    return page(model, svg, laid_out.report, laid_out.heat)
+        sheet = laid_out.sheet.page
+        return svg_to_pdf(on_page(svg, sheet) if sheet else svg)
+    return html_page(model, svg, laid_out.report, laid_out.heat)

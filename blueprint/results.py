@@ -41,6 +41,7 @@ import numpy as np
 from .eventlog import Event, write_events
 from .kpis import flatten
 from .simulation import INF, STATUSES, Plan, Replication, _duty_clock, run_replication
+from .tables import simulation_table
 
 __all__ = ["SimulationResult", "kpis", "ci95", "on_duty_time"]
 
@@ -281,6 +282,10 @@ class SimulationResult:
                 lines.append(f"{names.get(team, team)[:23]:<24}{use:>12}{_cell(k['mean_wait'], 12)}"
                              f"{k['max_queue']:>12,}{_cell(k['mean_busy'])}")
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The KPIs as tables (Jupyter shows them)."""
+        return simulation_table(self.to_json())
 
 
 def _cell(x, width: int = 10) -> str:

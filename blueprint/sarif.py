@@ -49,6 +49,6 @@ def to_sarif(reports: list[Report], version: str = "0.1.0") -> dict:
             })
     return {"$schema": SCHEMA, "version": "2.1.0",
             "runs": [{"tool": {"driver": {"name": "blueprint", "version": version,
-                                          "informationUri": "https://pypi.org/project/blueprint/",
+                                          "informationUri": "https://pypi.org/project/service-blueprint/",
                                           "rules": rules}},
                       "results": results}]}

@@ -325,6 +325,7 @@ def _blueprints(draw, o: dict) -> Blueprint:
 def _baseline(model: Blueprint, path: str) -> Any:
     data = model.model_dump(mode="json", by_alias=True)
     node: Any = data
+    flow_from = None
     for part in parse_path(path):
         if isinstance(part, tuple):
             source, _, target = part[1].partition("->")
@@ -334,15 +335,15 @@ def _baseline(model: Blueprint, path: str) -> Any:
             if not matches:
                 raise BlueprintError(f"no '{path}': there is no flow {part[1]}")
             node = matches[0]
+            flow_from = node["from"]
             continue
         if part == "*":
             raise BlueprintError(f"'{path}': a path to vary names one place; write it without *")
         if not isinstance(node, dict) or part not in node:
             raise BlueprintError(f"no '{path}': '{part}' is not there")
         node = node[part]
-    if node is None and parse_path(path)[-1] == "p":
-        source = parse_path(path)[0][1].partition("->")[0].strip()
-        return 1.0 / len(model.outgoing[source])
+    if node is None and parse_path(path)[-1] == "p" and flow_from is not None:
+        return 1.0 / len(model.outgoing[flow_from])  # flows[3].p names the flow by its place
     return node
 
 

@@ -4,98 +4,44 @@ Graphviz's ``dot`` cannot be made to keep clusters in a given order top to botto
 drawing is laid out here and Graphviz only sizes the labels and routes the arrows (its ``nop2``
 layout: pinned nodes, clusters drawn from their ``bb``, edges routed around the steps):
 
-1. the label of every step, note and lane title is measured by Graphviz itself (a first run on
-   the nodes alone), so the boxes are the size the engine that draws them gives them;
-2. :func:`blueprint.layout.placement` gives each step its lane and column; the steps that share
-   a lane and a column are stacked, ordered by where the steps they come from are;
-3. columns are as wide as their widest step, lanes as tall as their tallest stack; the stage
-   headers span their columns, the lines between lanes run the full width, dotted lines part
-   the stages.
+1. what every step, flow and finding says comes from :mod:`blueprint.labels`; the findings become
+   numbered marks, one a step, explained in the key (:mod:`blueprint.key`);
+2. every label is measured by Graphviz itself (a first run on the nodes alone), so the boxes are
+   the size the engine that draws them gives them;
+3. :mod:`blueprint.sheet` arranges them: columns, bands that fit a landscape page, lanes, the key;
+4. this module writes the DOT with every position pinned (:func:`drawing`).
 
 The DOT source holds the positions (``pos``) and ``layout=nop2``, so it draws the same with any
 Graphviz: ``dot -Tsvg blueprint.dot``.
 """
 from __future__ import annotations
 
-import json
-import re
-import textwrap
 from dataclasses import dataclass
 from typing import Any
 
+from .checker import check
+from .dot import attrs, measure, quote
+from .engines import graphviz_engine
 from .errors import BlueprintError
-from .findings import SEVERITIES, Report
+from .findings import Report
 from .heat import Heat, read_heat
-from .layout import Placement, placement
+from .key import Block, blocks
+from .labels import Mark, Part, clean, flow_texts, is_outside, marks, plain, step_lines, timeout_text, wrap
+from .layout import placement
 from .model import Blueprint
+from .sheet import Content, Sheet, arrange, band_suffix
+from .style import (ARROW, CONNECTOR, ERROR_PEN, EVIDENCE, FAILURE, FEELING, FONT, INK, LANE_CAPTIONS, LANE_GAP, LINE,
+                    LINE_NAMES, NODE_FONT_SIZE, OUTSIDE_FILL, OUTSIDE_STROKE, PAD, PAGES, SEVERITY_COLOUR,
+                    STAGE_HEIGHT, STEP_PEN, STEP_STROKE, SUCCESS, TIMEOUT, lane_colour)
 
-__all__ = ["Drawing", "drawing", "LINE_NAMES", "SEVERITY_STYLE", "LANE_COLOURS"]
+__all__ = ["Drawing", "drawing", "LINE_NAMES", "PAGE_CHOICES"]
 
-#: The lines drawn between two lanes, by the lanes above and below.
-LINE_NAMES = {("customer", "frontstage"): "line of interaction",
-              ("frontstage", "backstage"): "line of visibility",
-              ("backstage", "support"): "line of internal interaction"}
-LANE_CAPTIONS = {"customer": "what the customer does", "frontstage": "staff the customer meets",
-                 "backstage": "work the customer doesn't see", "support": "processes and systems behind it"}
-LANE_COLOURS = {"customer": "#FFF6DA", "frontstage": "#E3F0FB", "backstage": "#E6F4E7", "support": "#F1E8F6"}
-EXTRA_LANE_COLOURS = ("#EEF0F2", "#FBEDE6", "#E6F3F3")
-#: How a finding's severity is drawn: (colour, pen width, line style).
-SEVERITY_STYLE = {"error": ("#C62828", 3.0, "solid"), "warning": ("#E65100", 2.6, "dashed"),
-                  "info": ("#1565C0", 2.0, "dotted")}
-FONT = "DejaVu Sans"  # sizes the labels; see blueprint.dress.FONTS
-NAME_WIDTH = 20  # characters before a step's name wraps
-NOTE_WIDTH = 24
-# the grid, in points
-PAD = 12.0          # around the drawing
-COLUMN_GAP = 64.0   # between columns where an arrow leaves with a label: room for it
-NARROW_GAP = 40.0   # between the other columns
-STACK_GAP = 22.0    # between steps stacked in one lane and column
-LANE_PAD = 14.0     # above and below the steps of a lane
-LANE_GAP = 20.0     # between lanes: the line between them runs in the middle
-STAGE_HEIGHT = 24.0
-MIN_COLUMN = 60.0
+#: The pages a drawing can be fitted to; ``"none"`` draws the journey in one band.
+PAGE_CHOICES = ("a4", "a3", "none")
 TITLE = "graph title"  # the drawing's own nodes have a space in their name: no step id has one
-
-
-def _clean(text: Any) -> str:
-    """Text safe to put in a DOT label: no control characters, no escape sequences."""
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", str(text))
-    return text.replace("\\", "\u29f5")  # a backslash would start a DOT escape (\n, \l, \N...)
-
-
-def _wrap(text: str, width: int = NAME_WIDTH) -> list[str]:
-    lines = textwrap.wrap(_clean(text).replace("\n", " "), width=width, break_long_words=True,
-                          break_on_hyphens=True)
-    return lines or [" "]
-
-
-def number(x: float) -> str:
-    """A number for a label, with no more digits than it needs.
-
-    Examples
-    --------
-    >>> number(3.0), number(0.25), number(5 / 3), number(1234.5)
-    ('3', '0.25', '1.67', '1234')
-    """
-    if x == int(x) and abs(x) < 1e6:
-        return str(int(x))
-    if abs(x) >= 100:
-        return f"{x:.0f}"
-    return f"{x:.3g}" if abs(x) >= 0.01 else f"{x:.2g}"
-
-
-def percent(p: float) -> str:
-    """A branch chance as a percentage.
-
-    Examples
-    --------
-    >>> percent(0.6), percent(1 / 3), percent(0.005), percent(1.0)
-    ('60%', '33.3%', '0.5%', '100%')
-    """
-    value = 100 * p
-    if abs(value - round(value)) < 1e-9:
-        return f"{round(value)}%"
-    return f"{value:.3g}%"
+NODE_DEFAULTS = {"fontname": FONT, "fontsize": str(NODE_FONT_SIZE), "shape": "box", "style": "rounded,filled",
+                 "fillcolor": "white", "color": STEP_STROKE, "penwidth": str(STEP_PEN), "margin": "0.1,0.05"}
+_TEXT = {"shape": "plaintext", "style": "", "margin": "0,0", "width": "0.01", "height": "0.01"}
 
 
 @dataclass
@@ -103,11 +49,15 @@ class Drawing:
     """A blueprint ready to draw: the DOT source and what :mod:`blueprint.dress` needs to style it."""
 
     source: str
-    lines: dict[str, list[tuple[str, str]]]  # SVG id of a node -> [(kind, text)] in label order
+    lines: dict[str, list[Part]]  # SVG id of a node -> [(kind, text)] in label order
     report: Report | None
     heat: Heat | None
     model: Blueprint
     engine: str
+    sheet: Sheet
+    marks: list[Mark]
+    blocks: list[Block]
+    flow_labels: dict[str, tuple[list[str], tuple[float, float]]]  # SVG id of a flow -> (lines, size)
 
 
 def _findings(model: Blueprint, findings: Any) -> Report | None:
@@ -115,160 +65,92 @@ def _findings(model: Blueprint, findings: Any) -> Report | None:
         return None
     if isinstance(findings, Report):
         return findings
-    from .checker import check
-
     return check(model)
 
 
-def _worst(severities) -> str | None:
-    return next((s for s in SEVERITIES if s in severities), None)
+def _label(lines: list[Part], end: str = "\\n") -> str:
+    return end.join(text for _, text in lines) + ("\\l" if end == "\\l" else "")
 
 
-def _lane_colour(model: Blueprint, lane: str) -> str:
-    if lane in LANE_COLOURS:
-        return LANE_COLOURS[lane]
-    extras = [x for x in model.lanes if x not in LANE_COLOURS]
-    return EXTRA_LANE_COLOURS[extras.index(lane) % len(EXTRA_LANE_COLOURS)]
+def _step_nodes(model: Blueprint, heat: Heat | None, found: list[Mark], lines: dict) -> dict[str, dict]:
+    """The attributes of every step's node: its label, shape and outline."""
+    worst = {m.step: m for m in found if m.step}
+    nodes = {}
+    for sid, step in model.steps.items():
+        busy = heat.utilization.get(step.owner) if heat is not None and step.owner else None
+        visits = heat.visits.get(sid) if heat is not None and heat.visits else None
+        kinds = step_lines(model, sid, busy, visits)
+        lines[f"step-{sid}"] = kinds
+        a: dict[str, Any] = {"label": _label(kinds), "id": f"step-{sid}", "class": "step",
+                             "tooltip": clean(step.name or sid)}
+        fill = heat.visit_colour(visits) if visits is not None else "white"
+        if is_outside(model, sid):
+            a.update(style="rounded,filled,dashed", color=OUTSIDE_STROKE, fillcolor=OUTSIDE_FILL)
+            a["class"] += " outside"
+            fill = fill if fill != "white" else "#FAFBFC"
+        if step.is_outcome:
+            a["class"] = f"outcome {step.outcome}"
+            stroke, light = SUCCESS if step.outcome == "success" else FAILURE
+            a.update(style="filled", color=stroke, margin="0.04,0.02")
+            a.update(shape="ellipse", peripheries="2") if step.outcome == "success" else a.update(shape="octagon",
+                                                                                                   penwidth="1.6")
+            fill = fill if fill != "white" else light
+        a["fillcolor"] = fill
+        mark = worst.get(sid)
+        if mark is not None:
+            a["class"] += f" finding-{mark.severity}"
+            if mark.severity == "error":
+                a.update(color=SEVERITY_COLOUR["error"], penwidth=str(ERROR_PEN))
+            a["tooltip"] += "\\n" + "\\n".join(clean(f"{f.severity}: {plain(model, f.message)}") for f in mark.findings)
+        nodes[sid] = a
+    return nodes
 
 
-def _step_lines(model: Blueprint, sid: str, heat: Heat | None, rules: list[str]) -> list[tuple[str, str]]:
-    step = model.steps[sid]
-    lines: list[tuple[str, str]] = []
-    if step.is_outcome:
-        mark = "✔" if step.outcome == "success" else "✖"
-        lines += [("name", line) for line in _wrap(f"{mark} {step.name or sid}", NAME_WIDTH - 4)]
-        lines.append(("kind", step.outcome))
-    else:
-        lines += [("name", line) for line in _wrap(step.name or sid)]
-    if step.owner:
-        team = _clean(model.team_name(step.owner))
-        if heat is not None and step.owner in heat.utilization:
-            team += f" · {heat.utilization[step.owner]:.0%} busy"
-        lines += [("owner", line) for line in _wrap(team, NAME_WIDTH + 4)]
-    if step.channel:
-        lines.append(("contact", f"☎ {_clean(step.channel)}"))
-    if step.fail_point:
-        lines += [("fail", line) for line in _wrap(f"⚠ {step.fail_point}", NAME_WIDTH + 2)]
-    if step.moment:
-        lines += [("moment", line) for line in _wrap(f"★ {_clean(step.moment)}", NAME_WIDTH + 2)]
-    if step.emotion is not None:
-        kind, face = ("feel_good", "☺") if step.emotion > 0 else ("feel_bad", "☹") if step.emotion < 0 else ("feel", "○")
-        lines.append((kind, f"{face} feels {step.emotion:+g}" if step.emotion else f"{face} feels neutral"))
-    if step.split == "all":
-        lines.append(("split", "⇉ split: every way at once"))
-    if step.join == "all":
-        lines.append(("join", "⇛ join: waits for every way"))
-    if rules:
-        lines += [("finding", line) for line in _wrap("⚑ " + ", ".join(rules), NAME_WIDTH + 4)]
-    if heat is not None and heat.visits is not None and sid in heat.visits:
-        visits = heat.visits[sid]
-        lines.append(("visits", f"{number(visits)} visit{'' if visits == 1 else 's'} per case"))
-    return lines
+def _head_nodes(model: Blueprint, lines: dict) -> tuple[dict, dict, dict, dict]:
+    """The lane titles, the names of the lines between lanes, and the titles of the other rows."""
+    nodes, heads, line_heads, rows = {}, {}, {}, {}
+    for lane in model.lanes:
+        title = [("lane", line) for line in wrap(lane.replace("_", " ").capitalize(), 16)]
+        title += [("caption", line) for line in wrap(LANE_CAPTIONS.get(lane, ""), 18) if line.strip()]
+        heads[lane] = f"lane {lane}"
+        lines[heads[lane]] = title
+        nodes[heads[lane]] = {"label": _label(title), "shape": "plaintext", "style": "", "fontsize": "12"}
+    for (above, below), name in LINE_NAMES.items():
+        if (above, below) in zip(model.lanes, model.lanes[1:]):
+            slug = name.replace(" ", "-")
+            line_heads[slug] = f"line {slug}"
+            lines[line_heads[slug]] = [("line", name)]
+            nodes[line_heads[slug]] = {"label": name, "shape": "plaintext", "style": "", "fontsize": "10",
+                                       "fontcolor": LINE, "height": "0.2", "margin": "0.04,0"}
+    for row, text in (("evidence", "Physical evidence"), ("feeling", "How the customer feels"),
+                      ("outside", "Outside party")):
+        rows[row] = f"row {row}"
+        lines[rows[row]] = [("lane", line) for line in wrap(text, 12)]
+        nodes[rows[row]] = {"label": _label(lines[rows[row]]), "shape": "plaintext", "style": "", "fontsize": "12"}
+    return nodes, heads, line_heads, rows
 
 
-def _label(lines: list[tuple[str, str]]) -> str:
-    return "\\n".join(text for _, text in lines)
+def _key_nodes(key: list[Block], lines: dict) -> dict[str, dict]:
+    nodes = {}
+    for block in key:
+        lines[block.node] = [("heading", block.heading)]
+        nodes[block.node] = {**_TEXT, "label": block.heading, "fontsize": "12"}
+        for row in block.rows:
+            lines[row.node] = row.lines
+            nodes[row.node] = {**_TEXT, "label": _label(row.lines, "\\l"), "fontsize": "10"}
+    return nodes
 
 
-def _flow_texts(model: Blueprint, flow, flow_rules: dict) -> list[str]:
-    """The lines written on a flow: its label, its chance where the step branches, its findings."""
-    texts = _wrap(flow.label, NAME_WIDTH - 2) if flow.label else []
-    split = model.steps[flow.source].split == "all"
-    if flow.p is not None and len(model.outgoing[flow.source]) > 1 and not split:
-        texts.append(percent(flow.p))
-    if split:
-        texts.append("all")
-    rules = flow_rules.get((flow.source, flow.target))
-    if rules:
-        texts.append("⚑ " + ", ".join(rules))
-    return texts
+def _flows(model: Blueprint) -> list[tuple[str, str, str, list[str], str]]:
+    """Every arrow: (from, to, SVG id, its label lines, kind), flows then timeouts."""
+    out = [(f.source, f.target, f"flow-{i}", flow_texts(model, f), "flow") for i, f in enumerate(model.flows)]
+    out += [(sid, s.timeout.to, f"timeout-{sid}", wrap(timeout_text(model, sid), 24), "timeout")
+            for sid, s in model.steps.items() if s.timeout is not None]
+    return out
 
 
-def _timeout_text(model: Blueprint, sid: str) -> str:
-    after = model.steps[sid].timeout.after
-    if isinstance(after, (int, float)):
-        return f"timeout after {number(after)} {model.time_unit}{'s' if after != 1 else ''}"
-    if isinstance(after, str):
-        return f"timeout after {after.strip()}"
-    from .durations import mean_of
-
-    return f"timeout after {number(mean_of(after, model.time_unit))} {model.time_unit}s on average"
-
-
-def _findings_by_place(report: Report | None):
-    """Rule ids and severities by step and by flow; a flow names the rule only when no step does."""
-    step_rules: dict[str, list[str]] = {}
-    step_severity: dict[str, set[str]] = {}
-    flow_rules: dict[tuple[str, str], list[str]] = {}
-    flow_severity: dict[tuple[str, str], set[str]] = {}
-    for f in report or ():
-        for sid in f.steps:
-            rules = step_rules.setdefault(sid, [])
-            if f.rule not in rules:
-                rules.append(f.rule)
-            step_severity.setdefault(sid, set()).add(f.severity)
-        for pair in f.flows:
-            key = (pair[0], pair[1])
-            rules = flow_rules.setdefault(key, [])
-            if f.rule not in rules and not f.steps:
-                rules.append(f.rule)
-            flow_severity.setdefault(key, set()).add(f.severity)
-    return step_rules, step_severity, flow_rules, flow_severity
-
-
-def _attrs(attrs: dict[str, Any]) -> str:
-    from graphviz.quoting import quote
-
-    return " ".join(f"{k}={quote(str(v))}" for k, v in attrs.items())
-
-
-NODE_DEFAULTS = {"fontname": FONT, "fontsize": "11", "shape": "box", "style": "rounded,filled",
-                 "fillcolor": "white", "color": "#78909C", "penwidth": "1.2", "margin": "0.1,0.05"}
-
-
-def _measure(nodes: dict[str, dict[str, Any]], engine: str | None) -> dict[str, tuple[float, float]]:
-    """Width and height in points of every node, as the Graphviz that will draw them sizes them."""
-    from graphviz.quoting import quote
-
-    from .engines import run_graphviz
-
-    body = "\n".join(f"{quote(name)} [{_attrs(a)}]" for name, a in nodes.items())
-    source = f"digraph measure {{\nnode [{_attrs(NODE_DEFAULTS)}]\n{body}\n}}\n"
-    data = json.loads(run_graphviz(source, "json0", engine=engine, layout="dot").decode("utf-8", "replace"))
-    sizes = {}
-    for obj in data.get("objects", []):
-        if "name" in obj and "width" in obj:
-            sizes[obj["name"]] = (float(obj["width"]) * 72, float(obj["height"]) * 72)
-    missing = set(nodes) - set(sizes)
-    if missing:
-        raise BlueprintError(f"Graphviz did not size the steps {', '.join(sorted(missing))}")
-    return sizes
-
-
-def _stack_order(model: Blueprint, grid: Placement) -> dict[tuple[str, int], list[str]]:
-    """The steps of each lane and column, top to bottom: by where the steps they come from sit."""
-    cells: dict[tuple[str, int], list[str]] = {}
-    for sid in model.steps:
-        cells.setdefault((grid.lane[sid], grid.column[sid]), []).append(sid)
-    lane_index = {lane: i for i, lane in enumerate(model.lanes)}
-    where: dict[str, float] = {}
-    sources: dict[str, list[str]] = {sid: [] for sid in model.steps}
-    for flow in model.flows:
-        sources[flow.target].append(flow.source)
-    for (lane, column) in sorted(cells, key=lambda key: key[1]):
-        members = cells[(lane, column)]
-
-        def key(sid: str) -> float:
-            seen = [where[s] for s in sources[sid] if s in where]
-            return sum(seen) / len(seen) if seen else 0.5
-
-        members.sort(key=key)
-        for i, sid in enumerate(members):
-            where[sid] = lane_index[lane] + (i + 0.5) / len(members)
-    return cells
-
-
-def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine: str | None = None) -> Drawing:
+def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine: str | None = None,
+            page: str | None = "a4") -> Drawing:
     """Lay the blueprint out as swimlanes and write it as DOT with every position pinned.
 
     Parameters
@@ -276,11 +158,14 @@ def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine:
     model : Blueprint
         What to draw.
     findings : bool or Report
-        Outline what :func:`blueprint.check` finds (a ready report may be passed).
+        Mark what :func:`blueprint.check` finds (a ready report may be passed).
     heat : dict, str, Path, Heat or None
         See :func:`blueprint.heat.read_heat`.
     engine : {"system", "embedded"}, optional
         The Graphviz that sizes the labels (and will draw them).
+    page : {"a4", "a3", "none"}
+        The landscape page the drawing is fitted to (long journeys wrap into bands); ``"none"``
+        draws the journey in one band.
 
     Examples
     --------
@@ -294,248 +179,227 @@ def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine:
     ... flows: [[ask, answer], [answer, done]]
     ... ''')
     >>> d = drawing(model, engine="embedded")
-    >>> "layout=nop2" in d.source, d.lines["step-answer"]
+    >>> 'layout="nop2"' in d.source, d.lines["step-answer"]
     (True, [('name', 'Answers'), ('owner', 'Help desk')])
     """
-    from .engines import graphviz_engine
-
+    page_key = "none" if page is None else str(page).lower()
+    if page_key not in PAGE_CHOICES:
+        raise BlueprintError(f"no page '{page}'; use one of {', '.join(PAGE_CHOICES)}")
     engine = engine or graphviz_engine()
     report = _findings(model, findings)
     heat = heat if isinstance(heat, Heat) or heat is None else read_heat(model, heat)
     grid = placement(model)
-    step_rules, step_severity, flow_rules, flow_severity = _findings_by_place(report)
-
-    # --- the nodes and their labels -------------------------------------------------------------
-    nodes: dict[str, dict[str, Any]] = {}     # DOT name -> attributes
-    lines: dict[str, list[tuple[str, str]]] = {}
+    lane_index = {lane: i for i, lane in enumerate(model.lanes)}
+    found = marks(model, report, {s: grid.column[s] + lane_index[grid.lane[s]] / 10 for s in model.steps})
+    lines: dict[str, list[Part]] = {}
+    nodes = _step_nodes(model, heat, found, lines)
     for sid, step in model.steps.items():
-        kinds = _step_lines(model, sid, heat, step_rules.get(sid, []))
-        lines[f"step-{sid}"] = kinds
-        attrs: dict[str, Any] = {"label": _label(kinds), "id": f"step-{sid}", "class": "step",
-                                 "tooltip": _clean(model.label(sid))}
-        fill = "white"
-        if heat is not None and heat.visits is not None and sid in heat.visits:
-            fill = heat.visit_colour(heat.visits[sid])
-        if step.is_outcome:
-            attrs["class"] = f"outcome {step.outcome}"
-            if step.outcome == "success":
-                attrs.update(shape="ellipse", peripheries="2", color="#2E7D32", margin="0.04,0.02")
-                fill = fill if fill != "white" else "#E8F5E9"
-            else:
-                attrs.update(shape="octagon", color="#B71C1C", penwidth="1.6", margin="0.04,0.02")
-                fill = fill if fill != "white" else "#FFEBEE"
-            attrs["style"] = "filled"
-        attrs["fillcolor"] = fill
-        worst = _worst(step_severity.get(sid, ()))
-        if worst:
-            colour, width, style = SEVERITY_STYLE[worst]
-            base = "filled" if step.is_outcome else "rounded,filled"
-            attrs.update(color=colour, penwidth=str(width), style=base + ("" if style == "solid" else f",{style}"))
-            attrs["class"] += f" finding-{worst}"
-            attrs["tooltip"] += "\\n" + "\\n".join(_clean(f"{f.severity} [{f.rule}] {f.message}")
-                                                  for f in report if sid in f.steps)
-        nodes[sid] = attrs
-    evidence = {sid: s.evidence for sid, s in model.steps.items() if s.evidence}
-    for sid, text in evidence.items():
-        note = [("evidence", line) for line in _wrap(text, NOTE_WIDTH)]
-        lines[f"evidence-{sid}"] = note
-        nodes[f"evidence {sid}"] = {"label": _label(note), "shape": "note", "style": "filled",
-                                    "fillcolor": "#FFFDE7", "color": "#A1887F", "fontsize": "10",
-                                    "id": f"evidence-{sid}", "class": "evidence", "tooltip": _clean(text)}
-    heads: dict[str, str] = {}  # lane or line -> its label node
-    if evidence:
-        lines["evidence-label"] = [("lane", "Physical"), ("lane", "evidence")]
-        nodes["evidence label"] = {"label": "Physical\\nevidence", "shape": "plaintext", "style": "",
-                                   "fontsize": "12", "id": "evidence-label", "class": "lane-label"}
-    for i, lane in enumerate(model.lanes):
-        title = [("lane", line) for line in _wrap(lane.replace("_", " ").capitalize(), 16)]
-        title += [("caption", line) for line in textwrap.wrap(LANE_CAPTIONS.get(lane, ""), 18)]
-        lines[f"lane-label-{lane}"] = title
-        heads[lane] = f"lane {lane}"
-        nodes[heads[lane]] = {"label": _label(title), "shape": "plaintext", "style": "", "fontsize": "12",
-                              "id": f"lane-label-{lane}", "class": "lane-label"}
-        if i > 0 and (model.lanes[i - 1], lane) in LINE_NAMES:
-            name = LINE_NAMES[(model.lanes[i - 1], lane)]
-            slug = name.replace(" ", "-")
-            lines[slug] = [("line", name)]
-            heads[name] = f"line {slug}"
-            nodes[heads[name]] = {"label": name, "shape": "plaintext", "style": "", "fontsize": "10",
-                                  "fontcolor": "#37474F", "height": "0.2", "margin": "0.04,0",
-                                  "id": slug, "class": "line-label"}
+        if step.evidence:
+            note = [("evidence", line) for line in wrap(step.evidence, 24)]
+            lines[f"evidence {sid}"] = note
+            nodes[f"evidence {sid}"] = {"label": _label(note), "shape": "note", "style": "filled",
+                                        "fillcolor": EVIDENCE[1], "color": EVIDENCE[0], "fontsize": "10",
+                                        "id": f"evidence-{sid}", "class": "evidence", "tooltip": clean(step.evidence)}
+    head_nodes, heads, line_heads, row_heads = _head_nodes(model, lines)
+    nodes.update(head_nodes)
     if model.name:
-        lines["title"] = [("title", line) for line in _wrap(model.name, 90)]
-        nodes[TITLE] = {"label": _label(lines["title"]), "shape": "plaintext", "style": "",
-                          "fontsize": "18", "id": "title", "class": "title"}
+        lines[TITLE] = [("title", line) for line in wrap(model.name, 90)]
+        nodes[TITLE] = {"label": _label(lines[TITLE]), "shape": "plaintext", "style": "", "fontsize": "18",
+                        "id": "title", "class": "title"}
+    flows = _flows(model)
+    key = blocks(model, report, found, heat, bands=2 if page_key != "none" else 1)
+    key_nodes = _key_nodes(key, lines)
+    label_nodes = {f"label {fid}": {**_TEXT, "label": "\\n".join(texts), "fontsize": "10"}
+                   for _, _, fid, texts, _ in flows if texts}
+    size = measure({**nodes, **key_nodes, **label_nodes}, NODE_DEFAULTS, engine)
+    content = Content(
+        title=TITLE if model.name else None, heads=heads, line_heads=line_heads,
+        outside={sid for sid in model.steps if is_outside(model, sid)},
+        evidence={sid: f"evidence {sid}" for sid, s in model.steps.items() if s.evidence},
+        feelings={sid for sid, s in model.steps.items() if s.emotion is not None and grid.lane[sid] == model.lanes[0]},
+        labelled=_room(grid, flows, size), blocks=key, row_label=row_heads,
+        flows=[(a, b, fid) for a, b, fid, _, _ in flows])
+    sheet = arrange(model, grid, size, content, PAGES.get(page_key))
+    source = _write(model, sheet, content, {**nodes, **key_nodes}, lines, flows)
+    labels = {fid: (texts, size[f"label {fid}"]) for _, _, fid, texts, _ in flows if texts}
+    return Drawing(source=source, lines=lines, report=report, heat=heat, model=model, engine=engine, sheet=sheet,
+                   marks=found, blocks=key, flow_labels=labels)
 
-    size = _measure(nodes, engine)
 
-    # --- the grid -------------------------------------------------------------------------------
-    cells = _stack_order(model, grid)
-    last = grid.columns
-    width = {c: MIN_COLUMN for c in range(1, last + 1)}
-    for sid in model.steps:
-        c = grid.column[sid]
-        width[c] = max(width[c], size[sid][0])
-    for sid in evidence:
-        c = grid.column[sid]
-        width[c] = max(width[c], size[f"evidence {sid}"][0])
-    head_width = max(size[n][0] for n in heads.values())
-    if evidence:
-        head_width = max(head_width, size["evidence label"][0])
-    labelled = {grid.column[f.source] for f in model.flows if _flow_texts(model, f, flow_rules)}
-    labelled |= {grid.column[sid] for sid, s in model.steps.items() if s.timeout is not None}
-    gap = {c: COLUMN_GAP if c in labelled else NARROW_GAP for c in range(0, last + 1)}
-    left: dict[int, float] = {}
-    x = PAD + head_width + 10 + gap[0] / 2
-    for c in range(1, last + 1):
-        left[c] = x
-        x += width[c] + gap[c]
-    right_edge = x - gap[last] / 2 + 6
-    if TITLE in nodes:
-        right_edge = max(right_edge, PAD + size[TITLE][0])
-    centre = {c: left[c] + width[c] / 2 for c in left}
+def _room(grid, flows, size) -> dict[int, float]:
+    """The room between a column and the next that the labels of the arrows leaving it need: a label
+    on an arrow to the next column sits between the two."""
+    room: dict[int, float] = {}
+    for source, target, fid, texts, _ in flows:
+        if texts:
+            c = grid.column[source]
+            need = size[f"label {fid}"][0] + 16 if grid.column.get(target) == c + 1 else 0.0
+            room[c] = max(room.get(c, 0.0), need)
+    return room
 
-    y = PAD  # from the top, down
-    tops: dict[str, tuple[float, float]] = {}  # row -> (top, bottom)
-    if TITLE in nodes:
-        tops["title"] = (y, y + size[TITLE][1])
-        y += size[TITLE][1] + 8
-    if grid.stages:
-        tops["stages"] = (y, y + STAGE_HEIGHT)
-        y += STAGE_HEIGHT + 8
-    if evidence:
-        tall = max(size[f"evidence {sid}"][1] for sid in evidence)
-        tall = max(tall, size["evidence label"][1])
-        tops["evidence"] = (y, y + tall + 2 * 8)
-        y += tall + 2 * 8 + 6
-    stack_height: dict[tuple[str, int], float] = {
-        cell: sum(size[s][1] for s in members) + STACK_GAP * (len(members) - 1) for cell, members in cells.items()}
-    lane_rows = {}
+
+# --- the DOT source ---------------------------------------------------------------------------------
+class _Dot:
+    """The DOT text of a sheet, written line by line; y is turned upwards for Graphviz."""
+
+    def __init__(self, sheet: Sheet, nodes: dict[str, dict]):
+        self.sheet, self.nodes, self.out = sheet, nodes, []
+        self.H = sheet.height
+
+    def pos(self, x: float, y: float) -> str:
+        return f"{x:.2f},{self.H - y:.2f}!"
+
+    def bb(self, x0: float, top: float, x1: float, low: float) -> str:
+        return f"{x0:.2f},{self.H - low:.2f},{x1:.2f},{self.H - top:.2f}"
+
+    def node(self, name: str, template: str | None = None, indent: str = "\t", **extra) -> None:
+        a = {**self.nodes.get(template or name, {}), **extra}
+        if name in self.sheet.where:
+            a["pos"] = self.pos(*self.sheet.where[name])
+        self.out.append(f"{indent}{quote(name)} [{attrs(a)}]")
+
+    def point(self, name: str, x: float, y: float) -> None:
+        self.node(name, shape="point", style="invis", width="0.01", label="", pos=self.pos(x, y))
+
+    def line(self, name: str, ends: tuple[tuple[float, float], tuple[float, float]], **a) -> None:
+        (x0, y0), (x1, y1) = ends
+        self.point(f"{name} start", x0, y0)
+        self.point(f"{name} end", x1, y1)
+        path = " ".join(f"{x0 + (x1 - x0) * t:.2f},{self.H - (y0 + (y1 - y0) * t):.2f}" for t in (0, 1 / 3, 2 / 3, 1))
+        self.out.append(f"\t{quote(f'{name} start')} -> {quote(f'{name} end')} "
+                        f"[{attrs({'pos': path, 'arrowhead': 'none', **a})}]")
+
+    def cluster(self, name: str, box: tuple[float, float, float, float], a: dict, members: list, indent="\t"):
+        self.out.append(f"{indent}subgraph {quote(name)} {{")
+        self.out.append(f"{indent}\t" + attrs({"bb": self.bb(*box), "label": "", "style": "filled", **a}))
+        for member in members:
+            if callable(member):
+                member(indent + "\t")
+            else:
+                self.node(member[0], member[1], indent + "\t", **member[2])
+        self.out.append(f"{indent}}}")
+
+
+def _write(model: Blueprint, sheet: Sheet, content: Content, nodes: dict, lines: dict, flows) -> str:
+    dot = _Dot(sheet, nodes)
+    dot.out += ["digraph blueprint {",
+                "\t" + attrs({"layout": "nop2", "splines": "true", "outputorder": "edgesfirst", "bgcolor": "white",
+                              "pad": "0.2", "id": "blueprint", "fontname": FONT,
+                              "bb": f"0,0,{sheet.width:.2f},{sheet.height:.2f}"}),
+                f"\tnode [{attrs(NODE_DEFAULTS)}]",
+                "\tedge [" + attrs({"fontname": FONT, "fontsize": "10", "color": ARROW, "arrowsize": "0.7",
+                                    "fontcolor": INK}) + "]"]
+    for corner, (x, y) in (("sheet corner 1", (0.36, 0.36)), ("sheet corner 2", (sheet.width - 0.36, sheet.height - 0.36))):
+        dot.point(corner, x, y)  # the drawing's bounding box is the sheet: Graphviz does not shift it
+    if content.title:
+        dot.node(content.title)
+    stage_number = 0
+    for band in sheet.bands:
+        stage_number = _write_band(model, sheet, content, dot, band, lines, stage_number)
+    for con in sheet.connectors:
+        for node, side in ((con.out_node, "out"), (con.in_node, "in")):
+            dot.node(node, shape="circle", style="filled", fixedsize="true", width=f"{CONNECTOR / 72:.3f}",
+                     label=con.letter, fillcolor=LINE, color=LINE, fontcolor="white", fontsize="9",
+                     id=f"connector-{con.letter}-{side}", **{"class": "connector"})
+            lines[f"connector-{con.letter}-{side}"] = [("connector", con.letter)]
+    for block in content.blocks:
+        key_id = block.node.replace(" ", "-")
+        dot.node(block.node, id=key_id, **{"class": "key-heading"})
+        lines[key_id] = lines.pop(block.node)
+        for row in block.rows:
+            if row.node in sheet.where:
+                row_id = row.node.replace(" ", "-")
+                dot.node(row.node, id=row_id, **{"class": "key-row"})
+                lines[row_id] = lines.pop(row.node)
+    crossing = {con.flow: con for con in sheet.connectors}
+    for source, target, fid, texts, kind in flows:
+        a = {"id": fid, "class": kind if kind == "flow" else "flow timeout"}
+        if kind == "timeout":
+            a.update(style="dashed", color=TIMEOUT, fontcolor=TIMEOUT)
+        if texts:
+            a["xlabel"] = "\\n".join(texts)
+        con = crossing.get(fid)
+        if con is None:
+            dot.out.append(f"\t{quote(source)} -> {quote(target)} [{attrs(a)}]")
+            continue
+        dot.out.append(f"\t{quote(source)} -> {quote(con.out_node)} [{attrs({**a, 'arrowhead': 'none'})}]")
+        onward = {k: v for k, v in a.items() if k != "xlabel"}
+        dot.out.append(f"\t{quote(con.in_node)} -> {quote(target)} [{attrs({**onward, 'id': fid + '-in'})}]")
+    dot.out.append("}")
+    return "\n".join(dot.out) + "\n"
+
+
+def _write_band(model: Blueprint, sheet: Sheet, content: Content, dot: _Dot, band, lines: dict, k: int) -> int:
+    """One band: its stage headers, evidence and feeling rows, lanes, lines and stage dividers."""
+    s, sfx = band.index, band_suffix(band.index)
+    x0, x1 = PAD, sheet.lanes_right
+    left, width, gap = sheet.left, sheet.column_width, sheet.gap
+
+    def head(node: str, name: str, svg_id: str, cls: str):
+        lines[svg_id] = lines[node]
+        return name, node, {"id": svg_id, "class": cls}
+
+    first_stage = k
+    for label, a, b in band.stages:
+        top, low = band.rows["stages"]
+        sx0, sx1 = left[a] - min(gap[a - 1], 40) / 2 + 4, left[b] + width[b] + min(gap[b], 40) / 2 - 4
+        text = wrap(label, max(4, int((sx1 - sx0) / 7.5)))
+        lines[f"stage-{k}"] = [("stage", line) for line in text]
+        dot.node(f"stage {k}", label="\\n".join(text), shape="box", style="filled", fixedsize="true",
+                 width=f"{(sx1 - sx0) / 72:.3f}", height=f"{STAGE_HEIGHT / 72:.3f}", fillcolor=LINE, color=LINE,
+                 fontcolor="white", fontsize="12", id=f"stage-{k}", pos=dot.pos((sx0 + sx1) / 2, top + STAGE_HEIGHT / 2),
+                 **{"class": "stage"})
+        k += 1
+    if "evidence" in band.rows:
+        top, low = band.rows["evidence"]
+        members = [head(content.row_label["evidence"], f"row evidence {s} evidence", f"evidence-label{sfx}",
+                        "lane-label")]
+        members += [(note, None, {}) for sid, note in content.evidence.items() if sheet.band_of[sid] == s]
+        dot.cluster(f"cluster_evidence{sfx}", (x0, top + 4, x1, low - 4),
+                    {"fillcolor": "#FAFAFA", "color": "#E0E0E0", "id": f"evidence{sfx}", "class": "evidence-row"},
+                    members)
+    if "feeling" in band.rows:
+        top, low = band.rows["feeling"]
+        dot.cluster(f"cluster_feeling{sfx}", (x0, top + 2, x1, low - 2),
+                    {"fillcolor": FEELING["row"], "color": "#EFE4C8", "id": f"feeling{sfx}", "class": "feeling-row"},
+                    [head(content.row_label["feeling"], f"row feeling {s} feeling", f"feeling-label{sfx}",
+                          "lane-label")])
     for i, lane in enumerate(model.lanes):
-        if i > 0:
-            y += LANE_GAP
-        tall = max([stack_height[cell] for cell in cells if cell[0] == lane] + [size[heads[lane]][1]])
-        lane_rows[lane] = (y, y + tall + 2 * LANE_PAD)
-        y += tall + 2 * LANE_PAD
-    bottom = y + PAD
-    H = bottom  # Graphviz measures y upwards
-
-    def pos(x: float, y_down: float) -> str:
-        return f"{x:.2f},{H - y_down:.2f}!"
-
-    def bb(x0: float, top: float, x1: float, low: float) -> str:
-        return f"{x0:.2f},{H - low:.2f},{x1:.2f},{H - top:.2f}"
-
-    where: dict[str, tuple[float, float]] = {}
-    for (lane, column), members in cells.items():
-        top, low = lane_rows[lane]
-        y = (top + low) / 2 - stack_height[(lane, column)] / 2
-        for sid in members:
-            where[sid] = (centre[column], y + size[sid][1] / 2)
-            y += size[sid][1] + STACK_GAP
-    for sid in evidence:
-        top, low = tops["evidence"]
-        where[f"evidence {sid}"] = (centre[grid.column[sid]], (top + low) / 2)
-    if evidence:
-        top, low = tops["evidence"]
-        where["evidence label"] = (PAD + 6 + size["evidence label"][0] / 2, (top + low) / 2)
-    for lane in model.lanes:
-        top, low = lane_rows[lane]
-        where[heads[lane]] = (PAD + 6 + size[heads[lane]][0] / 2, (top + low) / 2)
-    line_paths = []
+        top, low = band.rows[lane]
+        strip = band.rows.get(f"outside {lane}")
+        lane_top = top + (LANE_GAP if i > 0 else 0)
+        members = [head(content.heads[lane], f"{content.heads[lane]} {s}", f"lane-label-{lane}{sfx}", "lane-label")]
+        members += [(sid, None, {}) for (ln, part, _), steps in sheet.cells.items() if ln == lane and part == 0
+                    for sid in steps if sheet.band_of[sid] == s]
+        if strip:
+            outside = [head(content.row_label["outside"], f"row outside {s} outside {lane}",
+                            f"outside-label-{lane}{sfx}", "lane-label")]
+            outside += [(sid, None, {}) for (ln, part, _), steps in sheet.cells.items() if ln == lane and part == 1
+                        for sid in steps if sheet.band_of[sid] == s]
+            members.append(lambda indent, strip=strip, outside=outside, lane=lane: dot.cluster(
+                f"cluster_outside {lane}{sfx}", (x0 + 4, strip[0], x1 - 4, strip[1] - 4),
+                {"fillcolor": OUTSIDE_FILL, "color": OUTSIDE_STROKE, "style": "filled,dashed",
+                 "id": f"outside-{lane}{sfx}", "class": "outside-strip"}, outside, indent))
+        colour = lane_colour(model.lanes, lane)
+        name = f"cluster_lane {lane}" + (f" band{s + 1}" if s else "")
+        dot.cluster(name, (x0, lane_top, x1, strip[1] if strip else low),
+                    {"fillcolor": colour, "color": colour, "id": f"lane-{lane}{sfx}", "class": "lane"}, members)
     for i, lane in enumerate(model.lanes[1:], start=1):
         name = LINE_NAMES.get((model.lanes[i - 1], lane))
-        if name:
-            at = lane_rows[lane][0] - LANE_GAP / 2
-            w = size[heads[name]][0]
-            where[heads[name]] = (PAD + 2 + w / 2, at)
-            line_paths.append((name, PAD + 10 + w, at))
-    if TITLE in nodes:
-        where[TITLE] = (PAD + size[TITLE][0] / 2, sum(tops["title"]) / 2)
-
-    # --- the DOT source -------------------------------------------------------------------------
-    from graphviz.quoting import quote
-
-    out = ["digraph blueprint {",
-           "\t" + _attrs({"layout": "nop2", "splines": "true", "outputorder": "edgesfirst", "bgcolor": "white",
-                          "pad": "0.2", "id": "blueprint", "forcelabels": "true", "fontname": FONT}),
-           f"\tnode [{_attrs(NODE_DEFAULTS)}]",
-           f"\tedge [{_attrs({'fontname': FONT, 'fontsize': '10', 'color': '#455A64', 'arrowsize': '0.7', 'fontcolor': '#263238'})}]"]
-
-    def node(name: str, indent: str = "\t", **extra) -> None:
-        attrs = {**nodes.get(name, {}), **extra}
-        if name in where:
-            attrs["pos"] = pos(*where[name])
-        out.append(f"{indent}{quote(name)} [{_attrs(attrs)}]")
-
-    if TITLE in nodes:
-        node(TITLE)
-    for k, (stage, first, end) in enumerate(grid.stages):
-        x0 = left[first] - gap[first - 1] / 2 + 8
-        x1 = left[end] + width[end] + gap[end] / 2 - 8
-        top, low = tops["stages"]
-        label = "\\n".join(_wrap(stage, max(4, int((x1 - x0) / 7.5))))
-        out.append(f"\t{quote(f'stage {k}')} [{_attrs({'label': label, 'shape': 'box', 'style': 'filled', 'fixedsize': 'true', 'width': f'{(x1 - x0) / 72:.3f}', 'height': f'{STAGE_HEIGHT / 72:.3f}', 'fillcolor': '#37474F', 'color': '#37474F', 'fontcolor': 'white', 'fontsize': '12', 'id': f'stage-{k}', 'class': 'stage', 'pos': pos((x0 + x1) / 2, (top + low) / 2)})}]")
-    if evidence:
-        top, low = tops["evidence"]
-        out.append("\tsubgraph cluster_evidence {")
-        out.append("\t\t" + _attrs({"bb": bb(PAD, top, right_edge, low), "label": "", "style": "filled",
-                                     "fillcolor": "#FAFAFA", "color": "#E0E0E0", "id": "evidence",
-                                     "class": "evidence-row"}))
-        node("evidence label", "\t\t")
-        for sid in evidence:
-            node(f"evidence {sid}", "\t\t")
-        out.append("\t}")
-    for lane in model.lanes:
-        top, low = lane_rows[lane]
-        colour = _lane_colour(model, lane)
-        out.append(f"\tsubgraph {quote(f'cluster_lane {lane}')} {{")
-        out.append("\t\t" + _attrs({"bb": bb(PAD, top, right_edge, low), "label": "", "style": "filled",
-                                     "fillcolor": colour, "color": colour, "id": f"lane-{lane}",
-                                     "class": "lane"}))
-        node(heads[lane], "\t\t")
-        for sid in model.steps:
-            if grid.lane[sid] == lane:
-                node(sid, "\t\t")
-        out.append("\t}")
-    # the lines between lanes, and the dotted lines between stages
-    for name, x0, at in line_paths:
+        if not name:
+            continue
         slug = name.replace(" ", "-")
-        node(heads[name])
-        a, b = f"line-start {slug}", f"line-end {slug}"
-        for end, x in ((a, x0), (b, right_edge)):
-            out.append(f"\t{quote(end)} [{_attrs({'shape': 'point', 'style': 'invis', 'width': '0.01', 'label': '', 'pos': pos(x, at)})}]")
-        path = " ".join(f"{px:.2f},{H - at:.2f}" for px in (x0, x0 + (right_edge - x0) / 3,
-                                                            x0 + 2 * (right_edge - x0) / 3, right_edge))
-        out.append(f"\t{quote(a)} -> {quote(b)} [{_attrs({'pos': path, 'arrowhead': 'none', 'style': 'dashed', 'penwidth': '1.6', 'color': '#37474F', 'id': f'{slug}-line', 'class': 'line'})}]")
-    if grid.stages and len(grid.stages) > 1:
-        top = tops.get("evidence", lane_rows[model.lanes[0]])[0]
-        low = lane_rows[model.lanes[-1]][1]
-        for k, (_, first, _) in enumerate(grid.stages[1:], start=1):
-            x = left[first] - gap[first - 1] / 2
-            a, b = f"stage-start {k}", f"stage-end {k}"
-            for end, yy in ((a, top), (b, low)):
-                out.append(f"\t{quote(end)} [{_attrs({'shape': 'point', 'style': 'invis', 'width': '0.01', 'label': '', 'pos': pos(x, yy)})}]")
-            path = " ".join(f"{x:.2f},{H - yy:.2f}" for yy in (top, top + (low - top) / 3, top + 2 * (low - top) / 3, low))
-            out.append(f"\t{quote(a)} -> {quote(b)} [{_attrs({'pos': path, 'arrowhead': 'none', 'style': 'dotted', 'color': '#90A4AE', 'id': f'stage-divider-{k}', 'class': 'stage-divider'})}]")
-
-    # the flows
-    for i, flow in enumerate(model.flows):
-        key = (flow.source, flow.target)
-        texts = _flow_texts(model, flow, flow_rules)
-        attrs = {"id": f"flow-{i}", "class": "flow"}
-        worst = _worst(flow_severity.get(key, ()))
-        if worst:
-            colour, pen, style = SEVERITY_STYLE[worst]
-            attrs.update(color=colour, fontcolor=colour, penwidth=str(pen - 0.8), style=style)
-            attrs["class"] += f" finding-{worst}"
-        if texts:
-            attrs["xlabel"] = "\\n".join(texts)
-        out.append(f"\t{quote(flow.source)} -> {quote(flow.target)} [{_attrs(attrs)}]")
-    for sid, step in model.steps.items():
-        if step.timeout is not None:
-            attrs = {"id": f"timeout-{sid}", "class": "flow timeout", "style": "dashed", "color": "#6D4C41",
-                     "fontcolor": "#6D4C41", "xlabel": _timeout_text(model, sid)}
-            out.append(f"\t{quote(sid)} -> {quote(step.timeout.to)} [{_attrs(attrs)}]")
-    out.append("}")
-    return Drawing(source="\n".join(out) + "\n", lines=lines, report=report, heat=heat, model=model, engine=engine)
+        node = f"{content.line_heads[slug]} {s}"
+        lines[f"{slug}{sfx}"] = lines[content.line_heads[slug]]
+        dot.node(node, content.line_heads[slug], id=f"{slug}{sfx}", **{"class": "line-label"})
+        at = sheet.where[node][1]
+        start = sheet.where[node][0] + sheet.size[node][0] / 2 + 8
+        dot.line(f"line {slug}{sfx}", ((start, at), (x1, at)), style="dashed", penwidth="1.6", color=LINE,
+                 id=f"{slug}-line{sfx}", **{"class": "line"})
+    top = band.rows.get("evidence", band.rows.get("feeling", band.rows[model.lanes[0]]))[0]
+    low = band.bottom
+    for j, (_, a, _) in enumerate(band.stages[1:], start=first_stage + 1):
+        x = left[a] - gap[a - 1] / 2
+        dot.line(f"stage divider {j}", ((x, top), (x, low)), style="dotted", color="#90A4AE",
+                 id=f"stage-divider-{j}", **{"class": "stage-divider"})
+    return k

@@ -18,8 +18,10 @@ from .checker import check
 from .errors import BlueprintError
 from .kpis import flatten
 from .model import Blueprint
+from .simulation import simulate
+from .tables import comparison_table
 
-__all__ = ["whatif", "WhatIf", "paired_interval", "parse_changes"]
+__all__ = ["whatif", "WhatIf", "paired", "paired_interval", "parse_changes"]
 
 #: The KPIs a what-if table shows first, in this order; the JSON holds every KPI.
 HEADLINE = ("time_in_system.mean", "time_in_system.p90", "contacts.mean", "handoffs.mean",
@@ -74,15 +76,17 @@ class WhatIf:
 
     baseline: Any
     scenario: Any
-    changes: dict[str, Any]
+    changes: dict[str, Any] | list[str]
     delta: dict[str, dict[str, Any]]
     findings: dict[str, list[dict]] = field(default_factory=dict)
+    question: str | None = None
 
     def to_json(self) -> dict:
         """The SPEC's ``whatif`` document (plus the findings that appear or are resolved)."""
+        changes = ([f"{k}={_show(v)}" for k, v in self.changes.items()] if isinstance(self.changes, dict)
+                   else list(self.changes))
         return {"baseline": self.baseline.to_json(), "scenario": self.scenario.to_json(),
-                "changes": [f"{k}={_show(v)}" for k, v in self.changes.items()],
-                "delta": self.delta, "findings": self.findings}
+                "changes": changes, "delta": self.delta, "findings": self.findings}
 
     def to_text(self) -> str:
         """A consultant's slide: each KPI, baseline, scenario, change, interval, significance."""
@@ -98,7 +102,8 @@ class WhatIf:
             mark = "significant" if d.get("significant") else ""
             rows.append((key, _num(base.get(key)), _num(scen.get(key)), f"{d['value']:+.4g}", interval, mark))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        lines = [f"What if {', '.join(f'{k} = {_show(v)}' for k, v in self.changes.items())}?",
+        question = self.question or f"What if {', '.join(f'{k} = {_show(v)}' for k, v in self.changes.items())}?"
+        lines = [question,
                  f"(times in {unit}s; paired over {self.baseline.to_json().get('replications')} replications "
                  "on common random numbers)", ""]
         lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
@@ -106,6 +111,10 @@ class WhatIf:
             if self.findings.get(kind):
                 lines += ["", f"{title}:"] + [f"  [{f['rule']}] {f['message']}" for f in self.findings[kind]]
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """Each KPI before and after with its paired interval, as a table (Jupyter shows it)."""
+        return comparison_table(self.to_json())
 
 
 def _num(x: Any) -> str:
@@ -160,15 +169,36 @@ def whatif(model: Blueprint, changes: Mapping[str, Any] | Sequence[str], *, case
     >>> d["value"] < 0 and d["significant"]
     True
     """
-    from .simulation import simulate
-
     changes = parse_changes(changes)
     if not changes:
         raise BlueprintError("a what-if needs at least one change, like --set teams.store.staff=4")
-    scenario_model = model.with_changes(changes)
     options = dict(cases=cases, until=until, seed=seed, replications=replications, jobs=jobs, client=client)
-    baseline = simulate(model, **options)
-    scenario = simulate(scenario_model, **options)
+    return paired(model, model.with_changes(changes), changes, **options)
+
+
+def paired(model: Blueprint, scenario_model: Blueprint, changes: dict[str, Any] | list[str], *,
+           question: str | None = None, progress: Any = None, **options: Any) -> WhatIf:
+    """Simulate `model` and `scenario_model` on common random numbers and pair their KPIs.
+
+    The engine of :func:`whatif` (a scenario made by changes) and :func:`blueprint.compare` (a
+    scenario that is another file). `options` are :func:`blueprint.simulate`'s (``cases``,
+    ``until``, ``seed``, ``replications``, ``jobs``, ``client``); `progress` is called as
+    ``progress(arm, done, total, rate)`` with ``arm`` ``"before"`` or ``"after"``.
+
+    Examples
+    --------
+    >>> import blueprint as bp
+    >>> model = bp.loads("steps: {a: {lane: customer, channel: phone}, b: {outcome: success}}\\n"
+    ...                  "flows: [[a, b]]")
+    >>> same = paired(model, model, ["a.yaml", "a.yaml"], cases=50, replications=2)
+    >>> same.delta["contacts.mean"]["value"], same.to_json()["changes"]
+    (0.0, ['a.yaml', 'a.yaml'])
+    """
+    def arm(name: str):
+        return None if progress is None else (lambda done, total, rate: progress(name, done, total, rate))
+
+    baseline = simulate(model, progress=arm("before"), **options)
+    scenario = simulate(scenario_model, progress=arm("after"), **options)
     delta = {}
     for key in baseline.per_replication[0]:
         if key not in scenario.per_replication[0]:
@@ -183,7 +213,7 @@ def whatif(model: Blueprint, changes: Mapping[str, Any] | Sequence[str], *, case
     before, after = list(check(model)), list(check(scenario_model))
     findings = {"appeared": [f.to_json() for f in after if not _matched(f, before)],
                 "resolved": [f.to_json() for f in before if not _matched(f, after)]}
-    return WhatIf(baseline, scenario, changes, delta, findings)
+    return WhatIf(baseline, scenario, changes, delta, findings, question=question)
 
 
 def _matched(finding, others) -> bool:

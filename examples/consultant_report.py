@@ -1,14 +1,17 @@
-"""A consultant's first look at a client's service, as a script.
+"""A consultant's deliverable for a client's service: `blueprint report`, and a few lines around it.
 
-Loads a blueprint, prints the worst findings and the exact expectations, draws the picture with
-the findings on it, and asks one what-if question on the simulation: by default, "what if every
-team kept the case in one shared record?".
+Writes the report as HTML and PDF (the same as `blueprint report FILE [--after FILE2] -o OUT`) into
+the folder you name, and prints the places the service fails most, with their fix, to paste into an
+e-mail to the client.
 
-    python examples/consultant_report.py examples/damaged_fires.yaml
-    python examples/consultant_report.py examples/double_charge.yaml --set "teams.phones.can=[inbound_call, refund]"
-    python examples/consultant_report.py my_client.yaml --out report/ --cases 5000
+    python examples/consultant_report.py examples/damaged_fires.yaml --after examples/damaged_fires_after.yaml --out report/
+    python examples/consultant_report.py my_client.yaml --out deliverables/ --cases 5000
 
-Exit status 0 when the report was written, 2 for a file that cannot be read (with the reason).
+The report (FILE's name, .html and .pdf) goes into the folder ``--out`` names, made if need be;
+without ``--out`` nothing is written, only printed.
+
+Exit status 0 when the report was written, 2 for a file that cannot be read or a picture that
+cannot be written (with the reason).
 """
 from __future__ import annotations
 
@@ -17,71 +20,43 @@ import sys
 from pathlib import Path
 
 import blueprint as bp
+from blueprint.labels import headline, marks, plain, what_and_fix
+from blueprint.report import write_report
 
 HERE = Path(__file__).resolve().parent
-
-#: How many findings the report prints in full; the rest are counted.
-SHOWN = 5
-
-
-def worst_findings(report: bp.Report, shown: int = SHOWN) -> list[str]:
-    """The first `shown` findings, most serious first, as one line each (rule, severity, message)."""
-    order = {"error": 0, "warning": 1, "info": 2}
-    ranked = sorted(report, key=lambda f: order[f.severity])
-    lines = [f"  {f.severity.upper():8} [{f.rule}] {f.message}" for f in ranked[:shown]]
-    if len(ranked) > shown:
-        lines.append(f"  ... and {len(ranked) - shown} more (blueprint check shows them all)")
-    return lines
-
-
-def number(x: float | None) -> str:
-    """A per-case expectation; ``None`` means a loop the case may never leave."""
-    return "without end (a loop with no way out)" if x is None else f"{x:.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", nargs="?", default=str(HERE / "damaged_fires.yaml"))
-    parser.add_argument("--set", dest="changes", action="append", metavar="PATH=VALUE",
-                        help="the what-if change (repeat for several); default: one shared case record")
+    parser.add_argument("--after", help="the redesign, to compare with")
+    parser.add_argument("--out", metavar="FOLDER", help="write the report into this folder (default: nothing written)")
     parser.add_argument("--cases", type=int, default=2_000, help="cases per replication (default 2000)")
     parser.add_argument("--replications", type=int, default=5)
-    parser.add_argument("--out", default=".", help="folder for the picture (default: here)")
     args = parser.parse_args(argv)
-
     try:
         model = bp.load(args.file)
+        if args.out:
+            out = Path(args.out).expanduser()
+            out.mkdir(parents=True, exist_ok=True)
+            for suffix in (".html", ".pdf"):
+                path = out / (Path(args.file).stem + suffix)
+                write_report(path, model, after=args.after, cases=args.cases, replications=args.replications,
+                             seed=1)
+                print(f"wrote {path}")
+        else:
+            print("(add --out FOLDER to write the report there as HTML and PDF)")
     except bp.BlueprintError as exc:
         print(exc, file=sys.stderr)
         return 2
-    title = model.name or Path(args.file).stem
-    print(title)
-    print("=" * len(title))
-
-    report = bp.check(model)
-    counts = report.summary
-    print(f"\nWhere the service fails its customers ({counts['error']} errors, "
-          f"{counts['warning']} warnings, {counts['info']} notes):")
-    print("\n".join(worst_findings(report)) or "  nothing: no dead ends, lost context or loops found")
-
-    stats = bp.stats(model)
-    success = sum(p for step, p in stats.outcomes.items() if model.steps[step].outcome == "success")
-    print(f"\nPer case, exactly (from the flow chances, {stats.time_unit}s):")
-    print(f"  chance of a good outcome   {success:.1%}")
-    print(f"  contacts with the customer {number(stats.expected_contacts)}")
-    print(f"  handoffs between teams     {number(stats.expected_handoffs)}")
-    print(f"  never finishes             {stats.never_finishes:.1%}")
-
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    picture = out / f"{Path(args.file).stem}.svg"
-    picture.write_text(bp.render(model, format="svg"))
-    print(f"\nThe blueprint with its findings: {picture}")
-
-    changes = args.changes or ["teams.*.systems=[cases]"]
-    answer = bp.whatif(model, changes, cases=args.cases, replications=args.replications, seed=1)
-    print()
-    print(answer.to_text())
+    except OSError as exc:
+        print(f"{args.out}: cannot write the report: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"\n{model.name}: where it fails first")
+    for mark in marks(model, bp.check(model))[:3]:
+        where = model.steps[mark.step].name if mark.step else "the blueprint as a whole"
+        what, fix = what_and_fix(plain(model, mark.findings[0].message))
+        print(f"  {mark.number}. {where}: {headline(mark.findings[0].rule)}. {fix}")
     return 0
 
 

@@ -382,6 +382,78 @@ def test_any_blueprint_survives_the_round_trip(model, tmp_path):
     assert back.to_data() == model.to_data()
 
 
+def test_names_labels_and_descriptions_keep_their_line_breaks_and_spaces(tmp_path):
+    model = bp.loads('name: "Claims\\nteam"\nsteps: {a: {name: " Checks the\\n  claim ", lane: customer, '
+                     'description: "two\\n\\nparagraphs"}, b: {outcome: success, name: "Paid\\n"}, '
+                     'c: {outcome: failure}}\nflows: [{from: a, to: b, p: 0.5, label: "yes\\nplease"}, [a, c, 0.5]]')
+    out = tmp_path / "n.bpmn"
+    out.write_text(to_bpmn(model))
+    back, notes = import_bpmn(out)
+    assert back.to_data() == model.to_data() and notes == []
+    assert back.steps["a"].name == " Checks the\n  claim " and back.flows[0].label == "yes\nplease"
+
+
+@pytest.mark.parametrize("step", ["Start", "End", "Root"])
+def test_no_element_takes_an_id_spiffworkflow_reserves(tmp_path, step):
+    from defusedxml import ElementTree as SafeET
+
+    model = bp.loads(f"steps: {{{step}: {{lane: customer}}, done: {{outcome: success}}}}\nflows: [[{step}, done]]")
+    xml = to_bpmn(model)
+    ids = {el.get("id") for el in SafeET.fromstring(xml).iter() if el.get("id")}
+    assert not ids & {"Start", "End", "Root"}
+    out = tmp_path / "r.bpmn"
+    out.write_text(xml)
+    assert import_bpmn(out)[0].to_data() == model.to_data()
+
+
+def _reachable(model) -> set[str]:
+    reached, todo = set(model.entry), list(model.entry)
+    while todo:
+        sid = todo.pop()
+        timeout = model.steps[sid].timeout
+        for nxt in [f.target for f in model.outgoing[sid]] + ([timeout.to] if timeout else []):
+            if nxt not in reached:
+                reached.add(nxt)
+                todo.append(nxt)
+    return reached
+
+
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if "examples" in p], ids=lambda p: Path(p).name)
+def test_spiffworkflow_parses_every_exported_example_with_its_own_start(path):
+    parser_module = pytest.importorskip("SpiffWorkflow.bpmn.parser")
+    xml = to_bpmn(bp.load(path)).replace('isExecutable="false"', 'isExecutable="true"')
+    parser = parser_module.BpmnParser()
+    parser.add_bpmn_str(xml.encode())
+    spec = parser.get_spec("Process")
+    assert [t.name for t in spec.start.outputs] == ["StartEvent"]  # the engine's Start leads to ours
+    assert _reachable(bp.load(path)) <= set(spec.task_specs)
+
+
+@pytest.mark.parametrize("source, ends", [
+    # one piece of work at a time: a plain end event ends the case as an outcome does
+    ("steps: {a: {lane: customer}, ok: {outcome: success}, ko: {outcome: failure}}\n"
+     "flows: [[a, ok, 0.5], [a, ko, 0.5]]", {"ok": [], "ko": ["errorEventDefinition"]}),
+    # parallel work that can reach an outcome while the other branch goes on: terminate
+    ("steps: {a: {lane: customer, split: all}, b: {lane: customer}, c: {lane: customer}, ok: {outcome: success}}\n"
+     "flows: [[a, b], [a, c], [b, ok], [c, ok]]", {"ok": ["terminateEventDefinition"]}),
+    # parallel work joined before the outcome: nothing left to terminate
+    ("steps: {a: {lane: customer, split: all}, b: {lane: customer}, c: {lane: customer}, "
+     "j: {lane: customer, join: all}, ok: {outcome: success}}\nflows: [[a, b], [a, c], [b, j], [c, j], [j, ok]]",
+     {"ok": []}),
+])
+def test_outcomes_are_end_events_that_end_the_case(tmp_path, source, ends):
+    from defusedxml import ElementTree as SafeET
+
+    model = bp.loads(source)
+    root = SafeET.fromstring(to_bpmn(model))
+    found = {el.get("id"): [c.tag.split("}")[1] for c in el if c.tag.endswith("EventDefinition")]
+             for el in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}endEvent")}
+    assert found == ends
+    out = tmp_path / "t.bpmn"
+    out.write_text(to_bpmn(model))
+    assert import_bpmn(out)[0].to_data() == model.to_data()
+
+
 @pytest.mark.parametrize("seconds, text", [(0, "PT0S"), (59, "PT59S"), (3600, "PT1H"), (90000, "P1DT1H")])
 def test_iso_durations_both_ways(seconds, text):
     assert iso_duration(seconds) == text and parse_iso_duration(text) == seconds

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 import blueprint as bp
-from blueprint.discover import discover, read_log
+from blueprint.discover import discover
+from blueprint.logreading import read_events
 from blueprint.errors import BlueprintError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +67,8 @@ def test_start_and_end_times_give_service_times_and_staff(tmp_path):
     log = ("case:concept:name,concept:name,start_timestamp,time:timestamp,org:resource\n"
            "a,fix,2024-01-01T09:00:00,2024-01-01T09:45:00,Ann\n"
            "b,fix,2024-01-01T09:10:00,2024-01-01T09:25:00,Bob\n")
-    model = discover(write(tmp_path, log))
+    with pytest.warns(UserWarning, match="single event"):  # one event a case: said about the log, once
+        model = discover(write(tmp_path, log))
     assert sorted(model.steps["fix"].duration.empirical) == [15, 45]
     assert model.teams["ann"].staff == 1
 
@@ -75,16 +77,55 @@ def test_lifecycle_start_and_complete_are_paired(tmp_path):
     log = ("case,activity,timestamp,lifecycle:transition\n"
            "1,fix,2024-01-01 09:00,start\n1,fix,2024-01-01 11:00,complete\n"
            "2,fix,2024-01-01 09:00,start\n2,fix,2024-01-01 10:00,complete\n")
-    model = discover(write(tmp_path, log))
+    with pytest.warns(UserWarning, match="single event"):
+        model = discover(write(tmp_path, log))
     assert sorted(model.steps["fix"].duration.empirical) == [1, 2] and model.time_unit == "hour"
+
+
+ENDINGS = """case,activity,timestamp,case:outcome
+1,ask,2024-01-01 09:00,success
+1,answer,2024-01-01 09:10,success
+1,close,2024-01-01 09:10,success
+2,ask,2024-01-01 10:00,failure
+2,answer,2024-01-01 10:30,failure
+3,ask,2024-01-01 11:00,abandoned
+3,answer,2024-01-01 11:20,abandoned
+4,ask,2024-01-01 12:00,open
+5,ask,2024-01-01 13:00,success
+5,answer,2024-01-01 13:15,success
+5,close,2024-01-01 13:15,success
+"""
+
+
+def test_each_case_ends_the_way_the_log_says_worked_out_by_hand(tmp_path):
+    model = discover(write(tmp_path, ENDINGS))
+    # answer is left 4 ways: twice to close, once the case failed, once the customer gave up;
+    # case 4 is still open after ask: that is no way out of ask (it has another)
+    assert {(f.source, f.target): f.p for f in model.flows} == {
+        ("ask", "answer"): 1.0, ("answer", "close"): 0.5, ("answer", "answer_failed"): 0.25,
+        ("answer", "abandoned"): 0.25}
+    # close only ever ends cases, successfully, in no time: it is the success outcome itself
+    assert {s: (x.outcome, x.name) for s, x in model.steps.items() if x.is_outcome} == {
+        "close": ("success", "close"), "answer_failed": ("failure", "Case fails after answer"),
+        "abandoned": ("failure", "The customer gave up")}
+    assert bp.stats(model).to_json()["outcomes"] == pytest.approx(
+        {"close": 0.5, "answer_failed": 0.25, "abandoned": 0.25}, abs=1e-12)
+
+
+def test_activities_named_like_endings_are_steps_like_any_other(tmp_path):
+    log = "case,activity,timestamp\n" + "".join(f"{c},{a},2024-01-0{c} 09:{m}\n" for c in (1, 2) for a, m in
+                                                 (("open", 10), ("success", 20), ("abandoned", 30)))
+    model = discover(write(tmp_path, log))
+    assert {(f.source, f.target): f.p for f in model.flows} == {
+        ("open", "success"): 1.0, ("success", "abandoned"): 1.0, ("abandoned", "abandoned_end"): 1.0}
 
 
 @pytest.mark.parametrize("log, words", [
     ("case,activity\n1,a\n", ["no timestamp column", "--timestamp"]),
     ("id,activity,timestamp\n1,a,2024-01-01\n", ["no case column", "--case"]),
-    ("case,activity,timestamp\n1,a,2024-01-01\n2,b,yesterday\n", ["row 3", "column timestamp", "'yesterday'"]),
-    ("case,activity,timestamp\n1,a,2024-01-01\n,b,2024-01-02\n", ["row 3", "no case id"]),
-    ("case,activity,timestamp\n1,,2024-01-01\n", ["row 2", "no activity"]),
+    ("case,activity,timestamp\n1,a,2024-01-01\n2,b,yesterday\n", ["line 3", "column timestamp", "'yesterday'"]),
+    ("case,activity,timestamp\n1,a,2024-01-01\n,b,2024-01-02\n", ["line 3", "no case id"]),
+    ("case,activity,timestamp\n1,,2024-01-01\n", ["line 2", "no activity"]),
     ("", ["empty"]),
 ])
 def test_bad_logs_are_one_clear_error_naming_the_row(tmp_path, log, words):
@@ -149,9 +190,8 @@ def _frequencies(steps) -> dict[str, float]:
 def test_simulating_a_discovered_blueprint_reproduces_activity_frequencies(log, cases):
     model = discover(LOGS / log)
     assert not [f for f in bp.check(model) if f.severity == "error"]
-    events, _ = read_log(LOGS / log)
     ids = {s.name: sid for sid, s in model.steps.items() if not s.is_outcome}
-    logged = _frequencies(ids[e["activity"]] for e in events)
+    logged = _frequencies(ids[v.activity] for case in read_events(LOGS / log).cases() for v in case.visits)
     result = bp.simulate(model, cases=cases, seed=7)
     simulated = _frequencies(e.step for e in result.events if not model.steps[e.step].is_outcome)
     for step, share in logged.items():
@@ -264,11 +304,75 @@ def test_a_simulated_log_discovers_back_to_its_blueprint(simulated_logs):
 def test_our_own_event_csv_is_discovered_without_naming_columns(tmp_path):
     model = bp.load(Path(__file__).resolve().parent.parent / "examples" / "damaged_fires.yaml")
     log = tmp_path / "events.csv"
-    bp.simulate(model, cases=300, seed=4).write_events(log)
+    result = bp.simulate(model, cases=300, seed=4)
+    result.write_events(log)
     mined = bp.discover(log)
-    cut_short = {s for s in mined.steps if s.endswith("_end")}  # traces of abandoned cases end anywhere
-    assert set(mined.steps) - cut_short <= set(model.steps)
-    assert {s for s, step in mined.steps.items() if step.is_outcome} - cut_short == {"fitted", "gave_up"}
+    # the log says how each case ended: no case ends in a made-up success where the customer gave up
+    assert {s: step.outcome for s, step in mined.steps.items() if step.is_outcome} == {
+        "fitted": "success", "gave_up": "failure", "abandoned": "failure"}
+    assert set(mined.steps) <= set(model.steps) | {"abandoned"}
     assert {s for s, step in mined.steps.items() if step.lane == "customer"} == {
         s for s, step in model.steps.items() if step.lane == "customer" and s in mined.steps}
     assert mined.steps["deliver"].owner == "delivery" and mined.steps["order"].owner is None
+
+
+# --------------------------------------------------------------------------------------------
+# simulate -> discover: outcomes and staff come back
+# --------------------------------------------------------------------------------------------
+BUSY = """
+teams: {desk: {name: Desk, staff: 3}, back: {name: Back office, staff: 2}}
+steps:
+  ask:    {lane: customer, channel: phone, duration: 1}
+  answer: {lane: frontstage, owner: desk, duration: {exponential: 10}}
+  check:  {lane: backstage, owner: back, duration: {exponential: 6}}
+  fixed:  {outcome: success}
+  lost:   {outcome: failure}
+flows:
+  - [ask, answer]
+  - {from: answer, to: fixed, p: 0.5}
+  - {from: answer, to: check, p: 0.5}
+  - {from: check, to: fixed, p: 0.7}
+  - {from: check, to: lost, p: 0.3}
+start: ask
+arrivals: {every: {exponential: 3}}
+patience: {exponential: 60}
+"""
+
+
+@pytest.fixture(scope="module")
+def busy_logs(tmp_path_factory):
+    model = bp.loads(BUSY)
+    result = bp.simulate(model, cases=400, seed=11)
+    folder = tmp_path_factory.mktemp("busy")
+    for ext in ("csv", "xes"):
+        result.write_events(folder / f"events.{ext}")
+    return model, result, folder
+
+
+@pytest.mark.parametrize("ext", ["csv", "xes"])
+def test_simulate_then_discover_keeps_every_ending_and_the_staff(busy_logs, ext):
+    model, result, folder = busy_logs
+    mined = discover(folder / f"events.{ext}")
+    ended = {k: n for k, n in result.to_json()["cases"]["by_outcome"].items() if n}
+    assert ended.keys() == {"fixed", "lost", "abandoned"}  # the run has all three endings
+    assert {s: step.outcome for s, step in mined.steps.items() if step.is_outcome} == {
+        "fixed": "success", "lost": "failure", "abandoned": "failure"}
+    # a discovered chain's chances are the log's counts: each ending's exact chance is its share
+    exact = bp.stats(mined).to_json()["outcomes"]
+    assert exact == pytest.approx({k: n / result.to_json()["cases"]["arrived"] for k, n in ended.items()},
+                                  abs=1e-12)
+    # the most of a team seen at work at once is its staff (both were fully busy in this run)
+    assert {t: team.staff for t, team in mined.teams.items()} == {"desk": 3, "back": 2}
+
+
+def test_pm4py_reads_our_xes_and_its_csv_of_it_discovers_the_same(busy_logs, tmp_path):
+    pm4py = pytest.importorskip("pm4py")
+    _, _, folder = busy_logs
+    frame = pm4py.read_xes(str(folder / "events.xes"))
+    assert {"case:outcome", "case:outcome_step", "lifecycle:transition"} <= set(frame.columns)
+    frame.to_csv(tmp_path / "by_pm4py.csv", index=False)
+    ours, theirs = discover(folder / "events.xes"), discover(tmp_path / "by_pm4py.csv")
+    assert {(f.source, f.target): round(f.p, 12) for f in ours.flows} == {
+        (f.source, f.target): round(f.p, 12) for f in theirs.flows}
+    assert {s: x.outcome for s, x in ours.steps.items()} == {s: x.outcome for s, x in theirs.steps.items()}
+    assert {t: x.staff for t, x in ours.teams.items()} == {t: x.staff for t, x in theirs.teams.items()}

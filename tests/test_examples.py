@@ -123,13 +123,20 @@ def run(*args: str, cwd=None) -> str:
     return done.stdout
 
 
-def test_consultant_report_prints_findings_stats_picture_and_a_whatif(tmp_path):
-    out = run(EXAMPLES / "consultant_report.py", EXAMPLES / "chief_executive.yaml", "--cases", "200",
-              "--replications", "2", "--out", tmp_path)
-    assert "WARNING  [repeat-loop]" in out
-    assert "contacts with the customer 4.45" in out
-    assert "What if teams.*.systems = [cases]?" in out
-    assert (tmp_path / "chief_executive.svg").read_text().lstrip().startswith("<svg")
+def test_consultant_report_writes_the_report_as_html_and_pdf_and_prints_the_first_fixes(tmp_path):
+    out = run(EXAMPLES / "consultant_report.py", EXAMPLES / "chief_executive.yaml", "--after",
+              EXAMPLES / "chief_executive_after.yaml", "--cases", "200", "--replications", "2", "--out", tmp_path)
+    assert "where it fails first" in out and "1. " in out
+    page = (tmp_path / "chief_executive.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 2
+    assert (tmp_path / "chief_executive.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_consultant_report_writes_nothing_unless_asked_where(tmp_path):
+    out = run(EXAMPLES / "consultant_report.py", EXAMPLES / "chief_executive.yaml", "--cases", "50",
+              "--replications", "2", cwd=tmp_path)
+    assert "add --out FOLDER" in out
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_consultant_report_says_why_a_file_cannot_be_read(tmp_path):

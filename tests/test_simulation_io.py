@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from collections import Counter
 
 from xml.etree import ElementTree
 
@@ -35,7 +36,7 @@ def test_timestamps_count_from_monday_2024_01_01(time, unit, stamp):
     assert timestamps([time], unit) == [stamp]
 
 
-def test_pm4py_reads_the_xes_with_start_and_complete_events(every_feature, tmp_path):
+def test_pm4py_reads_the_xes_with_the_standard_lifecycle_and_each_case_outcome(every_feature, tmp_path):
     pm4py = pytest.importorskip("pm4py")
     path = tmp_path / "log.xes"
     every_feature.write_events(path)
@@ -43,13 +44,22 @@ def test_pm4py_reads_the_xes_with_start_and_complete_events(every_feature, tmp_p
     started = [e for e in every_feature.events if e.start is not None and e.outcome not in ("success", "failure")]
     ended = [e for e in every_feature.events if e.end is not None]
     assert len(log) == len(started) + len(ended)
-    assert set(log["lifecycle:transition"]) == {"start", "complete"}
+    # finished work completes; work stopped by the customer giving up is aborted once started,
+    # withdrawn before (both happen in this run), never "complete"
+    by_transition = {t: set(rows["outcome"]) for t, rows in log.groupby("lifecycle:transition")}
+    assert by_transition == {"start": {"done", "abandoned"}, "complete": {"done", "success"},
+                             "ate_abort": {"abandoned"}, "withdraw": {"abandoned"}}
     assert set(log["case:concept:name"]) == {str(e.case) for e in every_feature.events}
     assert set(log["concept:name"]) == {e.step for e in every_feature.events}
     assert set(log["org:resource"].dropna()) <= set(bp.load(EVERY).teams)
     assert log["time:timestamp"].min() >= pd.Timestamp("2024-01-01", tz="UTC")
     for _, trace in log.groupby("case:concept:name"):
         assert trace["time:timestamp"].is_monotonic_increasing
+    # the trace attributes say how each case ended: the same counts as the simulation's
+    cases = log.drop_duplicates("case:concept:name")
+    ended_at = Counter(cases["case:outcome_step"].fillna(cases["case:outcome"]))
+    assert ended_at == {k: n for k, n in every_feature.to_json()["cases"]["by_outcome"].items() if n}
+    assert set(cases["case:outcome"]) == {"success", "abandoned"}
 
 
 def test_pm4py_reads_the_csv_and_finds_the_start_and_end_activities(every_feature, tmp_path):
@@ -59,6 +69,9 @@ def test_pm4py_reads_the_csv_and_finds_the_start_and_end_activities(every_featur
     frame = pm4py.format_dataframe(pd.read_csv(path), case_id="case", activity_key="step",
                                    timestamp_key="timestamp", start_timestamp_key="start_timestamp")
     assert len(frame) == len(every_feature.events)
+    cases = frame.drop_duplicates("case:concept:name")  # each case's outcome, on each of its rows
+    assert Counter(cases["case:outcome_step"].fillna(cases["case:outcome"])) == {
+        k: n for k, n in every_feature.to_json()["cases"]["by_outcome"].items() if n}
     assert set(pm4py.get_start_activities(frame)) == {"call"}
     assert set(pm4py.get_end_activities(frame)) <= {"fixed", "refunded", "wait", "chase", "reply", "log", "ship",
                                                     "both", "stock", "account", "fork", "call"}
@@ -82,14 +95,46 @@ def test_xes_escapes_names_and_keeps_cases_apart():
     first = traces[0].find("x:event", ns)
     assert {a.get("key"): a.get("value") for a in first} == {
         "concept:name": "a<b", "org:resource": "t&u", "time:timestamp": "2024-01-01T00:02:00.000Z",
-        "lifecycle:transition": "complete", "outcome": "timeout"}
+        "lifecycle:transition": "withdraw", "outcome": "timeout"}  # left by its timeout before it started
     assert [a.get("value") for t in traces for e in t.findall("x:event", ns)
-            for a in e if a.get("key") == "lifecycle:transition"] == ["complete", "start", "complete"]
+            for a in e if a.get("key") == "lifecycle:transition"] == ["withdraw", "start", "complete"]
+
+
+@pytest.mark.parametrize("outcome, start, transitions", [
+    ("done", 1.0, ["start", "complete"]),
+    ("timeout", 1.0, ["start", "ate_abort"]),      # started, then left by its timeout
+    ("cancelled", 1.0, ["start", "ate_abort"]),    # another branch ended the case
+    ("cancelled", None, ["withdraw"]),             # ... before this one was started
+    ("abandoned", 1.0, ["start", "ate_abort"]),    # the customer gave up during the work
+    ("abandoned", None, ["withdraw"]),             # ... while it waited in the queue
+    ("open", 1.0, ["start"]),                      # still being worked on at the end
+    ("open", None, []),
+])
+def test_xes_lifecycle_of_a_visit_by_how_it_ended(outcome, start, transitions):
+    end = None if outcome == "open" else 2.0
+    root = ElementTree.fromstring(to_xes([Event(1, "fix", "desk", "backstage", 0.0, start, end, outcome)], "hour"))
+    ns = {"x": "http://www.xes-standard.org/"}
+    assert [a.get("value") for e in root.iter("{http://www.xes-standard.org/}event")
+            for a in e if a.get("key") == "lifecycle:transition"] == transitions
+    trace = {a.get("key"): a.get("value") for a in root.find("x:trace", ns) if a.tag.endswith("string")}
+    assert trace == {"concept:name": "1", "outcome": "abandoned" if outcome == "abandoned" else "open"}
+
+
+@pytest.mark.parametrize("last, outcome, step", [
+    (Event(1, "fixed", None, None, 2.0, 2.0, 2.0, "success"), "success", "fixed"),
+    (Event(1, "refunded", None, None, 2.0, 2.0, 2.0, "failure"), "failure", "refunded"),
+    (Event(1, "wait", None, "customer", 2.0, 2.0, 5.0, "abandoned"), "abandoned", ""),
+    (Event(1, "wait", None, "customer", 2.0, 2.0, None, "open"), "open", ""),
+])
+def test_each_row_of_the_csv_carries_its_case_outcome(last, outcome, step):
+    rows = to_csv([Event(1, "call", None, "customer", 0.0, 0.0, 1.0, "done"), last], "hour").splitlines()
+    assert rows[0].endswith(",case:outcome,case:outcome_step")
+    assert all(row.endswith(f",{outcome},{step}") for row in rows[1:])
 
 
 def test_csv_leaves_times_that_never_came_empty():
     text = to_csv([Event(3, "wait", "desk", "backstage", 1.0, None, None, "open")], "minute")
-    assert text.splitlines()[1] == "3,wait,desk,backstage,1.0,,,open,,2024-01-01T00:01:00.000Z"
+    assert text.splitlines()[1] == "3,wait,desk,backstage,1.0,,,open,,2024-01-01T00:01:00.000Z,open,"
 
 
 def invoke(*args):

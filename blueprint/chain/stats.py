@@ -12,6 +12,7 @@ from ..errors import BlueprintError
 from ..gcpause import without_gc
 from ..graph import Facts, listing
 from ..model import CUSTOMER, Blueprint
+from ..tables import stats_table
 from ..ways import never_leaves, step_times, successors
 from .branches import MAX_BRANCHES, MAX_STATES, Explorer, Net, Race, Teams, TooManyStates
 from .capacity import Capacity, arrival_rate, capacity
@@ -115,6 +116,10 @@ class Stats:
 
     def __str__(self) -> str:
         return json.dumps(self.to_json(), indent=2)
+
+    def _repr_html_(self) -> str:
+        """The expectations as tables (Jupyter shows them)."""
+        return stats_table(self.to_json(), self.labels)
 
 
 def _too_many(model: Blueprint, split: str, branches: bool) -> str:

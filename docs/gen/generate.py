@@ -339,7 +339,13 @@ def cli_reference() -> str:
              "nothing at or above `--fail-on`, **1** when it found what you asked it to fail on (or "
              "`explore` found a counterexample), **2** for bad input or usage, with one message that "
              "names the file, the place and the fix. `--format json` prints one JSON document on "
-             "stdout and nothing else there.", ""]
+             "stdout and nothing else there.", "",
+             "A blueprint is read from a file or a pipe (`blueprint check /dev/stdin`, `<(...)`), up to "
+             "64 MiB counted as it is read. `-o` writes through a temporary file renamed over the "
+             "target when complete (Ctrl-C or `kill` leave the old file as it was and no temporary "
+             "file); a target that is not a regular file is never replaced: `/dev/stdout`, a device "
+             "such as `/dev/null` or a named pipe is written straight through, a symbolic link, a "
+             "folder or a block device is refused. `render` says on stderr what it wrote where.", ""]
     root = click.Context(cli, info_name="blueprint")
     for name in cli.list_commands(root):
         command = cli.get_command(root, name)
