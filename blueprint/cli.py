@@ -232,7 +232,7 @@ def simulate(file, cases, until, seed, replications, jobs, scheduler, events_out
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
-        click.echo(result.text(names={t: model.team_name(t) for t in model.teams}))
+        click.echo(result.to_text(names={t: model.team_name(t) for t in model.teams}))
 
 
 def _warn_if_overloaded(model) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from .errors import BlueprintError
-from .kpis import TIME_KPIS, Requirement, flatten, lookup, parse_requirement
+from .requirements import TIME_KPIS, Requirement, flatten, lookup, parse_requirement
 from .model import Blueprint
 from .parallel import map_tasks
 

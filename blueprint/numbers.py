@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-__all__ = ["number", "percent", "figure", "interval", "signed"]
+__all__ = ["number", "percent", "figure", "interval", "signed", "cell"]
 
 
 def number(x: float) -> str:
@@ -90,3 +90,18 @@ def interval(pair: Sequence[float] | None, digits: int = 3) -> str:
     if not pair:
         return "n/a"
     return f"[{figure(float(pair[0]), digits)}, {figure(float(pair[1]), digits)}]"
+
+
+def cell(x: Any, width: int = 10) -> str:
+    """A figure right-aligned in a column of a text table (``-`` for none), as simulate's report writes it.
+
+    Examples
+    --------
+    >>> cell(12.3456), cell(1234567.8), cell(None, 4), cell(42)
+    ('      12.3', ' 1,234,568', '   -', '        42')
+    """
+    if x is None:
+        return f"{'-':>{width}}"
+    if isinstance(x, int):
+        return f"{x:>{width},}"
+    return f"{x:>{width},.3g}" if abs(x) < 1000 else f"{x:>{width},.0f}"

@@ -6,12 +6,14 @@ outcome never depends on where they ran.
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable, Iterable, Sequence
+import multiprocessing
+import signal
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 from .errors import BlueprintError
 
-__all__ = ["map_tasks", "connect"]
+__all__ = ["map_tasks", "connect", "stop_asked"]
 
 
 def connect(address: str):
@@ -23,7 +25,7 @@ def connect(address: str):
         When dask is not installed (``pip install "service-blueprint[dask]"``) or the scheduler cannot be reached.
     """
     try:
-        from dask.distributed import Client
+        from dask.distributed import Client  # the optional dask extra
     except ImportError:
         raise BlueprintError("--scheduler needs dask.distributed; install it with: pip install \"service-blueprint[dask]\"") from None
     try:  # read the address first: a Client made for a bad one lingers and times out later
@@ -42,8 +44,25 @@ def connect(address: str):
                              "check the address and that the scheduler runs") from None
 
 
+#: In a worker process of :func:`map_tasks`: set once the caller has asked the tasks to stop.
+_STOP: Any = None
+
+
+def _worker(stop: Any) -> None:
+    """In a worker process: Ctrl-C is the task's to handle (a simulation stops where it is), never
+    the pool's (a worker killed between tasks would break the pool)."""
+    global _STOP
+    _STOP = stop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stop_asked() -> bool:
+    """In a task run by :func:`map_tasks` in a process: whether the caller has asked it to stop."""
+    return _STOP is not None and _STOP.is_set()
+
+
 def map_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any] | Iterable[Any], *, jobs: int = 1,
-              client: Any = None) -> list[Any]:
+              client: Any = None, should_stop: Optional[Callable[[], bool]] = None) -> list[Any]:
     """``[fn(t) for t in tasks]``, here, in `jobs` processes, or on a dask `client`; in order.
 
     Parameters
@@ -56,6 +75,9 @@ def map_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any] | Iterable[Any], *,
         Processes to use when there is no client; 1 runs here.
     client : dask.distributed.Client, optional
         Run on this cluster instead.
+    should_stop : callable, optional
+        Asked while the tasks run; once it answers true, tasks not yet begun are dropped, tasks
+        under way are told (:func:`stop_asked`), and the results of the others come back in order.
 
     Examples
     --------
@@ -71,6 +93,21 @@ def map_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any] | Iterable[Any], *,
         futures = client.map(fn, tasks, pure=False)
         return client.gather(futures)
     if jobs == 1 or len(tasks) <= 1:
-        return [fn(t) for t in tasks]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-        return list(pool.map(fn, tasks))
+        out = []
+        for t in tasks:
+            if should_stop is not None and should_stop():
+                break
+            out.append(fn(t))
+        return out
+    stop = multiprocessing.get_context().Event()
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_worker, initargs=(stop,)) as pool:
+        futures = [pool.submit(fn, t) for t in tasks]
+        pending = set(futures)
+        while pending:
+            _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            if pending and should_stop is not None and should_stop():
+                stop.set()  # tasks already handed to a process see it (stop_asked), the others are dropped
+                for future in pending:
+                    future.cancel()
+                break
+        return [f.result() for f in futures if not f.cancelled()]

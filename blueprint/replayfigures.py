@@ -21,9 +21,8 @@ from . import tables
 from .discover import most_at_once
 from .durations import TIME_UNITS, mean_of, rate_in
 from .model import At, Blueprint, Every, RateArrivals
-from .numbers import figure
+from .numbers import cell, figure
 from .observed import summary, wait_causes
-from .results import _cell
 
 __all__ = ["document", "text", "html_table", "arrival_rate", "model_loads", "open_share"]
 
@@ -206,7 +205,7 @@ def document(fit) -> dict:
 # readings
 # ------------------------------------------------------------------------------------------------
 def _n(x, width: int = 9) -> str:
-    return _cell(x, width)  # as simulate's report writes its figures
+    return cell(x, width)  # as simulate's report writes its figures
 
 
 def _name(model: Blueprint, sid: str, width: int) -> str:

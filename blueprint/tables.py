@@ -11,7 +11,7 @@ import html
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from .kpis import flatten
+from .requirements import flatten
 from .numbers import figure, interval, percent, signed
 
 __all__ = ["Table", "html_table", "check_table", "stats_table", "stats_tables", "simulation_table",

@@ -16,7 +16,7 @@ import numpy as np
 from .changes import parse_value
 from .checker import check
 from .errors import BlueprintError
-from .kpis import flatten
+from .requirements import flatten
 from .model import Blueprint
 from .simulation import simulate
 from .tables import comparison_table

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 import blueprint as bp
 from blueprint.cli import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, cli
-from blueprint.kpis import parse_requirement
+from blueprint.requirements import parse_requirement
 from blueprint.whatif import paired_interval
 
 from .conftest import EXAMPLES
