@@ -29,14 +29,14 @@ except _metadata.PackageNotFoundError:  # run from a source tree that is not ins
 from .chain import Stats, stats
 from .checker import check
 from .compare import compare
-from .discover import discover
+from .logs.discover import discover
 from .errors import BlueprintError, Problem
 from .explore import explore
 from .findings import Finding, Report
 from .loader import load, loads
 from .model import Blueprint, Flow, Step, Team
-from .render import render
-from .replay import Replay, replay
+from .drawing.render import render
+from .logs.replay import Replay, replay
 from .report import report
 from .simulation import simulate
 from .whatif import whatif

@@ -25,7 +25,7 @@ from .files import same_file, write_atomic
 from .findings import SEVERITIES
 from .formats import format_of
 from .loader import load
-from .replay import replay as run_replay
+from .logs.replay import replay as run_replay
 from .report import FORMATS as REPORT_FORMATS
 from .report import report as make_report
 
@@ -296,8 +296,8 @@ def schema(output):
                                       "bands); none: one band, at its own size.")
 def render(file, output, fmt, findings, heat, page):
     """Draw blueprint FILE as a swimlane diagram: lanes, stages, findings and load."""
-    from .render import format_for
-    from .render import render as draw
+    from .drawing.render import format_for
+    from .drawing.render import render as draw
 
     fmt = format_for(output, fmt)
     model = load(file)
@@ -325,7 +325,7 @@ def convert(source, output):
     save(load(source), output)
 
 
-#: How an event log is read (blueprint.logreading.read_events): the options discover and replay share.
+#: How an event log is read (blueprint.logs.reading.read_events): the options discover and replay share.
 _LOG_OPTIONS = [
     click.option("--case", help="The case id column [case:concept:name, case, ...]."),
     click.option("--activity", help="The activity column [concept:name, activity, ...]."),
@@ -357,7 +357,7 @@ def discover(log, output, case, activity, timestamp, resource, start_timestamp, 
              encoding, max_bytes):
     """Discover a blueprint from an event log (.csv or .xes, gzip too)."""
     from .convert import save
-    from .discover import discover as run_discover
+    from .logs.discover import discover as run_discover
 
     save(run_discover(log, case=case, activity=activity, timestamp=timestamp, resource=resource,
                       start_timestamp=start_timestamp, group=group, lifecycle=lifecycle, outcome=outcome,

@@ -11,7 +11,7 @@ from .bpmn import to_bpmn
 from .errors import BlueprintError
 from .files import write_atomic
 from .formats import format_of
-from .mermaid import to_mermaid
+from .drawing.mermaid import to_mermaid
 from .model import Blueprint
 
 __all__ = ["dumps", "save", "WRITERS"]

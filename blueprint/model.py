@@ -368,7 +368,7 @@ class Blueprint(_Part):
         return to_networkx(self)
 
     def _repr_svg_(self):  # shown inline in Jupyter
-        from .render import render
+        from .drawing.render import render
 
         return render(self, format="svg")
 
