@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import blueprint as bp
 from blueprint.logs.calibrate import as_written, fit_duration
 from blueprint.cli import cli
-from blueprint.convert import dumps
+from blueprint.writing import dumps
 from blueprint.durations import TIME_UNITS
 from blueprint.logs.reading import read_events
 

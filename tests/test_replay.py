@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 import blueprint as bp
 from blueprint.cli import cli
-from blueprint.convert import dumps
+from blueprint.writing import dumps
 from blueprint.errors import BlueprintError
 
 ROOT = Path(__file__).resolve().parents[1]

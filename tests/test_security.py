@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import blueprint as bp
-from blueprint.convert import dumps
+from blueprint.writing import dumps
 
 HAS_DOT = shutil.which("dot") is not None
 ENGINES = [pytest.param("system", marks=pytest.mark.skipif(not HAS_DOT, reason="no system Graphviz (dot)")),

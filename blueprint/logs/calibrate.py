@@ -42,12 +42,13 @@ from typing import Any, Optional
 import numpy as np
 import yaml
 
-from ..convert import dumps
+from ..writing import dumps
 from .discover import QUANTILES, _round
 from ..durations import RATE_PATTERN, TIME_UNITS, Fixed, mean_of, to_unit
 from ..errors import BlueprintError
 from ..formats import SUFFIXES
-from ..loader import build, loads, read_text
+from ..loader import loads, read_text
+from ..model import build
 from ..model import At, Blueprint, Every, RateArrivals
 
 __all__ = ["calibrate", "Calibration", "fit_duration", "MIN_FIT", "LARGEST_FIT", "KS_LEVEL"]

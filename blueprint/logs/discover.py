@@ -57,7 +57,7 @@ import numpy as np
 
 from ..durations import TIME_UNITS
 from ..errors import BlueprintError
-from ..loader import build
+from ..model import build
 from .opening import DEFAULT_MAX_BYTES
 from .reading import Case, EventLog, read_events
 from ..model import Blueprint
