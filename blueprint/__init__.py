@@ -18,29 +18,33 @@ with BPMN tools and event logs (:func:`discover`) and hold it against a real log
 >>> len(bp.check(model))
 0
 """
-from importlib import metadata as _metadata
-
-try:  # the distribution is `service-blueprint` (`blueprint` on PyPI is another project); the import is `blueprint`
-    __version__ = _metadata.version("service-blueprint")
-except _metadata.PackageNotFoundError:  # run from a source tree that is not installed
-    __version__ = "0.1.0"
-# (set before the imports below: modules they import read it, bpmn's exporter, while the package loads)
-
 from .chain import Stats, stats
 from .checker import check
 from .compare import compare
-from .discover import discover
+from .drawing.render import render
 from .errors import BlueprintError, Problem
 from .explore import explore
 from .findings import Finding, Report
 from .loader import load, loads
+from .logs.discover import discover
+from .logs.replay import Replay, replay
 from .model import Blueprint, Flow, Step, Team
-from .render import render
-from .replay import Replay, replay
 from .report import report
 from .simulation import simulate
+from .version import __version__
 from .whatif import whatif
 
 __all__ = ["Blueprint", "BlueprintError", "Finding", "Flow", "Problem", "Replay", "Report", "Step", "Team",
            "Stats", "check", "compare", "discover", "explore", "load", "loads", "render", "replay", "report",
-           "simulate", "stats", "whatif"]
+           "simulate", "stats", "whatif", "__version__"]
+
+
+def _repr_svg_(model: Blueprint) -> str:
+    """The drawing Jupyter shows for a blueprint (``render(model, format="svg")``)."""
+    return render(model, format="svg")
+
+
+# Jupyter looks for ``_repr_svg_`` on the object it shows. The model is the bottom of the package
+# and the drawing is layers above it, so the package, which holds both, gives the model its drawing
+# here: every import of a blueprint module runs this file first.
+Blueprint._repr_svg_ = _repr_svg_

@@ -3,27 +3,24 @@
 A path names a place in the file. ``*`` stands for every key at its level. A flow is named by its
 ends, ``flows[FROM->TO]`` (or by its index, ``flows[3]``); setting a branch's ``p`` rescales the
 other branches of the same step so that they still add up to 1.
+
+Changes are made on plain data, knowing the keys of each part of the file from the table the
+models give (:data:`blueprint.model.KEYS`); :meth:`blueprint.Blueprint.with_changes` validates the
+result. This module sits under the models and does not import them.
 """
 from __future__ import annotations
 
 import copy
 import re
-from typing import Any
+from typing import Any, Mapping
 
 from .errors import BlueprintError, did_you_mean
-from .loader import YAMLSyntaxError, parse_yaml
-from .model import Blueprint, Flow, Step, Team, Timeout
 
-__all__ = ["apply_changes", "parse_path", "parse_value"]
+__all__ = ["apply_changes", "parse_path"]
 
 _SEGMENT = re.compile(r"([^.\[\]]+)(?:\[([^\]]*)\])?")
-_FIELDS = {
-    "teams": [info.alias or n for n, info in Team.model_fields.items()],
-    "steps": [info.alias or n for n, info in Step.model_fields.items()],
-    "flows": [info.alias or n for n, info in Flow.model_fields.items()],
-    "timeout": [info.alias or n for n, info in Timeout.model_fields.items()],
-}
-_TOP = [info.alias or n for n, info in Blueprint.model_fields.items()]
+#: The keys of each part of a file (:data:`blueprint.model.KEYS`).
+Keys = Mapping[str, list[str]]
 
 
 def parse_path(path: str) -> list[str | tuple[str, str]]:
@@ -54,26 +51,6 @@ def parse_path(path: str) -> list[str | tuple[str, str]]:
     if not parts:
         raise BlueprintError("an empty path; write it like teams.store.staff")
     return parts
-
-
-def parse_value(text: str, where: str = "--set") -> Any:
-    """A value written on the command line, read as YAML with the guards a file is read with
-    (nesting, alias bombs, numbers too long to be true): ``4``, ``0.9``, ``[crm]``, ``2h``.
-    Text that is not YAML at all is taken as written.
-
-    Examples
-    --------
-    >>> parse_value("4"), parse_value("[crm, erp]"), parse_value("2h"), parse_value("[open")
-    (4, ['crm', 'erp'], '2h', '[open')
-    >>> parse_value("1" * 5000, "--set teams.a.staff")
-    Traceback (most recent call last):
-    ...
-    blueprint.errors.BlueprintError: --set teams.a.staff:1:1: a number of 5,000 digits (111111111111...); ...
-    """
-    try:
-        return parse_yaml(text, file=where)
-    except YAMLSyntaxError:
-        return text
 
 
 def _find_flow(flows: list[dict], selector: str, path: str) -> int:
@@ -117,7 +94,7 @@ def _set_p(flows: list[dict], index: int, value: Any, path: str) -> None:
     flows[index]["p"] = float(value)
 
 
-def _apply(data: dict, path: str, value: Any) -> None:
+def _apply(data: dict, path: str, value: Any, keys: Keys) -> None:
     parts = parse_path(path)
     head = parts[0]
     if isinstance(head, tuple):
@@ -130,23 +107,24 @@ def _apply(data: dict, path: str, value: Any) -> None:
         if len(parts) == 1:
             flows[index] = _flow_data(value, path)
             return
-        if len(parts) != 2 or parts[1] not in _FIELDS["flows"]:
+        if len(parts) != 2 or parts[1] not in keys["flows"]:
             key = parts[1] if len(parts) > 1 else ""
-            raise BlueprintError(f"no '{path}': a flow has {', '.join(_FIELDS['flows'])}"
-                                 + did_you_mean(str(key), _FIELDS["flows"]))
+            raise BlueprintError(f"no '{path}': a flow has {', '.join(keys['flows'])}"
+                                 + did_you_mean(str(key), keys["flows"]))
         if parts[1] == "p":
             _set_p(flows, index, value, path)
         else:
             flows[index][parts[1]] = value
         return
-    if head not in _TOP:
-        raise BlueprintError(f"no '{path}': '{head}' is not a key of a blueprint{did_you_mean(head, _TOP)}")
+    if head not in keys["blueprint"]:
+        raise BlueprintError(f"no '{path}': '{head}' is not a key of a blueprint"
+                             f"{did_you_mean(head, keys['blueprint'])}")
     if any(isinstance(p, tuple) for p in parts[1:]):
         raise BlueprintError(f"no '{path}': only flows are named with [...]")
-    _set(data, [head], parts[1:], value, path)
+    _set(data, [head], parts[1:], value, path, keys)
 
 
-def _set(node: dict, done: list[str], rest: list[str], value: Any, path: str) -> None:
+def _set(node: dict, done: list[str], rest: list[str], value: Any, path: str, keys: Keys) -> None:
     key = done[-1]
     if not rest:
         if value is None:
@@ -165,47 +143,45 @@ def _set(node: dict, done: list[str], rest: list[str], value: Any, path: str) ->
             raise BlueprintError(f"no '{path}': there is no {key[:-1]} '{rest[0]}'"
                                  + did_you_mean(rest[0], names).replace("'", f"'{key}.", 1))
         for name in targets:
-            if len(rest) > 1 and rest[1] not in _FIELDS[key] and rest[1] not in child[name]:
+            if len(rest) > 1 and rest[1] not in keys[key] and rest[1] not in child[name]:
                 raise BlueprintError(f"no '{path}': a {key[:-1]} has no '{rest[1]}'"
-                                     + did_you_mean(rest[1], _FIELDS[key]).replace("'", f"'{key}.{name}.", 1))
-            _set(child, [*done, name], rest[1:], value, path)
+                                     + did_you_mean(rest[1], keys[key]).replace("'", f"'{key}.{name}.", 1))
+            _set(child, [*done, name], rest[1:], value, path, keys)
         return
     if not isinstance(child, dict):
-        if child is None and len(done) == 3 and done[-1] == "timeout" and rest[0] in _FIELDS["timeout"]:
+        if child is None and len(done) == 3 and done[-1] == "timeout" and rest[0] in keys["timeout"]:
             child = node[key] = {}
         else:
             raise BlueprintError(f"no '{path}': '{'.'.join(done)}' holds {child!r}, which has no '{rest[0]}'")
     if rest[0] == "*":
         for name in list(child):
-            _set(child, [*done, name], rest[1:], value, path)
+            _set(child, [*done, name], rest[1:], value, path, keys)
         return
-    known = (_FIELDS[done[0]] if len(done) == 2 and done[0] in ("teams", "steps") else
-             _FIELDS["timeout"] if len(done) == 3 and done[2] == "timeout" else [])
+    known = (keys[done[0]] if len(done) == 2 and done[0] in ("teams", "steps") else
+             keys["timeout"] if len(done) == 3 and done[2] == "timeout" else [])
     if rest[0] not in child and rest[0] not in known:
         raise BlueprintError(f"no '{path}': '{'.'.join(done)}' has no '{rest[0]}'"
                              + did_you_mean(rest[0], list(child)))
-    _set(child, [*done, rest[0]], rest[1:], value, path)
+    _set(child, [*done, rest[0]], rest[1:], value, path, keys)
 
 
-def apply_changes(model: Blueprint, changes: dict[str, Any]) -> Blueprint:
-    """A new, validated model with `changes` made; see :meth:`Blueprint.with_changes`.
+def apply_changes(data: dict, changes: dict[str, Any], keys: Keys) -> dict:
+    """Make `changes` on a blueprint's plain data (a fresh ``model_dump(by_alias=True)``: it is
+    changed in place) and return it, not yet validated; `keys`: the keys of each part of the file
+    (:data:`blueprint.model.KEYS`).
 
     Examples
     --------
-    >>> from blueprint import loads
-    >>> model = loads("steps: {a: {lane: customer}, b: {outcome: success}, c: {outcome: failure}}\\n"
-    ...               "flows: [[a, b, 0.5], [a, c, 0.5]]")
-    >>> [f.p for f in apply_changes(model, {"flows[a->b].p": 0.9}).flows]
+    >>> keys = {"blueprint": ["steps", "flows"], "flows": ["from", "to", "p", "label"]}
+    >>> data = {"steps": {}, "flows": [{"from": "a", "to": "b", "p": 0.5}, {"from": "a", "to": "c", "p": 0.5}]}
+    >>> [f["p"] for f in apply_changes(data, {"flows[a->b].p": 0.9}, keys)["flows"]]
     [0.9, 0.09999999999999998]
+    >>> apply_changes(data, {"flows[a->b].q": 1}, keys)
+    Traceback (most recent call last):
+    ...
+    blueprint.errors.BlueprintError: no 'flows[a->b].q': a flow has from, to, p, label
     """
-    from .loader import build
-
-    data = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
     data["flows"] = [dict(f) for f in data.get("flows", [])]
     for path, value in changes.items():
-        _apply(data, path, value)
-    try:
-        return build(data)
-    except BlueprintError as exc:
-        raise BlueprintError([f"after {', '.join(f'{k}={v!r}' for k, v in changes.items())}: {p}"
-                              for p in exc.problems]) from None
+        _apply(data, path, value, keys)
+    return data

@@ -14,20 +14,31 @@ import warnings
 
 import click
 
-from . import __version__
+from .chain import stats as solve
 from .chain import workload
 from .checker import check as check_model
 from .checker import locate
 from .compare import compare as run_compare
-from .convert import WRITERS
+from .drawing.render import format_for
+from .drawing.render import render as draw
 from .errors import BlueprintError
+from .eventlog import check_events_path
+from .explore import explore as run_explore
 from .files import same_file, write_atomic
 from .findings import SEVERITIES
 from .formats import format_of
-from .loader import load
-from .replay import replay as run_replay
+from .loader import load, parse_value
+from .logs.discover import discover as run_discover
+from .logs.replay import replay as run_replay
+from .parallel import connect
 from .report import FORMATS as REPORT_FORMATS
 from .report import report as make_report
+from .sarif import to_sarif
+from .schema import json_schema
+from .simulation import simulate as run_simulation
+from .version import __version__
+from .whatif import whatif as run_whatif
+from .writing import WRITERS, save
 
 #: Exit codes.
 EXIT_OK = 0
@@ -163,8 +174,6 @@ def check(files, fmt, fail_on, rules):
         docs = [r.to_json() for r in reports]
         click.echo(json_text(docs[0], 2) if len(files) == 1 else json_text(docs, 3))
     elif fmt == "sarif":
-        from .sarif import to_sarif
-
         click.echo(json_text(to_sarif(reports, __version__), 4))
     else:
         lines: list[str] = []
@@ -183,8 +192,6 @@ def check(files, fmt, fail_on, rules):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def stats(file, fmt):
     """Exact expectations per case from the flow chances: outcomes, visits, contacts, handoffs."""
-    from .chain import stats as solve
-
     result = solve(load(file))
     click.echo(json.dumps(result.to_json(), indent=2) if fmt == "json" else result.to_text())
 
@@ -210,9 +217,6 @@ def simulate(file, cases, until, seed, replications, jobs, scheduler, events_out
     Without arrivals in the file, cases arrive at random at one per time_unit. Time 0 is a
     Monday 00:00 (for team hours; event logs date it 2024-01-01).
     """
-    from .eventlog import check_events_path
-    from .simulation import simulate as run_simulation
-
     model = load(file)
     if events_out:
         check_events_path(events_out)
@@ -271,8 +275,6 @@ class _ProgressLine:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the schema to this file.")
 def schema(output):
     """Print the JSON Schema of the blueprint file format (for editors)."""
-    from .schema import json_schema
-
     text = json.dumps(json_schema(), indent=2) + "\n"
     if output:
         write_atomic(output, text)
@@ -296,9 +298,6 @@ def schema(output):
                                       "bands); none: one band, at its own size.")
 def render(file, output, fmt, findings, heat, page):
     """Draw blueprint FILE as a swimlane diagram: lanes, stages, findings and load."""
-    from .render import format_for
-    from .render import render as draw
-
     fmt = format_for(output, fmt)
     model = load(file)
     drawn = draw(model, fmt, findings=findings, heat=heat, page=page.lower())
@@ -318,14 +317,20 @@ def _wrote(output: str, what: str, content: str | bytes) -> None:
               help="The file to write; its extension names the format (.yaml, .json, .bpmn, .mmd).")
 def convert(source, output):
     """Convert a blueprint between YAML, JSON and BPMN (and Mermaid out)."""
-    from .convert import save
-
     if same_file(source, output):
         raise BlueprintError(f"{output}: converting a file onto itself; write to another file")
-    save(load(source), output)
+    _save(load(source), output)
 
 
-#: How an event log is read (blueprint.logreading.read_events): the options discover and replay share.
+def _save(model, output: str) -> None:
+    """Write a blueprint as the file `output` names: YAML, JSON, BPMN, or a Mermaid drawing."""
+    if format_of(output, [*WRITERS, "mermaid"], hint="") == "mermaid":
+        write_atomic(output, draw(model, "mermaid", findings=False))
+    else:
+        save(model, output)
+
+
+#: How an event log is read (blueprint.logs.reading.read_events): the options discover and replay share.
 _LOG_OPTIONS = [
     click.option("--case", help="The case id column [case:concept:name, case, ...]."),
     click.option("--activity", help="The activity column [concept:name, activity, ...]."),
@@ -356,10 +361,7 @@ def _log_options(command):
 def discover(log, output, case, activity, timestamp, resource, start_timestamp, group, lifecycle, outcome,
              encoding, max_bytes):
     """Discover a blueprint from an event log (.csv or .xes, gzip too)."""
-    from .convert import save
-    from .discover import discover as run_discover
-
-    save(run_discover(log, case=case, activity=activity, timestamp=timestamp, resource=resource,
+    _save(run_discover(log, case=case, activity=activity, timestamp=timestamp, resource=resource,
                       start_timestamp=start_timestamp, group=group, lifecycle=lifecycle, outcome=outcome,
                       encoding=encoding, max_bytes=max_bytes), output)
 
@@ -367,8 +369,6 @@ def discover(log, output, case, activity, timestamp, resource, start_timestamp, 
 def _client(scheduler):
     if not scheduler:
         return None
-    from .parallel import connect
-
     return connect(scheduler)
 
 
@@ -384,8 +384,6 @@ def _client(scheduler):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def whatif(file, changes, cases, replications, seed, jobs, scheduler, fmt):
     """Compare the blueprint with changes made, on common random numbers."""
-    from .whatif import whatif as run_whatif
-
     model = load(file)
     answer = run_whatif(model, list(changes), cases=cases, replications=replications, seed=seed, jobs=jobs,
                         client=_client(scheduler))
@@ -393,8 +391,6 @@ def whatif(file, changes, cases, replications, seed, jobs, scheduler, fmt):
 
 
 def _ranges(pairs) -> dict:
-    from .changes import parse_value
-
     ranges = {}
     for pair in pairs:
         path, sep, span = pair.partition("=")
@@ -424,8 +420,6 @@ def _ranges(pairs) -> dict:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def explore(file, vary, requirement, examples, cases, seed, jobs, scheduler, fmt):
     """Search for the smallest change that breaks a service level (exit 1 when one does)."""
-    from .explore import explore as run_explore
-
     model = load(file)
     found = run_explore(model, _ranges(vary), requirement, examples=examples, cases=cases, seed=seed, jobs=jobs,
                         client=_client(scheduler))

@@ -4,20 +4,27 @@ pydantic's own messages speak of Python ("Input should be a valid integer", "Str
 pattern '^[A-Za-z_]...'", "datetime.date(2024, 1, 1)"). :func:`explain` turns each error into what
 a consultant reads: what was found, what goes at that place, and how to write it. Every error type
 pydantic can give for this format has its wording here; :data:`WORDED` lists them.
+
+The keys each part of the file takes come from the models, as :data:`blueprint.model.KEYS`, handed
+in by the caller: this module sits under the models and does not import them.
 """
 from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, Mapping
 
 from pydantic import ValidationError
 
 from .errors import did_you_mean
-from .model import MOST_STAFF, Blueprint, Flow, Step, Team, Timeout
 from .references import ReferenceProblems
 
-__all__ = ["explain", "translate", "shown", "path_text", "WORDED"]
+__all__ = ["explain", "translate", "shown", "path_text", "WORDED", "MOST_STAFF"]
+
+#: The most staff a team can have (``teams.*.staff``); more is a typo, not a team.
+MOST_STAFF = 1_000_000
+#: The keys of each part of a file (:data:`blueprint.model.KEYS`).
+Keys = Mapping[str, list[str]]
 
 _ID = "an id starts with a letter or _ and holds letters, digits, _ and - (no spaces)"
 _TEXT = "text"
@@ -118,21 +125,21 @@ def _clean(loc) -> tuple:
     return tuple(out)
 
 
-def _keys_at(loc) -> list[str]:
-    kind = {0: Blueprint}.get(len(loc))
-    if len(loc) == 2:
-        kind = {"teams": Team, "steps": Step, "flows": Flow}.get(loc[0])
+def _keys_at(loc, keys: Keys) -> list[str]:
+    part = "blueprint" if not loc else None
+    if len(loc) == 2 and loc[0] in ("teams", "steps", "flows"):
+        part = loc[0]
     elif len(loc) == 3 and loc[0] == "steps" and loc[2] == "timeout":
-        kind = Timeout
-    if kind is None:
+        part = "timeout"
+    if part is None or part not in keys:
         return ["mean", "sd", "every", "rate", "at", "after", "to"]
-    return [info.alias or name for name, info in kind.model_fields.items()]
+    return list(keys[part])
 
 
-def _takes(loc) -> str | None:
+def _takes(loc, keys: Keys) -> str | None:
     """What goes at a location, from the last key that names a field."""
     if len(loc) == 2 and loc[0] in ("teams", "steps") and isinstance(loc[1], str):
-        return f"a {loc[0][:-1]}: a mapping of its keys ({', '.join(_keys_at(loc))})"
+        return f"a {loc[0][:-1]}: a mapping of its keys ({', '.join(_keys_at(loc, keys))})"
     if len(loc) == 2 and loc[0] == "flows":
         return TAKES["flows"].replace("a list of flows: ", "a flow: ")
     if len(loc) >= 2 and loc[0] == "checks":
@@ -147,14 +154,15 @@ def _takes(loc) -> str | None:
     return None
 
 
-def _fallback(loc, value) -> str:
-    takes = _takes(loc)
+def _fallback(loc, value, keys: Keys) -> str:
+    takes = _takes(loc, keys)
     return (f"{shown(value)} cannot be used here; " + (f"write {takes}" if takes else
             "see `blueprint schema` for what goes here"))
 
 
-def explain(err: dict) -> str:
-    """One pydantic error (from ``ValidationError.errors()``) in the format's words.
+def explain(err: dict, keys: Keys | None = None) -> str:
+    """One pydantic error (from ``ValidationError.errors()``) in the format's words; `keys` are
+    the keys of each part of the file (:data:`blueprint.model.KEYS`), for an unknown key.
 
     Examples
     --------
@@ -164,10 +172,11 @@ def explain(err: dict) -> str:
     "'help desk' is not an id: an id starts with a letter or _ and holds letters, digits, _ and - (no spaces)"
     """
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    keys = keys or {}
     loc = _clean(err["loc"])
-    takes = _takes(loc)
+    takes = _takes(loc, keys)
     if kind == "extra_forbidden":
-        known = _keys_at(loc[:-1])
+        known = _keys_at(loc[:-1], keys)
         return (f"unknown key '{loc[-1]}'{did_you_mean(loc[-1], known)} "
                 f"(the keys here: {', '.join(known)})")
     if kind == "missing":
@@ -210,7 +219,7 @@ def explain(err: dict) -> str:
                  and not (isinstance(value, float) and not math.isfinite(value)))
         return f"expected {takes or _plain_kind(kind)}, found {shown(value)}" + (
             f"; put it in quotes if you mean the text: '{shown(value)}'" if quote else "")
-    return _fallback(loc, value)
+    return _fallback(loc, value, keys)
 
 
 def _plain_kind(kind: str) -> str:
@@ -233,9 +242,9 @@ def _length(loc, value, ctx, kind, takes) -> str:
     return f"{shown(value)} has {n} item{'s' if n != 1 else ''}; write {takes or 'a list'} with {bound}"
 
 
-def translate(exc: ValidationError) -> list[tuple[tuple, str, str]]:
+def translate(exc: ValidationError, keys: Keys) -> list[tuple[tuple, str, str]]:
     """Every error of `exc` as ``(location, message, kind)``, kind ``key``, ``type`` or ``reference``;
-    one message per place."""
+    one message per place. `keys`: the keys of each part of the file (:data:`blueprint.model.KEYS`)."""
     problems: list[tuple[tuple, str, str]] = []
     seen: set[tuple] = set()
     errors = exc.errors(include_url=False)
@@ -252,9 +261,9 @@ def translate(exc: ValidationError) -> list[tuple[tuple, str, str]]:
         seen.add(loc)
         kind = "key" if err["type"] == "extra_forbidden" else "type"
         if _is_union(err["loc"]):
-            message = _fallback(loc, err.get("input"))
+            message = _fallback(loc, err.get("input"), keys)
         else:
-            message = explain(err)
+            message = explain(err, keys)
         problems.append((loc, message, kind))
     return problems
 

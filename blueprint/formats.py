@@ -6,7 +6,7 @@ from typing import Iterable
 
 from .errors import BlueprintError
 
-__all__ = ["SUFFIXES", "format_of", "suffixes_of"]
+__all__ = ["SUFFIXES", "format_of", "suffixes_of", "reading_format"]
 
 #: The format each file suffix names.
 SUFFIXES = {
@@ -54,3 +54,16 @@ def format_of(path: str | Path, formats: Iterable[str], format: str | None = Non
         raise BlueprintError(f"cannot tell the format of '{path}' from its extension; end it with "
                              f"{', '.join(suffixes_of(formats))}{hint}")
     return fmt
+
+
+def reading_format(path: str | Path) -> str:
+    """The format to read a blueprint file in: ``json`` or ``bpmn`` when its suffix says so, else
+    ``yaml`` (which reads JSON too, whatever the file is called).
+
+    Examples
+    --------
+    >>> reading_format("fires.JSON"), reading_format("process.bpmn"), reading_format("fires.txt")
+    ('json', 'bpmn', 'yaml')
+    """
+    fmt = SUFFIXES.get(Path(path).suffix.lower())
+    return fmt if fmt in ("json", "bpmn") else "yaml"

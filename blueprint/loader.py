@@ -1,5 +1,5 @@
 """Reading blueprint files: YAML or JSON text in, a validated :class:`Blueprint` or one
-:class:`BlueprintError` with every problem out.
+:class:`BlueprintError` with every problem out (BPMN through :mod:`blueprint.bpmn`).
 
 Parsing is fast on the happy path (libyaml, ``json``); line and column numbers are worked out only
 when they are needed: for an error, or for a finding's place in SARIF and text output.
@@ -16,17 +16,15 @@ from typing import Any
 
 import numpy as np
 import yaml
-from pydantic import ValidationError
 
+from .bpmn import read_bpmn
 from .errors import BlueprintError, Problem
-from .explain import path_text, translate
 from .files import read_bytes
-from .model import Blueprint
-from .positions import Source, parse_json, source_position, yaml_index
-from .references import reference_problems, view_of_data
+from .formats import reading_format
+from .model import Blueprint, build
+from .positions import Source, parse_json, yaml_index
 
-__all__ = ["load", "loads", "read_text", "parse_yaml", "source_position", "YAMLSyntaxError"]
-
+__all__ = ["load", "loads", "read_text", "parse_yaml", "parse_value", "YAMLSyntaxError"]
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -117,13 +115,10 @@ def load(path: str | Path) -> Blueprint:
     'phone'
     """
     name = os.fsdecode(path)
-    suffix = os.path.splitext(name)[1].lower()
-    if suffix == ".bpmn":
-        from .bpmn import read_bpmn
-
+    fmt = reading_format(name)
+    if fmt == "bpmn":
         return read_bpmn(path)
-    text = read_text(path)
-    return loads(text, format="json" if suffix == ".json" else "yaml", file=name)
+    return loads(read_text(path), format=fmt, file=name)
 
 
 def loads(text: str | bytes, format: str = "yaml", *, file: str | None = None) -> Blueprint:
@@ -278,6 +273,26 @@ def parse_yaml(text: str, file: str | None = None) -> Any:
     blueprint.errors.BlueprintError: --set checks: the YAML expands through aliases ...
     """
     return _parse_yaml(text, file)[0]
+
+
+def parse_value(text: str, where: str = "--set") -> Any:
+    """A value written on the command line, read as YAML with the guards a file is read with
+    (nesting, alias bombs, numbers too long to be true): ``4``, ``0.9``, ``[crm]``, ``2h``.
+    Text that is not YAML at all is taken as written.
+
+    Examples
+    --------
+    >>> parse_value("4"), parse_value("[crm, erp]"), parse_value("2h"), parse_value("[open")
+    (4, ['crm', 'erp'], '2h', '[open')
+    >>> parse_value("1" * 5000, "--set teams.a.staff")
+    Traceback (most recent call last):
+    ...
+    blueprint.errors.BlueprintError: --set teams.a.staff:1:1: a number of 5,000 digits (111111111111...); ...
+    """
+    try:
+        return parse_yaml(text, file=where)
+    except YAMLSyntaxError:
+        return text
 
 
 def _parse_yaml(text: str, file):
@@ -459,45 +474,3 @@ def _aliases(root, file) -> None:
 
 def _at(node, message: str) -> Problem:
     return Problem("", message, node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-def build(data: Any, source: Source | None = None, file: str | None = None) -> Blueprint:
-    """Validate parsed data into a model, or raise one :class:`BlueprintError` with every problem."""
-    if data is None:
-        raise BlueprintError("the file is empty; a blueprint needs at least steps: and flows:", file=file)
-    if not isinstance(data, dict):
-        raise BlueprintError(f"a blueprint is a mapping of keys (name, teams, steps, flows, start), "
-                             f"not {_kind(data)}", file=file)
-    try:
-        model = Blueprint.model_validate(data)
-    except ValidationError as exc:
-        problems = translate(exc)
-        if not any(p[2] == "reference" for p in problems):
-            try:
-                extra = reference_problems(view_of_data(data))
-            except Exception:  # a view of broken data is best effort only
-                extra = []
-            problems += [(loc, msg, "reference") for loc, msg in extra]
-        raise BlueprintError(_placed(problems, source), file=file) from None
-    except RecursionError:
-        raise BlueprintError("the blueprint is nested too deeply", file=file) from None
-    if source is not None:
-        source.release()  # the index stays; the YAML tree and the text are not needed any more
-    model._source = source
-    return model
-
-
-def _kind(value: Any) -> str:
-    return {list: "a list", str: "a single text", int: "a number", float: "a number",
-            bool: "true/false"}.get(type(value), "a value of another kind")
-
-
-def _placed(problems, source) -> list[Problem]:
-    out, seen = [], set()
-    for loc, message, kind in problems:
-        if (loc, message) in seen:
-            continue
-        seen.add((loc, message))
-        where = source_position(source, loc, key=(kind == "key")) if source is not None else None
-        out.append(Problem(path_text(loc), message, *(where or (None, None))))
-    return out

@@ -2,30 +2,40 @@
 
 :class:`Blueprint` holds :class:`Team`, :class:`Step` and :class:`Flow` objects keyed as in the file;
 ``blueprint schema`` prints the JSON Schema generated from these classes. Models are immutable:
-:meth:`Blueprint.with_changes` makes a new, validated one.
+:meth:`Blueprint.with_changes` makes a new, validated one, and :func:`build` makes one of plain data.
+
+This module is the top of the format layer: it puts together what the modules under it know
+(:mod:`blueprint.references`, :mod:`blueprint.explain`, :mod:`blueprint.changes`,
+:mod:`blueprint.positions`), which work on plain data and the :data:`KEYS` table handed to them, and
+it imports nothing above the format. Jupyter shows a blueprint as its drawing: the package
+(``blueprint/__init__.py``) gives :class:`Blueprint` its ``_repr_svg_``, the drawing being layers up.
 """
 from __future__ import annotations
 
-import math
 from functools import cached_property
 from typing import Annotated, Any, Literal, Optional, Union
 
+import networkx as nx
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr,
-                      StringConstraints, Tag, WithJsonSchema, field_validator, model_validator)
+                      StringConstraints, Tag, ValidationError, WithJsonSchema, field_validator,
+                      model_validator)
 
+from .changes import apply_changes
 from .durations import Duration, Quantity, Rate, TimeUnit, mean_of
+from .errors import BlueprintError, Problem
+from .explain import MOST_STAFF, path_text, translate
 from .hours import parse_hours
+from .positions import Source, source_position
+from .references import ReferenceProblems, entry_of, reference_problems, view_of_data, view_of_model
 
-__all__ = ["Blueprint", "Team", "Step", "Flow", "Timeout", "Every", "RateArrivals", "At",
-           "DEFAULT_LANES", "CUSTOMER", "ID_PATTERN", "RULE_LEVELS"]
+__all__ = ["Blueprint", "Team", "Step", "Flow", "Timeout", "Every", "RateArrivals", "At", "build", "KEYS",
+           "DEFAULT_LANES", "CUSTOMER", "ID_PATTERN", "RULE_LEVELS", "MOST_STAFF"]
 
 ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 CUSTOMER = "customer"
 DEFAULT_LANES = ("customer", "frontstage", "backstage", "support")
 RULE_LEVELS = ("off", "info", "warning", "error")
-PROBABILITY_TOLERANCE = 1e-9
-MOST_STAFF = 1_000_000
 
 
 class _Part(BaseModel):
@@ -242,8 +252,6 @@ class Blueprint(_Part):
 
     @model_validator(mode="after")
     def _references(self):
-        from .references import ReferenceProblems, reference_problems, view_of_model
-
         problems = reference_problems(view_of_model(self))
         if problems:
             raise ReferenceProblems(problems)
@@ -253,8 +261,6 @@ class Blueprint(_Part):
     @cached_property
     def entry(self) -> dict[str, float]:
         """Where cases start, with the chance of each entry step."""
-        from .references import entry_of
-
         return entry_of(self.start, self.steps, self.flows)
 
     @cached_property
@@ -285,11 +291,6 @@ class Blueprint(_Part):
             return [(f.target, f.p) for f in flows]
         return [(f.target, 1.0 / len(flows)) for f in flows]
 
-    @property
-    def staff_lanes(self) -> list[str]:
-        """The lanes whose steps staff do: every lane but the customer's."""
-        return [lane for lane in self.lanes if lane != CUSTOMER]
-
     def mean_duration(self, step_id: str) -> float:
         """The mean time a step takes, in ``time_unit``."""
         return mean_of(self.steps[step_id].duration, self.time_unit)
@@ -304,8 +305,6 @@ class Blueprint(_Part):
 
     def location(self, *path: str | int) -> tuple[int, int] | None:
         """The (line, column) in the source file of a place, as ``("steps", "sell")``, if known."""
-        from .positions import source_position
-
         return source_position(self._source, path)
 
     # --- changing and exporting ----------------------------------------------------------------
@@ -344,16 +343,20 @@ class Blueprint(_Part):
         >>> base.with_changes({"teams.desk.staff": 4}).teams["desk"].staff, base.teams["desk"].staff
         (4, 1)
         """
-        from .changes import apply_changes
-
-        return apply_changes(self, changes)
+        data = apply_changes(self.model_dump(mode="json", by_alias=True, exclude_unset=True), changes, KEYS)
+        try:
+            return build(data)
+        except BlueprintError as exc:
+            raise BlueprintError([f"after {', '.join(f'{k}={v!r}' for k, v in changes.items())}: {p}"
+                                  for p in exc.problems]) from None
 
     def to_networkx(self):
         """The blueprint as an ``nx.MultiDiGraph``.
 
         Each step is a node with the step's attributes (and ``id``), each flow an edge with the
-        flow's (``p``, ``label``, and ``timeout=True`` for a timeout's way out); teams, lanes,
-        stages and the rest are on ``G.graph``.
+        flow's (``p``, ``label``, and ``timeout=True`` with ``after``, its mean in ``time_unit``, for a
+        timeout's way out); teams, lanes, stages, the entry weights as ``start`` and the rest are on
+        ``G.graph``.
 
         Examples
         --------
@@ -363,15 +366,80 @@ class Blueprint(_Part):
         >>> G.nodes["a"]["channel"], list(G.edges("a")), G.graph["lanes"][0]
         ('phone', [('a', 'b')], 'customer')
         """
-        from .graph import to_networkx
+        G = nx.MultiDiGraph()
+        data = self.model_dump(mode="json", by_alias=True)
+        G.graph.update(name=self.name, description=self.description, time_unit=self.time_unit,
+                       lanes=list(self.lanes), stages=list(self.stages), teams=data["teams"],
+                       start=dict(self.entry), arrivals=data["arrivals"], patience=data["patience"],
+                       checks=dict(self.checks))
+        for sid, step in data["steps"].items():
+            G.add_node(sid, id=sid, **step)
+        for flow in data["flows"]:
+            G.add_edge(flow["from"], flow["to"], p=flow["p"], label=flow["label"], timeout=False)
+        for sid, step in self.steps.items():
+            if step.timeout is not None:
+                G.add_edge(sid, step.timeout.to, p=None, label="timeout", timeout=True,
+                           after=mean_of(step.timeout.after, self.time_unit))
+        return G
 
-        return to_networkx(self)
 
-    def _repr_svg_(self):  # shown inline in Jupyter
-        from .render import render
+#: The keys of each part of the file, as written (``from``, not ``source``): what :mod:`blueprint.explain`
+#: suggests for an unknown key and :mod:`blueprint.changes` accepts in a path.
+KEYS: dict[str, list[str]] = {
+    part: [info.alias or name for name, info in kind.model_fields.items()]
+    for part, kind in (("blueprint", Blueprint), ("teams", Team), ("steps", Step), ("flows", Flow),
+                       ("timeout", Timeout))
+}
 
-        return render(self, format="svg")
+
+def build(data: Any, source: Source | None = None, file: str | None = None) -> Blueprint:
+    """Validate plain data (a parsed file, a changed blueprint, an imported BPMN process) into a
+    model, or raise one :class:`BlueprintError` with every problem, each placed in `source` when given.
+
+    Examples
+    --------
+    >>> build({"steps": {"a": {"lane": "customer"}, "b": {"outcome": "success"}}, "flows": [["a", "b"]]}).entry
+    {'a': 1.0}
+    >>> build({"steps": {"a": {"lane": "customer", "owner": "desk"}}}, file="x.yaml")
+    Traceback (most recent call last):
+    ...
+    blueprint.errors.BlueprintError: x.yaml: steps.a.owner: no team 'desk'; declare it under teams or fix the name ...
+    """
+    if data is None:
+        raise BlueprintError("the file is empty; a blueprint needs at least steps: and flows:", file=file)
+    if not isinstance(data, dict):
+        raise BlueprintError(f"a blueprint is a mapping of keys (name, teams, steps, flows, start), "
+                             f"not {_kind(data)}", file=file)
+    try:
+        model = Blueprint.model_validate(data)
+    except ValidationError as exc:
+        problems = translate(exc, KEYS)
+        if not any(p[2] == "reference" for p in problems):
+            try:
+                extra = reference_problems(view_of_data(data))
+            except Exception:  # a view of broken data is best effort only
+                extra = []
+            problems += [(loc, msg, "reference") for loc, msg in extra]
+        raise BlueprintError(_placed(problems, source), file=file) from None
+    except RecursionError:
+        raise BlueprintError("the blueprint is nested too deeply", file=file) from None
+    if source is not None:
+        source.release()  # the index stays; the YAML tree and the text are not needed any more
+    model._source = source
+    return model
 
 
-def probability_sum_ok(total: float) -> bool:
-    return math.isclose(total, 1.0, rel_tol=0, abs_tol=PROBABILITY_TOLERANCE)
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "a single text", int: "a number", float: "a number",
+            bool: "true/false"}.get(type(value), "a value of another kind")
+
+
+def _placed(problems, source) -> list[Problem]:
+    out, seen = [], set()
+    for loc, message, kind in problems:
+        if (loc, message) in seen:
+            continue
+        seen.add((loc, message))
+        where = source_position(source, loc, key=(kind == "key")) if source is not None else None
+        out.append(Problem(path_text(loc), message, *(where or (None, None))))
+    return out

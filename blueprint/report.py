@@ -37,14 +37,14 @@ from .errors import BlueprintError
 from .files import write_atomic
 from .findings import Report
 from .formats import format_of
-from .htmlpage import document
-from .labels import headline, marks, plain, what_and_fix
+from .drawing.htmlpage import document
+from .drawing.labels import headline, marks, plain, what_and_fix
 from .loader import load
 from .model import Blueprint
 from .numbers import figure, percent
-from .render import svg_of
+from .drawing.render import svg_of
 from .simulation import simulate
-from .swimlane import drawing
+from .drawing.swimlane import drawing
 from .tables import Table, comparison_rows, simulation_tables, stats_tables
 
 __all__ = ["report", "write_report", "Block", "FORMATS"]

@@ -13,7 +13,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .changes import parse_value
+from .loader import parse_value
 from .checker import check
 from .errors import BlueprintError
 from .requirements import flatten

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import blueprint as bp
-from blueprint.labels import headline, marks, plain, what_and_fix
+from blueprint.drawing.labels import headline, marks, plain, what_and_fix
 from blueprint.report import write_report
 
 HERE = Path(__file__).resolve().parent

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 import blueprint as bp
-from blueprint.calibrate import as_written, fit_duration
+from blueprint.logs.calibrate import as_written, fit_duration
 from blueprint.cli import cli
-from blueprint.convert import dumps
+from blueprint.writing import dumps
 from blueprint.durations import TIME_UNITS
-from blueprint.logreading import read_events
+from blueprint.logs.reading import read_events
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT.parent / "shared" / "logs"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import blueprint as bp
-from blueprint.discover import discover
-from blueprint.logreading import read_events
+from blueprint.logs.discover import discover
+from blueprint.logs.reading import read_events
 from blueprint.errors import BlueprintError
 
 ROOT = Path(__file__).resolve().parents[1]

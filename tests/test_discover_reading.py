@@ -1,7 +1,7 @@
 """Reading event logs the way they are shipped: compressed, in other encodings, large, or odd.
 
-The layer under `discover` (and `replay` next): blueprint/logfiles.py opens and decodes,
-blueprint/logreading.py turns CSV, XES or rows into events and cases.
+The layer under `discover` (and `replay` next): blueprint/logs/opening.py opens and decodes,
+blueprint/logs/reading.py turns CSV, XES or rows into events and cases.
 """
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ import pytest
 from click.testing import CliRunner
 
 from blueprint.cli import cli as group
-from blueprint.discover import discover
+from blueprint.logs.discover import discover
 from blueprint.errors import BlueprintError
-from blueprint.logfiles import parse_size
-from blueprint.logreading import read_events
+from blueprint.logs.opening import parse_size
+from blueprint.logs.reading import read_events
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT.parent / "shared" / "logs"

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 
 import blueprint as bp
 from blueprint.cli import cli
-from blueprint.labels import CHANNEL_KINDS, headline, marks
-from blueprint.placing import crosses, overlaps, path_points
+from blueprint.drawing.labels import CHANNEL_KINDS, headline, marks
+from blueprint.drawing.placing import crosses, overlaps, path_points
 from blueprint.strategies import blueprints
-from blueprint.swimlane import drawing
+from blueprint.drawing.swimlane import drawing
 
 from .conftest import EXAMPLES, FIXTURES
 

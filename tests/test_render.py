@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, given, settings
 
 import blueprint as bp
 from blueprint.cli import cli
-from blueprint.engines import graphviz_engine, run_graphviz
-from blueprint.heat import read_heat
-from blueprint.labels import headline
-from blueprint.layout import placement
+from blueprint.drawing.engines import graphviz_engine, run_graphviz
+from blueprint.drawing.heat import read_heat
+from blueprint.drawing.labels import headline
+from blueprint.drawing.layout import placement
 from blueprint.strategies import blueprints
-from blueprint.swimlane import LINE_NAMES, drawing
+from blueprint.drawing.swimlane import LINE_NAMES, drawing
 
 from .conftest import EXAMPLES, FIXTURES
 
@@ -416,7 +416,7 @@ start: end
 def test_mermaid_is_a_flowchart_with_every_step_in_its_lane_and_every_flow(text):
     model = bp.loads(text)
     nodes, edges = parse_mermaid(bp.render(model, "mermaid"))
-    from blueprint.mermaid import mermaid_ids
+    from blueprint.drawing.mermaid import mermaid_ids
 
     ids = mermaid_ids(model.steps)
     grid = placement(model)

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 import blueprint as bp
 from blueprint.cli import cli
-from blueprint.convert import dumps
+from blueprint.writing import dumps
 from blueprint.errors import BlueprintError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -180,8 +180,8 @@ def test_times_that_go_backwards_are_refused_with_the_case_and_activity():
                                             ("answers_the  QUESTION", "answer"), ("Sorted", "done"),
                                             ("fixes-it", "fix"), ("answers", None)])
 def test_activities_match_by_id_then_name(activity, step):
-    from blueprint.conformance import Rules
-    from blueprint.replay import Matcher
+    from blueprint.logs.conformance import Rules
+    from blueprint.logs.replay import Matcher
 
     rules = Rules(DESK)
     found = Matcher(rules)(activity)
@@ -202,7 +202,7 @@ def test_a_name_two_steps_share_matches_neither_and_the_map_decides(tmp_path):
 
 
 def test_heat_figures_from_a_replay_document():
-    from blueprint.replay import heat_figures
+    from blueprint.logs.replay import heat_figures
 
     fit = bp.replay(rows({"1": [("ask", 0, 0), ("answer", 15, 5)], "2": [("ask", 10, 10), ("fix", 30, 15)]}), DESK)
     figures = heat_figures(DESK, json.loads(fit.dumps()))
@@ -324,7 +324,7 @@ def test_render_draws_a_replay_document_as_heat(tmp_path):
                                                                           ("fix", 40, 30)]}), DESK)
     heat = tmp_path / "replay.json"
     heat.write_text(fit.dumps())
-    from blueprint.heat import read_heat
+    from blueprint.drawing.heat import read_heat
 
     read = read_heat(DESK, heat)
     assert read.visits["answer"] == 1.0 and read.visits["fix"] == 0.5 and read.visits["done"] == 1.0

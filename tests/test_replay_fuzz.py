@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 import blueprint as bp
 from blueprint.cli import cli
-from blueprint.convert import dumps
+from blueprint.writing import dumps
 
 from .conftest import ROOT
 from .test_discover_fuzz import LOGS, SEEDS, SIMULATED, mutant

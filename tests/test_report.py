@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 import blueprint as bp
 from blueprint.cli import cli
-from blueprint.engines import graphviz_engine
-from blueprint.labels import headline
+from blueprint.drawing.engines import graphviz_engine
+from blueprint.drawing.labels import headline
 from blueprint.report import _blocks, _cost, _Side
 
 from .conftest import EXAMPLES, FIXTURES

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import blueprint as bp
-from blueprint.convert import dumps
+from blueprint.writing import dumps
 
 HAS_DOT = shutil.which("dot") is not None
 ENGINES = [pytest.param("system", marks=pytest.mark.skipif(not HAS_DOT, reason="no system Graphviz (dot)")),
@@ -89,7 +89,7 @@ def test_hostile_text_in_every_field_is_drawn_as_text_never_as_a_link(text, engi
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("text", HOSTILE)
 def test_the_dot_source_draws_without_links_in_either_graphviz(text, engine):
-    from blueprint.engines import run_graphviz
+    from blueprint.drawing.engines import run_graphviz
 
     source = bp.render(hostile_blueprint(text), "dot", engine=engine)
     svg = run_graphviz(source, "svg", engine=engine, layout="nop2").decode()

@@ -1,5 +1,5 @@
 """The last pass of reading BPMN: the folded steps and flows, with ids, lanes, teams and attributes,
-into a :class:`~blueprint.model.Blueprint` (through the loader's ``build``,
+into a :class:`~blueprint.model.Blueprint` (through :func:`blueprint.model.build`,
 so a file that maps to something invalid gets the loader's own messages).
 """
 from __future__ import annotations
@@ -8,9 +8,8 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from .. import loader  # the module, not its build(): loader dispatches .bpmn files to this package
 from ..errors import BlueprintError
-from ..model import CUSTOMER, DEFAULT_LANES, Blueprint
+from ..model import CUSTOMER, DEFAULT_LANES, Blueprint, build
 from ..naming import is_customer_name, slug, unique_id
 from .dialects import Simulation
 from .fold import Folded, minutes, timer_seconds
@@ -55,7 +54,7 @@ def assemble(doc: Document, sim: Simulation, folded: Folded, notes: Notes) -> Bl
         data["start"] = _start(doc, folded, ids)
     _systems(doc, teams, steps, ids)
     try:
-        return loader.build(data, file=doc.file)
+        return build(data, file=doc.file)
     except BlueprintError as exc:
         raise BlueprintError(["the BPMN file maps to a blueprint that is not valid:"] + exc.problems,
                              file=doc.file) from None

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import __version__
+from ..version import __version__
 from ..durations import TIME_UNITS, mean_of
 from ..model import CUSTOMER, Blueprint
 from ..naming import unique_id

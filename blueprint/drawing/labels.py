@@ -1,6 +1,6 @@
 """What a step, a flow and a finding say on a drawing, in the consultant's words.
 
-One place for the words of every picture: the swimlane SVG (:mod:`blueprint.swimlane`), the
+One place for the words of every picture: the swimlane SVG (:mod:`blueprint.drawing.swimlane`), the
 Mermaid flowchart, the HTML page and the report all write a step, a flow and a finding from here.
 
 - a step says its name, its team (an outside party says so), its contact channel, its fail point,
@@ -18,11 +18,11 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .durations import mean_of
-from .findings import SEVERITIES, Finding, Report
-from .model import Blueprint
-from .numbers import number, percent
-from .rules import RULES
+from ..durations import mean_of
+from ..findings import SEVERITIES, Finding, Report
+from ..model import Blueprint
+from ..numbers import number, percent
+from ..rules import RULES
 from .style import NAME_WIDTH, PANEL_WIDTH
 
 __all__ = ["clean", "wrap", "step_parts", "step_lines", "flow_texts", "timeout_text", "channel_kind",

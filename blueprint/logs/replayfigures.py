@@ -1,6 +1,6 @@
 """The ``replay`` document and its readings: JSON (SPEC §4), a text report and an HTML table.
 
-:func:`document` sets what a log shows (:mod:`blueprint.observed`) beside what the blueprint says:
+:func:`document` sets what a log shows (:mod:`blueprint.logs.observed`) beside what the blueprint says:
 each flow's observed chance beside its ``p``, each step's duration and wait beside nothing (the
 blueprint's duration is its own: see the calibrated blueprint), each team's load beside the load
 ``stats`` defines (arrival rate x expected visits x mean duration), contacts, handoffs and story
@@ -16,12 +16,12 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .chain import timeout_chance
-from . import tables
+from ..chain import timeout_chance
+from .. import tables
 from .discover import most_at_once
-from .durations import TIME_UNITS, mean_of, rate_in
-from .model import At, Blueprint, Every, RateArrivals
-from .numbers import cell, figure
+from ..durations import TIME_UNITS, mean_of, rate_in
+from ..model import At, Blueprint, Every, RateArrivals
+from ..numbers import cell, figure
 from .observed import summary, wait_causes
 
 __all__ = ["document", "text", "html_table", "arrival_rate", "model_loads", "open_share"]
@@ -170,7 +170,7 @@ def _teams(fit) -> dict:
 
 
 def document(fit) -> dict:
-    """The ``replay`` JSON document of a :class:`blueprint.replay.Replay`."""
+    """The ``replay`` JSON document of a :class:`blueprint.logs.replay.Replay`."""
     model, seen = fit.model, fit.observed
     unit, per = model.time_unit, TIME_UNITS[model.time_unit]
     stats = fit.stats.to_json() if fit.stats is not None else {}

@@ -3,7 +3,7 @@
 The load comes from the JSON that ``blueprint simulate --format json`` prints (``teams.*.utilization``)
 and, for the steps, from ``blueprint stats`` (``expected_visits``): in the same file, or asked of
 :func:`blueprint.stats`. From the JSON of ``blueprint replay`` it is what the log shows: each step's
-visits per case and each team's utilisation, as :func:`blueprint.replay.heat_figures` reads them.
+visits per case and each team's utilisation, as :func:`blueprint.logs.replay.heat_figures` reads them.
 """
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .chain import stats
-from .errors import BlueprintError
-from .files import read_bytes
-from .model import Blueprint
-from .replay import heat_figures, is_replay
+from ..chain import stats
+from ..errors import BlueprintError
+from ..files import read_bytes
+from ..model import Blueprint
+from ..logs.replay import heat_figures, is_replay
 from .style import TEAM_COLOURS, VISIT_COLOURS
 
 __all__ = ["Heat", "read_heat", "team_colour", "VISIT_COLOURS", "TEAM_COLOURS"]

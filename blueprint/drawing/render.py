@@ -23,8 +23,8 @@ The picture reads like a service blueprint, not like a generic graph:
 - the drawing is fitted to a landscape page (``page``: A4 by default, A3, or none): a long journey
   is cut into bands, stage by stage, never wider than twice its height.
 
-:mod:`blueprint.swimlane` lays it out, Graphviz (:mod:`blueprint.engines`) routes the arrows and
-draws the SVG, :mod:`blueprint.dress` styles it and draws what Graphviz cannot; PNG and PDF are
+:mod:`blueprint.drawing.swimlane` lays it out, Graphviz (:mod:`blueprint.drawing.engines`) routes the arrows and
+draws the SVG, :mod:`blueprint.drawing.dress` styles it and draws what Graphviz cannot; PNG and PDF are
 made from that SVG, so every format looks the same whichever Graphviz drew it.
 """
 from __future__ import annotations
@@ -35,10 +35,10 @@ from typing import Any
 
 from .dress import dress
 from .engines import run_graphviz, svg_to_pdf, svg_to_png
-from .formats import format_of
+from ..formats import format_of
 from .htmlpage import page as html_page
 from .mermaid import to_mermaid
-from .model import Blueprint
+from ..model import Blueprint
 from .swimlane import PAGE_CHOICES, Drawing, drawing
 
 __all__ = ["render", "to_dot", "format_for", "FORMATS", "PAGE_CHOICES", "svg_of"]

@@ -1,10 +1,10 @@
 """A blueprint discovered from an event log: what a ticket system's export says really happens.
 
-:func:`discover` reads a log (CSV or XES, gzip too; see :mod:`blueprint.logreading`) of cases,
+:func:`discover` reads a log (CSV or XES, gzip too; see :mod:`blueprint.logs.reading`) of cases,
 activities, timestamps and, where the log has them, resources, and builds a blueprint whose
 simulation reproduces the log's activity frequencies. It works in named steps, each one pass:
 
-1. **read** (:func:`blueprint.logreading.read_events`): the cases, each a list of visits in time
+1. **read** (:func:`blueprint.logs.reading.read_events`): the cases, each a list of visits in time
    order (lifecycle start/complete pairs, or single events), and how each case ended;
 2. **directly-follows counts** (:func:`count_log`): per activity, what follows it in a case, how
    often cases start or end with it (and how they end), the time it takes, who does it;
@@ -55,14 +55,14 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .durations import TIME_UNITS
-from .errors import BlueprintError
-from .loader import build
-from .logfiles import DEFAULT_MAX_BYTES
-from .logreading import Case, EventLog, read_events
-from .model import Blueprint
-from .naming import is_customer_name, slug
-from .naming import unique_id as _unique_id
+from ..durations import TIME_UNITS
+from ..errors import BlueprintError
+from ..model import build
+from .opening import DEFAULT_MAX_BYTES
+from .reading import Case, EventLog, read_events
+from ..model import Blueprint
+from ..naming import is_customer_name, slug
+from ..naming import unique_id as _unique_id
 
 __all__ = ["discover", "count_log", "owners", "time_unit", "durations", "assemble", "most_at_once", "LogCounts",
            "Owners", "QUANTILES"]
@@ -107,7 +107,7 @@ def count_log(log: EventLog) -> LogCounts:
 
     Examples
     --------
-    >>> from blueprint.logreading import read_events
+    >>> from blueprint.logs.reading import read_events
     >>> counts = count_log(read_events([{"case": c, "activity": a, "timestamp": f"2024-01-01 09:0{m}"}
     ...                                 for c in "12" for m, a in enumerate(["ask", "answer"])]))
     >>> dict(counts.follows["ask"]), dict(counts.ends["answer"]), counts.firsts
@@ -209,7 +209,7 @@ def owners(counts: LogCounts) -> Owners:
 
     Examples
     --------
-    >>> from blueprint.logreading import read_events
+    >>> from blueprint.logs.reading import read_events
     >>> rows = [{"case": "1", "activity": a, "timestamp": t, "resource": r} for a, t, r in
     ...         [("ask", "2024-01-01 09:00", "Customer"), ("answer", "2024-01-01 09:10", "Desk")]]
     >>> found = owners(count_log(read_events(rows)))
@@ -338,7 +338,7 @@ def assemble(counts: LogCounts, found: Owners, unit: str, spans: dict[str, list]
 
     Examples
     --------
-    >>> from blueprint.logreading import read_events
+    >>> from blueprint.logs.reading import read_events
     >>> counts = count_log(read_events([{"case": "1", "activity": a, "timestamp": f"2024-01-01 09:0{m}",
     ...                                  "case:outcome": "failure"} for m, a in enumerate(["ask", "answer"])]))
     >>> model = assemble(counts, owners(counts), "minute", durations(counts, "minute"), "mined")

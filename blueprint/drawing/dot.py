@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from .engines import run_graphviz
-from .errors import BlueprintError
+from ..errors import BlueprintError
 
 __all__ = ["quote", "attrs", "measure"]
 

@@ -1,6 +1,6 @@
 """What a log shows beside what the blueprint says: the figures replay gathers while it plays cases.
 
-:class:`Observed` is told of every visit played (:func:`blueprint.conformance.play`) and keeps, in
+:class:`Observed` is told of every visit played (:func:`blueprint.logs.conformance.play`) and keeps, in
 arrays of doubles (8 bytes a value; the events themselves are not kept):
 
 - the **moves** along each flow (and each timeout), the starts, the visits and finished visits of

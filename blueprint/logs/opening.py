@@ -1,6 +1,6 @@
 """Opening an event log: its bytes, decompressed and capped, and its text, decoded or refused.
 
-The layer under :mod:`blueprint.logreading` (CSV and XES parsing): whatever reads a log, such as
+The layer under :mod:`blueprint.logs.reading` (CSV and XES parsing): whatever reads a log, such as
 ``discover`` and ``replay``, opens it through :func:`open_log` and, for CSV, decodes it with
 :func:`text_lines`.
 
@@ -30,7 +30,7 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from .errors import BlueprintError
+from ..errors import BlueprintError
 
 __all__ = ["DEFAULT_MAX_BYTES", "LogFile", "open_log", "parse_size", "text_lines", "check_encoding"]
 

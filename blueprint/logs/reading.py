@@ -5,7 +5,7 @@ the same to every command:
 
 - :func:`read_events` opens a log (a ``.csv`` or ``.xes`` file, gzip/bzip2/xz undone by their magic
   bytes, the encoding from a byte order mark or ``encoding``, at most ``max_bytes`` read; see
-  :mod:`blueprint.logfiles`), or takes rows (a DataFrame, a list of mappings), and gives an
+  :mod:`blueprint.logs.opening`), or takes rows (a DataFrame, a list of mappings), and gives an
   :class:`EventLog`;
 - :meth:`EventLog.events` streams its :class:`LogEvent` s in file order (XES through ``iterparse``,
   each event cleared once read, so memory does not grow with the file);
@@ -36,8 +36,8 @@ from xml.etree.ElementTree import ParseError, TreeBuilder
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
-from .errors import BlueprintError, Problem, did_you_mean
-from .logfiles import DEFAULT_MAX_BYTES, ENCODING_HINT, LogFile, check_encoding, open_log, text_lines
+from ..errors import BlueprintError, Problem, did_you_mean
+from .opening import DEFAULT_MAX_BYTES, ENCODING_HINT, LogFile, check_encoding, open_log, text_lines
 
 __all__ = ["DEFAULT_COLUMNS", "Case", "EventLog", "LogEvent", "Visit", "parse_time", "read_events"]
 

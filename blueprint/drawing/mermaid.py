@@ -1,7 +1,7 @@
 """The blueprint as a Mermaid flowchart, for Markdown: ``flowchart LR`` with a subgraph per lane.
 
 Mermaid cannot pin lanes the way the SVG drawing does, but it keeps what matters in a README or
-a wiki page: every step in its lane, saying what it says on the swimlane (:mod:`blueprint.labels`:
+a wiki page: every step in its lane, saying what it says on the swimlane (:mod:`blueprint.drawing.labels`:
 its team, contact channel, evidence, fail point, moment, feeling), the flows with their chances,
 timeouts dotted, outcomes as terminal shapes (success a double circle, failure a hexagon) and,
 with ``findings``, each finding written in plain words on the step where it bites, outlined by
@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .checker import check
-from .findings import SEVERITIES, Report
+from ..checker import check
+from ..findings import SEVERITIES, Report
 from .labels import flow_texts, headline, marks, step_parts, timeout_text
 from .layout import placement
-from .model import Blueprint
+from ..model import Blueprint
 from .style import mermaid_class
 
 __all__ = ["to_mermaid", "mermaid_text", "mermaid_ids"]

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .graph import Facts, depth_first
-from .model import CUSTOMER, Blueprint
+from ..graph import Facts, depth_first
+from ..model import CUSTOMER, Blueprint
 
 __all__ = ["Placement", "placement"]
 

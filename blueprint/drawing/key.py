@@ -3,19 +3,19 @@ read it, who holds which case record, and the load when there is heat.
 
 The key is made of **blocks** (a heading and rows); a row is a small sample (a marker, an icon, a
 line) and text. Every text is a Graphviz node, measured with the drawing's other labels, so the key
-is laid out with the sizes it is drawn at; :mod:`blueprint.sheet` flows the blocks into columns
-beside or under the drawing, and :mod:`blueprint.dress` draws the samples.
+is laid out with the sizes it is drawn at; :mod:`blueprint.drawing.sheet` flows the blocks into columns
+beside or under the drawing, and :mod:`blueprint.drawing.dress` draws the samples.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from .findings import SEVERITIES, Report
+from ..findings import SEVERITIES, Report
 from .heat import Heat, team_colour
 from .labels import CHANNEL_KINDS, Mark, Part, channel_kind, is_outside, mark_lines, wrap
-from .model import Blueprint
-from .numbers import number
+from ..model import Blueprint
+from ..numbers import number
 from .style import MARK_RADIUS, PANEL_WIDTH, ROW, SAMPLE, SEVERITY_COLOUR, TEAM_COLOURS, VISIT_COLOURS, system_colours
 
 __all__ = ["Row", "Block", "blocks", "BOLD"]
@@ -26,7 +26,7 @@ BOLD = 1.2
 
 @dataclass
 class Row:
-    """One row of the key: a sample (drawn by :mod:`blueprint.dress`) and its text, a node."""
+    """One row of the key: a sample (drawn by :mod:`blueprint.drawing.dress`) and its text, a node."""
 
     node: str
     lines: list[Part]
@@ -146,7 +146,7 @@ def blocks(model: Blueprint, report: Report | None, found: list[Mark], heat: Hea
     Examples
     --------
     >>> from blueprint import loads, check
-    >>> from blueprint.labels import marks
+    >>> from blueprint.drawing.labels import marks
     >>> m = loads("teams: {desk: {name: Desk, systems: [crm]}}\\nsteps: {a: {lane: customer, channel: phone},"
     ...           " b: {lane: frontstage, owner: desk}, c: {outcome: success}}\\nflows: [[a, b], [b, c]]")
     >>> [b.heading for b in blocks(m, check(m), [], None, 1)]

@@ -1,10 +1,10 @@
 """Holding a blueprint against a real event log: which cases fit, where the log deviates, the
 observed figures beside the blueprint's, and a blueprint calibrated on the log.
 
-:func:`replay` reads a log as ``discover`` does (:func:`blueprint.logreading.read_events`: CSV or
+:func:`replay` reads a log as ``discover`` does (:func:`blueprint.logs.reading.read_events`: CSV or
 XES, gzip too, lifecycle start/complete or single events, the same column options), matches each
-activity to a step, plays every case through the blueprint (:mod:`blueprint.conformance`) and
-gathers what the log shows (:mod:`blueprint.observed`). It streams: each case is played as soon as
+activity to a step, plays every case through the blueprint (:mod:`blueprint.logs.conformance`) and
+gathers what the log shows (:mod:`blueprint.logs.observed`). It streams: each case is played as soon as
 it is read, and what is kept grows by a few numbers a visit.
 
 **Matching** an activity to a step: by the step's id, then its id in any case, then its name
@@ -28,13 +28,13 @@ import yaml
 
 from . import calibrate as calibration
 from . import replayfigures as figures
-from .chain import stats as exact_stats
+from ..chain import stats as exact_stats
 from .conformance import (EARLY_JOIN, KINDS, MISSING_FLOW, MISSING_START, UNKNOWN, UNUSED_FLOW, Rules, play)
-from .errors import BlueprintError, did_you_mean
-from .loader import load
-from .logfiles import DEFAULT_MAX_BYTES
-from .logreading import read_events
-from .model import Blueprint
+from ..errors import BlueprintError, did_you_mean
+from ..loader import load
+from .opening import DEFAULT_MAX_BYTES
+from .reading import read_events
+from ..model import Blueprint
 from .observed import Observed
 
 __all__ = ["replay", "Replay", "Matcher", "read_mapping", "heat_figures", "is_replay", "EXAMPLES"]
@@ -53,7 +53,7 @@ class Matcher:
     Examples
     --------
     >>> from blueprint import loads
-    >>> from blueprint.conformance import Rules
+    >>> from blueprint.logs.conformance import Rules
     >>> rules = Rules(loads("steps: {ask: {name: Asks a Question, lane: customer}, done: {outcome: success}}\\n"
     ...                     "flows: [[ask, done]]"))
     >>> match = Matcher(rules, {"noise": None})
@@ -148,7 +148,7 @@ def replay(log: Any, model: Blueprint | str | Path, *, mapping: Any = None, case
     mapping : dict, str or Path, optional
         ``{activity: step}`` (``None`` to leave an activity out), or a YAML/JSON file of it.
     case, activity, timestamp, resource, group, start_timestamp, lifecycle, outcome, encoding, max_bytes
-        How to read the log, as for :func:`blueprint.discover`.
+        How to read the log, as for :func:`blueprint.logs.discover`.
 
     Returns
     -------
@@ -269,7 +269,7 @@ class Replay:
         return json.dumps(self.to_json(), indent=2)
 
     def calibration(self) -> "calibration.Calibration":
-        """The log's figures to write into the blueprint, with the reasons (see :mod:`blueprint.calibrate`)."""
+        """The log's figures to write into the blueprint, with the reasons (see :mod:`blueprint.logs.calibrate`)."""
         if self._calibration is None:
             self._calibration = calibration.calibrate(self)
         return self._calibration

@@ -1,6 +1,6 @@
 """How a blueprint drawing looks: colours, lines, fonts and sizes, in one place.
 
-The swimlane SVG (:mod:`blueprint.swimlane`, :mod:`blueprint.dress`), the Mermaid flowchart, the
+The swimlane SVG (:mod:`blueprint.drawing.swimlane`, :mod:`blueprint.drawing.dress`), the Mermaid flowchart, the
 HTML page and the report all take their look from here, so a finding is the same red wherever it
 is shown. Sizes are in points (1/72 inch), as Graphviz measures.
 """

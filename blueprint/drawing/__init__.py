@@ -1,0 +1,1 @@
+"""Drawing a blueprint: the swimlane SVG (and PNG, PDF, DOT, HTML) and the Mermaid flowchart."""
