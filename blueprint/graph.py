@@ -17,7 +17,7 @@ from .durations import mean_of
 from .model import CUSTOMER, Blueprint
 from .ways import never_leaves, successors
 
-__all__ = ["to_networkx", "Facts", "Handoff", "reach", "dominator_spans", "depth_first", "listing"]
+__all__ = ["to_networkx", "Facts", "Handoff", "reach", "strong_parts", "dominator_spans", "depth_first", "listing"]
 
 
 def to_networkx(model: Blueprint) -> nx.MultiDiGraph:
@@ -223,10 +223,7 @@ class Facts:
     def _parts(self):
         """Strongly connected parts: a label per step (numpy), and which labels are loops."""
 
-        n_parts, labels = connected_components(self.matrix, directed=True, connection="strong")
-        looping = np.bincount(labels, minlength=n_parts) > 1
-        looping[labels[self.matrix.diagonal() > 0]] = True
-        return labels, looping
+        return strong_parts(self.matrix)
 
     @cached_property
     def component_of(self) -> dict[str, int]:
@@ -273,11 +270,9 @@ class Facts:
         """
 
         matrix = self.ways_matrix
-        n_parts, labels = connected_components(matrix, directed=True, connection="strong")
-        looping = np.bincount(labels, minlength=n_parts) > 1
-        looping[labels[matrix.diagonal() > 0]] = True
+        labels, looping = strong_parts(matrix)
         coo = matrix.tocoo()
-        leaving = np.zeros(n_parts, dtype=bool)
+        leaving = np.zeros(len(looping), dtype=bool)
         leaving[labels[coo.row[labels[coo.row] != labels[coo.col]]]] = True
         closed = looping & ~leaving
         members: dict[int, list[str]] = {}
@@ -459,6 +454,24 @@ def steps_with_joins(model: Blueprint):
     """The ``join: all`` steps with flows from two or more steps into them, as ``(id, step)``."""
     return [(sid, s) for sid, s in model.steps.items()
             if s.join == "all" and len({f.source for f in model.incoming[sid]}) > 1]
+
+
+def strong_parts(matrix) -> tuple[np.ndarray, np.ndarray]:
+    """The strongly connected parts of a graph given as a sparse matrix (a nonzero at ``[a, b]``: an
+    edge from a to b): a label per node, and for each label whether it is a loop (two or more
+    nodes, or one with an edge to itself). The one place the package finds them.
+
+    Examples
+    --------
+    >>> m = csr_matrix(([1, 1, 1, 1], ([0, 1, 1, 3], [1, 0, 2, 3])), shape=(4, 4))
+    >>> labels, looping = strong_parts(m)
+    >>> bool(labels[0] == labels[1]), looping[labels].tolist()
+    (True, [True, True, False, True])
+    """
+    n_parts, labels = connected_components(matrix, directed=True, connection="strong")
+    looping = np.bincount(labels, minlength=n_parts) > 1
+    looping[labels[matrix.diagonal() != 0]] = True
+    return labels, looping
 
 
 def reach(matrix, starts):

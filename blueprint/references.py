@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import did_you_mean
+from .rule_ids import RULE_IDS
+from .tolerance import TOLERANCE
 
 __all__ = ["ReferenceProblems", "reference_problems", "view_of_model", "view_of_data", "entry_of"]
 
@@ -90,8 +92,6 @@ def reference_problems(view: dict | None) -> list[tuple[Loc, str]]:
     """Every broken reference in a view, as ``(location, message)`` pairs."""
     if view is None:
         return []
-    from .rules import RULES
-
     problems: list[tuple[Loc, str]] = []
     lanes, stages, teams, steps = view["lanes"], view["stages"], view["teams"], view["steps"]
     if lanes is not None and len(set(lanes)) != len(lanes):
@@ -148,7 +148,7 @@ def reference_problems(view: dict | None) -> list[tuple[Loc, str]]:
         elif given and len(given) != len(branches):
             problems.append((("flows", first, "p"), f"some flows out of '{source}' carry p and some do not; "
                              "give p to all of them or to none"))
-        elif given and abs(sum(given) - 1.0) > 1e-9:
+        elif given and abs(sum(given) - 1.0) > TOLERANCE:
             problems.append((("flows", first, "p"), f"the flows out of '{source}' have p adding up to "
                              f"{round(sum(given), 9):g}, not 1; make them add up to 1"))
     start = view["start"]
@@ -162,7 +162,7 @@ def reference_problems(view: dict | None) -> list[tuple[Loc, str]]:
                 if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 <= weight <= 1:
                     problems.append((("start", sid), f"a start weight is a chance from 0 to 1, not {weight!r}"))
             weights = [w for w in start.values() if isinstance(w, (int, float)) and not isinstance(w, bool)]
-            if weights and len(weights) == len(start) and abs(sum(weights) - 1) > 1e-9:
+            if weights and len(weights) == len(start) and abs(sum(weights) - 1) > TOLERANCE:
                 problems.append((("start",), f"start weights add up to {round(sum(weights), 9):g}, not 1; "
                                  "make them add up to 1"))
             if not start:
@@ -178,7 +178,7 @@ def reference_problems(view: dict | None) -> list[tuple[Loc, str]]:
             if sid in steps and steps[sid]["outcome"]:
                 problems.append((("start",), f"'{sid}' is an outcome; cases cannot start where they end"))
     for rule in view["checks"]:
-        if rule not in RULES:
-            problems.append((("checks", rule), f"no rule '{rule}'{did_you_mean(rule, RULES)}; "
-                             f"rules are {', '.join(sorted(RULES))}"))
+        if rule not in RULE_IDS:
+            problems.append((("checks", rule), f"no rule '{rule}'{did_you_mean(rule, RULE_IDS)}; "
+                             f"rules are {', '.join(sorted(RULE_IDS))}"))
     return problems

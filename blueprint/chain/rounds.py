@@ -1,22 +1,21 @@
-"""How many rounds a case goes through a loop: the figure of the ``repeat-loop`` rule."""
+"""How many rounds a case goes through a loop: the figure of the ``repeat-loop`` rule.
+
+Every loop of a blueprint is solved at once: the loops are strongly connected parts, so they share
+no step, and their chains side by side make one block-diagonal system with one factorisation (or
+one preconditioner) for all of them (:func:`~blueprint.chain.solve.solver`).
+"""
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse as sp
-from scipy.sparse.linalg import splu
 
 from ..model import Blueprint
 from ..ways import ways_out
-from .solve import HUGE
+from .solve import NoSolution, settled, visits_solver
 
-__all__ = ["loop_rounds"]
-
-#: Loops up to this many steps are solved with a dense LU (still a solve, never an inverse).
-_DENSE = 150
+__all__ = ["loop_rounds", "rounds_of_loops"]
 
 
 def loop_rounds(model: Blueprint, loop: list[str], candidates: list[str], top: int = 3) -> dict[str, float]:
@@ -24,9 +23,6 @@ def loop_rounds(model: Blueprint, loop: list[str], candidates: list[str], top: i
     steps of one strongly connected part): for the `top` of `candidates` a case visits most once it
     is in the loop (all entries into the loop taken as equally likely for that choice), most first.
     ``inf`` where the loop never ends.
-
-    One sparse LU of the loop serves every solve, so a loop costs about its size, however many
-    contacts it has.
 
     Examples
     --------
@@ -36,50 +32,73 @@ def loop_rounds(model: Blueprint, loop: list[str], candidates: list[str], top: i
     >>> loop_rounds(model, ["call"], ["call"])  # 1 / (1 - 0.6)
     {'call': 2.5}
     """
-    inside = {sid: i for i, sid in enumerate(loop)}
-    arrivals = {sid: 1.0 / len(model.incoming[sid]) for sid in loop  # a join starts once per full set
-                if model.steps[sid].join == "all" and len(model.incoming[sid]) > 1}
+    return rounds_of_loops(model, [(loop, candidates)], top)[0]
+
+
+def rounds_of_loops(model: Blueprint, loops: list[tuple[list[str], list[str]]], top: int = 3) -> list[dict[str, float]]:
+    """:func:`loop_rounds` for many loops (each with its candidates) that share no step, with one solve
+    for all of them: one right-hand side for where cases spread in every loop, then one for each
+    rank of candidate (the first candidates of every loop together, then the second...).
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> model = loads("steps: {a: {lane: customer, channel: phone}, b: {lane: customer, channel: email},"
+    ...               " ok: {outcome: success}}\\n"
+    ...               "flows: [[a, a, 0.5], [a, b, 0.5], [b, b, 0.75], [b, ok, 0.25]]\\nstart: a")
+    >>> rounds_of_loops(model, [(["a"], ["a"]), (["b"], ["b"])])  # 1 / (1 - 0.5), 1 / (1 - 0.75)
+    [{'a': 2.0}, {'b': 4.0}]
+    """
+    if not loops:
+        return []
+    steps = [sid for loop, _ in loops for sid in loop]
+    at = {sid: i for i, sid in enumerate(steps)}
+    part = {sid: k for k, (loop, _) in enumerate(loops) for sid in loop}
     rows, cols, vals = [], [], []
-    for sid in loop:
+    entries = np.zeros(len(steps))
+    for sid in steps:
+        k = part[sid]
         for way in ways_out(model, sid):
             for target in way.targets:
-                if target in inside:
-                    rows.append(inside[sid])
-                    cols.append(inside[target])
-                    vals.append(way.chance * arrivals.get(target, 1.0))
-    n = len(loop)
+                if part.get(target) == k:
+                    rows.append(at[sid])
+                    cols.append(at[target])
+                    incoming = model.incoming[target]  # a join starts once per full set of arrivals
+                    many = model.steps[target].join == "all" and len(incoming) > 1
+                    vals.append(way.chance / (len(incoming) if many else 1.0))
+        if sid in model.entry or any(part.get(f.source) != k for f in model.incoming[sid]):
+            entries[at[sid]] = 1.0
+    for loop, _ in loops:  # a loop nobody enters from outside: every step of it an entry
+        members = [at[s] for s in loop]
+        if not entries[members].any():
+            entries[members] = 1.0
+    block = sp.csr_matrix((vals, (rows, cols)), shape=(len(steps), len(steps)))
     try:
-        if n <= _DENSE:  # a small loop: a dense LU is faster than building a sparse one
-            system = np.eye(n)
-            np.subtract.at(system, (cols, rows), vals)
-            with warnings.catch_warnings():  # a singular loop is an answer here, not a warning
-                warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
-                factors = scipy.linalg.lu_factor(system, check_finite=False)
-            solve = lambda rhs: scipy.linalg.lu_solve(factors, rhs, check_finite=False)  # noqa: E731
-            if np.abs(np.diag(factors[0])).min() < 1e-14:
-                raise RuntimeError("singular")
+        solve = visits_solver(block)
+    except NoSolution:  # a loop that keeps every case makes the whole system singular: one loop at a time
+        if len(loops) == 1:
+            return [{sid: math.inf for sid in loops[0][1][:top]}]
+        return [rounds_of_loops(model, [one], top)[0] for one in loops]
+    spread = solve(entries)
+    chosen, answers = [], []
+    for loop, candidates in loops:
+        members = [at[s] for s in loop]
+        if not settled(spread[members]):
+            chosen.append([])
+            answers.append({sid: math.inf for sid in candidates[:top]})
         else:
-            block = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
-            solve = splu(sp.identity(n, format="csc") - block.T.tocsc()).solve
-    except (RuntimeError, np.linalg.LinAlgError):  # exactly singular: the loop keeps every case
-        return {sid: math.inf for sid in candidates[:top]}
-
-    def solved(rhs):
-        x = solve(rhs)
-        return x if np.all(np.isfinite(x)) and x.min() > -1e-9 and x.max() < HUGE else None
-
-    entries = np.zeros(len(loop))
-    for sid in loop:
-        if sid in model.entry or any(f.source not in inside for f in model.incoming[sid]):
-            entries[inside[sid]] = 1.0
-    spread = solved(entries if entries.any() else np.ones(len(loop)))
-    if spread is None:
-        return {sid: math.inf for sid in candidates[:top]}
-    chosen = sorted(candidates, key=lambda s: -spread[inside[s]])[:top]
-    rounds = {}
-    for sid in chosen:
-        start = np.zeros(len(loop))
-        start[inside[sid]] = 1.0
-        x = solved(start)
-        rounds[sid] = math.inf if x is None else float(x[inside[sid]])
-    return dict(sorted(rounds.items(), key=lambda kv: -kv[1]))
+            chosen.append(sorted(candidates, key=lambda s: -spread[at[s]])[:top])
+            answers.append({})
+    for rank in range(top):
+        start = np.zeros(len(steps))
+        for picks in chosen:
+            if rank < len(picks):
+                start[at[picks[rank]]] = 1.0
+        if not start.any():
+            break
+        x = solve(start)
+        for (loop, _), picks, rounds in zip(loops, chosen, answers):
+            if rank < len(picks):
+                sid = picks[rank]
+                rounds[sid] = float(x[at[sid]]) if settled(x[[at[s] for s in loop]]) else math.inf
+    return [dict(sorted(r.items(), key=lambda kv: -kv[1])) for r in answers]

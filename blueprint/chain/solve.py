@@ -1,25 +1,113 @@
 """Sparse solves shared by the chains: expected visits of an absorbing chain, with its endless loops.
 
 Every chain here is a sparse matrix of transition weights (rows: from, columns: to) and a vector
-of where cases come in. :func:`expected_visits` solves ``(I - P^T) v = entry`` with a sparse LU
-(never a dense inverse) on the states whose visits are finite, and marks the others ``inf``:
-the states of a loop no case leaves, and everything such a loop leads to.
+of where cases come in. :func:`expected_visits` solves ``(I - P^T) v = entry`` on the states whose
+visits are finite, and marks the others ``inf``: the states of a loop no case leaves, and
+everything such a loop leads to.
+
+Every solve goes through :func:`solver`, which chooses how by the shape of the chain: a direct
+sparse LU (never a dense inverse) when its largest loop has at most :data:`DIRECT_MOST` states,
+where the LU's fill-in stays small; otherwise GMRES preconditioned with an incomplete LU, to a
+residual :data:`RESIDUAL` times the right-hand side's, which keeps every figure within
+:data:`~blueprint.tolerance.TOLERANCE` of the exact answer (the test suite checks the two against
+each other). A chain too large to solve is a :class:`~blueprint.errors.BlueprintError` that names
+the limit, never a hang.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import splu
+from scipy.sparse.linalg import LinearOperator, gmres, spilu, splu
 
-from ..graph import reach
+from ..errors import BlueprintError
+from ..graph import reach, strong_parts
+from ..tolerance import TOLERANCE
 
-__all__ = ["EPS", "HUGE", "loops", "closed_parts", "solve_block", "expected_visits"]
+__all__ = ["EPS", "HUGE", "DIRECT_MOST", "MOST_STATES", "RESIDUAL", "NoSolution", "solver", "visits_solver",
+           "settled", "loops", "closed_parts", "solve_block", "expected_visits"]
 
 #: Chances this close to 0 or 1 are rounding, not news.
 EPS = 1e-12
 #: Expected visits beyond this are taken as a loop that never ends (a solve near singular).
 HUGE = 1e12
+#: Chains whose largest loop has at most this many states are solved with a direct sparse LU; larger
+#: loops (one giant loop of random flows fills a direct LU in towards a dense one) iteratively.
+DIRECT_MOST = 2_000
+#: The most states one chain may have (the memory of its matrices grows with it).
+MOST_STATES = 5_000_000
+#: The iterative solves stop when the residual is this small, relative to the right-hand side.
+RESIDUAL = TOLERANCE * 1e-3
+#: Incomplete-LU settings tried in turn (drop tolerance, fill factor): cheap first, then closer to exact.
+_PRECONDITIONERS = ((1e-2, 2.0), (1e-4, 10.0))
+
+
+class NoSolution(RuntimeError):
+    """The system is singular (a loop that keeps every case), or the iteration did not settle."""
+
+
+def solver(system: sp.spmatrix) -> Callable[[np.ndarray], np.ndarray]:
+    """A function solving ``system @ x = b`` for a vector or a matrix `b` (column by column): a direct
+    sparse LU when the largest loop of `system` is small, GMRES with an incomplete-LU preconditioner
+    when it is large.
+
+    Raises
+    ------
+    NoSolution
+        When `system` is exactly singular, or an iterative solve does not reach :data:`RESIDUAL`.
+    BlueprintError
+        When the chain has more than :data:`MOST_STATES` states.
+
+    Examples
+    --------
+    >>> a = sp.csc_matrix(np.array([[1.0, -0.5], [0.0, 1.0]]))
+    >>> solver(a)(np.array([1.0, 2.0])).tolist()
+    [2.0, 2.0]
+    """
+    n = system.shape[0]
+    if n > MOST_STATES:
+        raise BlueprintError(f"the exact chain of this blueprint has {n:,} states, more than the {MOST_STATES:,} "
+                             "it can solve; simulate the blueprint instead (blueprint simulate)")
+    system = sp.csc_matrix(system)
+    labels, _ = strong_parts(system)
+    largest = int(np.bincount(labels).max()) if n else 0
+    if largest <= DIRECT_MOST:
+        try:
+            return splu(system).solve
+        except RuntimeError as error:  # exactly singular: a loop keeps every case
+            raise NoSolution(str(error)) from None
+    return _iterative(system)
+
+
+def _iterative(system: sp.csc_matrix) -> Callable[[np.ndarray], np.ndarray]:
+    """GMRES with an incomplete LU, the cheap one first and a closer one when that does not settle."""
+    made: list = []
+
+    def one(b: np.ndarray) -> np.ndarray:
+        scale = float(np.linalg.norm(b))
+        if scale == 0:
+            return np.zeros_like(b)
+        for k, (drop, fill) in enumerate(_PRECONDITIONERS):
+            if len(made) <= k:
+                try:
+                    made.append(spilu(system, drop_tol=drop, fill_factor=fill))
+                except RuntimeError:  # the incomplete LU itself is singular: try the closer one
+                    made.append(None)
+            if made[k] is None:
+                continue
+            m = LinearOperator(system.shape, made[k].solve)
+            x, _ = gmres(system, b, M=m, rtol=RESIDUAL, atol=0.0, restart=60, maxiter=20)
+            if np.all(np.isfinite(x)) and np.linalg.norm(system @ x - b) <= 10 * RESIDUAL * scale:
+                return x
+        raise NoSolution("the iterative solve did not settle")
+
+    def solve(b: np.ndarray) -> np.ndarray:
+        b = np.asarray(b, dtype=float)
+        if b.ndim == 1:
+            return one(b)
+        return np.column_stack([one(b[:, j]) for j in range(b.shape[1])]) if b.shape[1] else b.copy()
+    return solve
 
 
 def loops(matrix: sp.csr_matrix):
@@ -32,36 +120,45 @@ def loops(matrix: sp.csr_matrix):
     >>> bool(labels[0] == labels[1]), looping[labels].tolist()
     (True, [True, True, False])
     """
-    n_parts, labels = connected_components(matrix, directed=True, connection="strong")
-    coo = matrix.tocoo()
-    size = np.bincount(labels, minlength=n_parts)
-    looping = size > 1
-    looping[labels[coo.row[coo.row == coo.col]]] = True
-    return labels, looping
+    return strong_parts(matrix)
 
 
 def closed_parts(share: sp.csr_matrix, labels, looping) -> np.ndarray:
-    """Loops no case ever leaves: every state's chances inside its part add up to 1."""
+    """Loops no case ever leaves: every state's chances inside its part add up to 1.
+
+    Examples
+    --------
+    >>> m = sp.csr_matrix(([1.0, 1.0, 0.5, 0.5], ([0, 1, 2, 2], [1, 0, 0, 1])), shape=(3, 3))
+    >>> labels, looping = loops(m)
+    >>> closed_parts(m, labels, looping)[labels].tolist()
+    [True, True, False]
+    """
     coo = share.tocoo()
     inside = np.zeros(share.shape[0])
     same = labels[coo.row] == labels[coo.col]
     np.add.at(inside, coo.row[same], coo.data[same])
     leaks = np.zeros(len(looping), dtype=bool)
-    leaks[labels[inside < 1 - 1e-9]] = True
+    leaks[labels[inside < 1 - TOLERANCE]] = True
     return looping & ~leaks
+
+
+def settled(x: np.ndarray) -> bool:
+    """Whether a solve's expected visits are an answer: finite, not negative (beyond rounding), not huge."""
+    return bool(np.all(np.isfinite(x))) and (x.size == 0 or (x.min() >= -TOLERANCE and x.max() <= HUGE))
+
+
+def visits_solver(block: sp.spmatrix) -> Callable[[np.ndarray], np.ndarray]:
+    """A solver of ``(I - block^T) v = entry``: the expected visits of a chain with moves `block`."""
+    return solver(sp.identity(block.shape[0], format="csc") - block.T.tocsc())
 
 
 def solve_block(matrix: sp.csr_matrix, members: np.ndarray) -> np.ndarray | None:
     """Visits inside one loop from one entry into each state, or ``None`` when they never end."""
-    block = matrix[members][:, members]
-    system = (sp.identity(len(members), format="csc") - block.T.tocsc())
     try:
-        x = splu(system).solve(np.ones(len(members)))
-    except RuntimeError:  # exactly singular: the loop keeps every case
+        x = visits_solver(matrix[members][:, members])(np.ones(len(members)))
+    except NoSolution:  # exactly singular, or no answer: the loop keeps every case
         return None
-    if not np.all(np.isfinite(x)) or x.min() < -1e-9 or x.max() > HUGE:
-        return None
-    return x
+    return x if settled(x) else None
 
 
 def expected_visits(matrix: sp.csr_matrix, share: sp.csr_matrix, entry: np.ndarray):
@@ -84,6 +181,12 @@ def expected_visits(matrix: sp.csr_matrix, share: sp.csr_matrix, entry: np.ndarr
         The visits; for each state with infinite visits, why (``"closed"``: a loop with no way out;
         ``"split"``: a loop whose branches grow without end; ``"after"``: it comes after one); the
         strongly connected part of each state.
+
+    Raises
+    ------
+    BlueprintError
+        When the solve does not settle (a loop a case almost never leaves, in a chain too large for
+        a direct solve), or the chain is larger than :data:`MOST_STATES`.
 
     Examples
     --------
@@ -109,9 +212,12 @@ def expected_visits(matrix: sp.csr_matrix, share: sp.csr_matrix, entry: np.ndarr
     visits = np.zeros(n)
     good = np.flatnonzero(~bad)
     if len(good):
-        block = matrix[good][:, good]
-        system = (sp.identity(len(good), format="csc") - block.T.tocsc())
-        visits[good] = splu(system).solve(entry[good])
+        try:
+            visits[good] = visits_solver(matrix[good][:, good])(entry[good])
+        except NoSolution:
+            raise BlueprintError(f"the exact chain of {len(good):,} states did not settle to within {RESIDUAL:g}: "
+                                 "a loop that cases almost never leave; simulate the blueprint instead "
+                                 "(blueprint simulate)") from None
     visits[np.abs(visits) < EPS] = 0.0
     reached = reach(matrix, entry > 0)
     visits[bad & reached] = np.inf

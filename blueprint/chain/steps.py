@@ -6,7 +6,7 @@ their chances, and stops at an outcome. A ``split: all`` is one move too: to whe
 again at a step). A branch that comes alone into a ``join: all`` along one of its flows waits
 there for ever: the move is counted as an arrival (it hands the case over) but leads nowhere.
 
-The matrices are sparse and built once, so a blueprint without parallel work costs one sparse LU.
+The matrices are sparse and built once, so a blueprint without parallel work costs one solve (:func:`~blueprint.chain.solve.solver`).
 """
 from __future__ import annotations
 
@@ -15,13 +15,12 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import splu
 
 from ..model import Blueprint
 from ..graph import steps_with_joins
 from ..ways import moves
 from .branches import Episode, Explorer, Net, Teams
-from .solve import HUGE, closed_parts, expected_visits, loops
+from .solve import NoSolution, closed_parts, expected_visits, loops, settled, solver
 
 __all__ = ["StepChain"]
 
@@ -144,8 +143,11 @@ class StepChain:
             keep = np.flatnonzero(~closed[labels])  # from a loop no case leaves, no owned step is reached
             if len(keep):
                 system = sp.identity(len(keep), format="csc") - Q[keep][:, keep].tocsc()
-                solved = splu(system).solve(np.ascontiguousarray(rhs[keep]))
-                if not np.all(np.isfinite(solved)) or solved.min() < -1e-9 or solved.max() > HUGE:
+                try:
+                    solved = solver(system)(np.ascontiguousarray(rhs[keep]))
+                except NoSolution:
+                    return None, "the handoffs never end"
+                if not settled(solved):
                     return None, "the handoffs never end"
                 G[keep] = np.atleast_2d(solved.reshape(len(keep), none + 1))
         coo = self.arrive[np.flatnonzero(owned)].tocoo()

@@ -21,6 +21,7 @@ Passing example (the promise is kept: the store checks the refund went out)::
       check:   {name: Checks the refund went out, lane: backstage, owner: store}
     flows: [[call, promise], [promise, check], [check, wait], [wait, paid]]
 """
+from ..chain.rounds import rounds_of_loops
 from ..findings import Issue
 from ._wording import contact_verb, listing, times
 
@@ -39,22 +40,24 @@ def _times(rounds: float) -> str:
 
 
 def check(facts):
-    from ..chain import loop_rounds
-
     model = facts.model
     closed = {s for loop in facts.closed_loops for s in loop}
+    found = []  # (loop, contacts, fails)
     for loop in facts.loops:
         if set(loop) <= closed:
             continue  # a livelock
         contacts = [s for s in loop if model.steps[s].lane == "customer" and model.steps[s].channel]
         fails = [s for s in loop if model.steps[s].fail_point]
-        if not contacts and not fails:
-            continue
+        if contacts or fails:
+            found.append((loop, contacts, fails))
+    weighted = [(loop, contacts or fails) for loop, contacts, fails in found if _weighted(model, loop)]
+    solved = iter(rounds_of_loops(model, weighted))  # one solve for every loop
+    for loop, contacts, fails in found:
         inside = set(loop)
         flows = tuple((a, b) for a in loop for b in facts.successors[a] if b in inside)
         where = f"The loop through {listing(model, loop, 4)} can take the customer round again and again"
         if _weighted(model, loop):
-            rounds = loop_rounds(model, loop, contacts or fails)
+            rounds = next(solved)
             order = list(rounds)
             if contacts:
                 top = model.steps[order[0]].channel
