@@ -5,15 +5,25 @@ auto-sorted, and nothing follows. From the customer's side the service has simpl
 
 Failing example::
 
+    teams:
+      store: {name: Store}
     steps:
       email:   {name: Emails the manager, lane: customer, channel: email}
       inbox:   {name: Email auto-sorted, lane: backstage, owner: store}
       refund:  {outcome: success}
     flows: [[email, inbox]]
+    start: email
 
 Passing example (someone reads the inbox and acts)::
 
+    teams:
+      store: {name: Store}
+    steps:
+      email:   {name: Emails the manager, lane: customer, channel: email}
+      inbox:   {name: Email auto-sorted, lane: backstage, owner: store}
+      refund:  {outcome: success}
     flows: [[email, inbox], [inbox, refund]]
+    start: email
 """
 from ..findings import Issue
 

@@ -10,6 +10,9 @@ left to the simulation, where such cases never finish.)
 
 Failing example (the two checks are alternatives, not parallel)::
 
+    teams:
+      store:   {name: Store}
+      finance: {name: Finance}
     steps:
       ask:     {name: Asks for a refund, lane: customer, channel: phone}
       manager: {name: Manager approves, lane: backstage, owner: store}
@@ -17,12 +20,22 @@ Failing example (the two checks are alternatives, not parallel)::
       refund:  {name: Pays the refund, lane: backstage, owner: finance, join: all}
       done:    {outcome: success}
     flows: [[ask, manager, 0.5], [ask, finance, 0.5], [manager, refund], [finance, refund], [refund, done]]
+    start: ask
 
 Passing example (split the work so both branches arrive)::
 
+    teams:
+      store:   {name: Store}
+      finance: {name: Finance}
     steps:
-      log: {name: Logs the request, lane: frontstage, owner: store, split: all}
+      ask:     {name: Asks for a refund, lane: customer, channel: phone}
+      log:     {name: Logs the request, lane: frontstage, owner: store, split: all}
+      manager: {name: Manager approves, lane: backstage, owner: store}
+      finance: {name: Finance checks, lane: backstage, owner: finance}
+      refund:  {name: Pays the refund, lane: backstage, owner: finance, join: all}
+      done:    {outcome: success}
     flows: [[ask, log], [log, manager], [log, finance], [manager, refund], [finance, refund], [refund, done]]
+    start: ask
 """
 from ..findings import Issue
 

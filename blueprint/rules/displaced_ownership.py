@@ -16,15 +16,20 @@ Failing example::
       maker_says: {name: Says the store must sort it out, lane: backstage, owner: maker}
       gave_up:    {outcome: failure}
     flows: [[refer, call_maker], [call_maker, maker_says], [maker_says, gave_up]]
+    start: refer
 
 Passing example (the store contacts the manufacturer and stays the owner)::
 
+    teams:
+      store: {name: Store}
+      maker: {name: Manufacturer, external: true}
     steps:
       claim:      {name: Claims a replacement from the manufacturer, lane: backstage, owner: store}
       maker_says: {name: Sends a replacement to the store, lane: backstage, owner: maker}
       fit:        {name: Fits the replacement, lane: frontstage, owner: store}
       fitted:     {outcome: success}
     flows: [[claim, maker_says], [maker_says, fit], [fit, fitted]]
+    start: claim
 """
 from ..findings import Issue
 from ._wording import listing

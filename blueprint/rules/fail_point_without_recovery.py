@@ -7,17 +7,26 @@ failure, and what they do about it.
 
 Failing example::
 
+    teams:
+      finance: {name: Finance}
     steps:
       refund: {name: Processes the refund, lane: backstage, owner: finance,
                fail_point: Refund not sent}
       done:   {name: Refunded, outcome: success}
     flows: [[refund, done]]
+    start: refund
 
 Passing example (a flow that handles the failure, or a timeout that escalates)::
 
+    teams:
+      finance: {name: Finance}
     steps:
+      refund: {name: Processes the refund, lane: backstage, owner: finance,
+               fail_point: Refund not sent}
       chase:  {name: Finance checks failed refunds daily, lane: backstage, owner: finance}
-    flows: [[refund, done, 0.9], [refund, chase, 0.1], [chase, refund]]
+      done:   {name: Refunded, outcome: success}
+    flows: [[refund, done, 0.9], [refund, chase, 0.1], [chase, done]]
+    start: refund
 """
 from ..findings import Issue
 

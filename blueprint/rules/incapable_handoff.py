@@ -10,11 +10,19 @@ Failing example::
       social: {name: Social media team, can: [inbound_message]}
     steps:
       call_back: {name: Promises a call-back, lane: frontstage, owner: social, needs: [outbound_call]}
+      done:      {name: Called back, outcome: success}
+    flows: [[call_back, done]]
+    start: call_back
 
 Passing example (give the team the capability, or give the step to a team that has it)::
 
     teams:
       social: {name: Social media team, can: [inbound_message, outbound_call]}
+    steps:
+      call_back: {name: Promises a call-back, lane: frontstage, owner: social, needs: [outbound_call]}
+      done:      {name: Called back, outcome: success}
+    flows: [[call_back, done]]
+    start: call_back
 """
 from ..findings import Issue
 

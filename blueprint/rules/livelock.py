@@ -9,16 +9,27 @@ steps.
 
 Failing example::
 
+    teams:
+      store: {name: Store}
     steps:
       phone: {name: Phones about the refund, lane: customer, channel: phone}
       told:  {name: Says the refund is on its way, lane: frontstage, owner: store}
       wait:  {name: Waits for the refund, lane: customer}
       done:  {name: Refunded, outcome: success}
     flows: [[phone, told], [told, wait], [wait, phone]]
+    start: phone
 
 Passing example (a way out of the loop)::
 
+    teams:
+      store: {name: Store}
+    steps:
+      phone: {name: Phones about the refund, lane: customer, channel: phone}
+      told:  {name: Says the refund is on its way, lane: frontstage, owner: store}
+      wait:  {name: Waits for the refund, lane: customer}
+      done:  {name: Refunded, outcome: success}
     flows: [[phone, told], [told, wait], [wait, phone, 0.3], [wait, done, 0.7]]
+    start: phone
 """
 from ..findings import Issue
 from ._wording import listing

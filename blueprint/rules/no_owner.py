@@ -6,13 +6,23 @@ is dealing with their case.
 
 Failing example::
 
+    teams:
+      finance: {name: Finance}
     steps:
       refund: {name: Issues the refund, lane: backstage}
+      done:   {name: Refunded, outcome: success}
+    flows: [[refund, done]]
+    start: refund
 
 Passing example::
 
+    teams:
+      finance: {name: Finance}
     steps:
       refund: {name: Issues the refund, lane: backstage, owner: finance}
+      done:   {name: Refunded, outcome: success}
+    flows: [[refund, done]]
+    start: refund
 """
 from ..findings import Issue
 

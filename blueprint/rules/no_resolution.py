@@ -7,18 +7,28 @@ or go round for ever. The finding is on the first such step on each path, not on
 
 Failing example::
 
+    teams:
+      store: {name: Store}
     steps:
       call:    {name: Phones the store, lane: customer, channel: phone}
       refer:   {name: Tells the customer to call the manufacturer, lane: frontstage, owner: store}
       give_up: {name: Gives up, outcome: failure}
       fixed:   {name: Fire fitted, outcome: success}
     flows: [[call, fixed, 0.5], [call, refer, 0.5], [refer, give_up]]
+    start: call
 
 Passing example (the store owns the fix)::
 
+    teams:
+      store: {name: Store}
     steps:
+      call:    {name: Phones the store, lane: customer, channel: phone}
+      refer:   {name: Tells the customer to call the manufacturer, lane: frontstage, owner: store}
       replace: {name: Sends a replacement, lane: backstage, owner: store}
+      give_up: {name: Gives up, outcome: failure}
+      fixed:   {name: Fire fitted, outcome: success}
     flows: [[call, fixed, 0.5], [call, refer, 0.5], [refer, replace], [replace, fixed]]
+    start: call
 """
 from ..findings import Issue
 from ._wording import listing

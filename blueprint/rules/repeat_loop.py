@@ -8,18 +8,28 @@ times on average". One finding per loop. (A loop with no way out at all is a ``l
 
 Failing example::
 
+    teams:
+      store: {name: Store}
     steps:
       call:    {name: Phones about the refund, lane: customer, channel: phone}
       promise: {name: Promises the refund within 5 days, lane: frontstage, owner: store}
       wait:    {name: Waits for the refund, lane: customer}
       paid:    {name: Refunded, outcome: success}
     flows: [[call, promise], [promise, wait], [wait, paid, 0.4], [wait, call, 0.6]]
+    start: call
 
 Passing example (the promise is kept: the store checks the refund went out)::
 
+    teams:
+      store: {name: Store}
     steps:
+      call:    {name: Phones about the refund, lane: customer, channel: phone}
+      promise: {name: Promises the refund within 5 days, lane: frontstage, owner: store}
       check:   {name: Checks the refund went out, lane: backstage, owner: store}
+      wait:    {name: Waits for the refund, lane: customer}
+      paid:    {name: Refunded, outcome: success}
     flows: [[call, promise], [promise, check], [check, wait], [wait, paid]]
+    start: call
 """
 from ..chain.rounds import rounds_of_loops
 from ..findings import Issue

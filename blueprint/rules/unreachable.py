@@ -5,6 +5,8 @@ that no flow leads to. The service promises it on paper only.
 
 Failing example::
 
+    teams:
+      store: {name: Store}
     steps:
       call:     {name: Calls in, lane: customer, channel: phone}
       escalate: {name: Escalates to a manager, lane: backstage, owner: store}
@@ -14,7 +16,14 @@ Failing example::
 
 Passing example (connect it)::
 
+    teams:
+      store: {name: Store}
+    steps:
+      call:     {name: Calls in, lane: customer, channel: phone}
+      escalate: {name: Escalates to a manager, lane: backstage, owner: store}
+      done:     {outcome: success}
     flows: [[call, done, 0.8], [call, escalate, 0.2], [escalate, done]]
+    start: call
 """
 import networkx as nx
 

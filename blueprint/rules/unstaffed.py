@@ -9,11 +9,19 @@ Failing example::
       complaints: {name: Complaints, staff: 0}
     steps:
       review: {name: Reviews the complaint, lane: backstage, owner: complaints}
+      done:   {name: Answered, outcome: success}
+    flows: [[review, done]]
+    start: review
 
 Passing example::
 
     teams:
       complaints: {name: Complaints, staff: 2}
+    steps:
+      review: {name: Reviews the complaint, lane: backstage, owner: complaints}
+      done:   {name: Answered, outcome: success}
+    flows: [[review, done]]
+    start: review
 """
 from ..findings import Issue
 

@@ -5,11 +5,21 @@ Give each branch the share of cases that take it, from data or from the people w
 
 Failing example::
 
+    steps:
+      unpack:   {name: Unpacks the fire, lane: customer}
+      fitted:   {name: Fire fitted, outcome: success}
+      complain: {name: Complains, outcome: failure}
     flows: [[unpack, fitted], [unpack, complain]]
+    start: unpack
 
 Passing example::
 
+    steps:
+      unpack:   {name: Unpacks the fire, lane: customer}
+      fitted:   {name: Fire fitted, outcome: success}
+      complain: {name: Complains, outcome: failure}
     flows: [[unpack, fitted, 0.3], [unpack, complain, 0.7]]
+    start: unpack
 """
 from ..findings import Issue
 
