@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, Literal, Union
+from dataclasses import dataclass
+from typing import Annotated, Any, Callable, Literal, Union
 
 import numpy as np
 from pydantic import (BaseModel, ConfigDict, Discriminator, Field, PlainValidator, Tag,
@@ -24,7 +25,7 @@ from pydantic import (BaseModel, ConfigDict, Discriminator, Field, PlainValidato
 
 __all__ = [
     "TIME_UNITS", "Quantity", "Rate", "Duration", "Fixed", "Exponential", "Uniform", "Triangular",
-    "Normal", "Lognormal", "Empirical", "to_unit", "rate_in", "mean_of", "sample",
+    "Normal", "Lognormal", "Empirical", "to_unit", "rate_in", "mean_of", "sample", "Law", "law_of",
 ]
 
 #: Seconds in each time unit a blueprint may count in.
@@ -163,6 +164,44 @@ def rate_in(rate: float | str, unit: str = "minute") -> float:
     return float(rate)
 
 
+# --- the law of a duration: its tail, for timeouts -----------------------------------------------
+_SQRT2 = math.sqrt(2.0)
+
+
+@dataclass(frozen=True)
+class Law:
+    """A duration's probability law in one time unit: ``atoms`` for a time that takes a few values
+    (each equally likely), or ``sf`` (the tail: the chance of lasting beyond t) and ``pdf`` for a
+    continuous one; ``zero`` is the chance of exactly 0 (a normal time cut at 0), ``low`` and
+    ``top`` the shortest and longest it lasts, ``exponential`` the mean of an exponential time (for
+    its closed forms).
+
+    Examples
+    --------
+    >>> Uniform(uniform=[0, 10]).law("minute").beyond(2.5), Law.atoms_of(1.0, 3.0).beyond(2.0)
+    (0.75, 0.5)
+    """
+
+    atoms: tuple[float, ...] | None = None
+    sf: Callable[[float], float] | None = None
+    pdf: Callable[[float], float] | None = None
+    zero: float = 0.0
+    low: float = 0.0
+    top: float = math.inf
+    exponential: float | None = None
+
+    @classmethod
+    def atoms_of(cls, *values: float) -> "Law":
+        """A time that takes one of `values`, each equally likely."""
+        return cls(atoms=tuple(float(v) for v in values), low=min(values), top=max(values))
+
+    def beyond(self, t: float) -> float:
+        """``P(X > t)``: the tail of the duration at `t`."""
+        if self.atoms is not None:
+            return sum(a > t for a in self.atoms) / len(self.atoms)
+        return 1.0 if t < 0 else float(min(max(self.sf(t), 0.0), 1.0))
+
+
 class _Distribution(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -171,6 +210,19 @@ class _Distribution(BaseModel):
 
     def sample(self, rng: np.random.Generator, size: int, unit: str = "minute") -> np.ndarray:
         raise NotImplementedError  # pragma: no cover
+
+    def law(self, unit: str = "minute") -> Law:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    def tail(self, t: float, unit: str = "minute") -> float:
+        """The chance this duration lasts longer than `t` (in `unit`): what a timeout after `t` catches.
+
+        Examples
+        --------
+        >>> Exponential(exponential=2).tail(2.0) == math.exp(-1), Fixed(fixed="1h").tail(30)
+        (True, 1.0)
+        """
+        return self.law(unit).beyond(t)
 
 
 class Fixed(_Distribution):
@@ -183,6 +235,9 @@ class Fixed(_Distribution):
 
     def sample(self, rng, size, unit="minute"):
         return np.full(size, self.mean(unit))
+
+    def law(self, unit="minute"):
+        return Law.atoms_of(self.mean(unit))
 
 
 class Exponential(_Distribution):
@@ -202,6 +257,11 @@ class Exponential(_Distribution):
 
     def sample(self, rng, size, unit="minute"):
         return rng.exponential(self.mean(unit), size)
+
+    def law(self, unit="minute"):
+        m = self.mean(unit)
+        return Law(sf=lambda t: math.exp(-t / m), pdf=lambda t: math.exp(-t / m) / m if t >= 0 else 0.0,
+                   exponential=m)
 
 
 def _ordered(values: list, names: str) -> tuple:
@@ -228,6 +288,13 @@ class Uniform(_Distribution):
     def sample(self, rng, size, unit="minute"):
         a, b = (to_unit(x, unit) for x in self.uniform)
         return rng.uniform(a, b, size)
+
+    def law(self, unit="minute"):
+        a, b = (to_unit(x, unit) for x in self.uniform)
+        if a == b:
+            return Law.atoms_of(a)
+        return Law(sf=lambda t: min(max((b - t) / (b - a), 0.0), 1.0),
+                   pdf=lambda t: 1.0 / (b - a) if a <= t <= b else 0.0, low=a, top=b)
 
 
 class Triangular(_Distribution):
@@ -256,6 +323,26 @@ class Triangular(_Distribution):
             return np.full(size, lo)
         return rng.triangular(lo, mode, hi, size)
 
+    def law(self, unit="minute"):
+        lo, mode, hi = (to_unit(x, unit) for x in self.triangular)
+        if lo == hi:
+            return Law.atoms_of(lo)
+
+        def sf(t: float) -> float:
+            if t <= lo:
+                return 1.0
+            if t >= hi:
+                return 0.0
+            if t < mode:
+                return 1.0 - (t - lo) ** 2 / ((hi - lo) * (mode - lo))
+            return (hi - t) ** 2 / ((hi - lo) * (hi - mode))
+
+        def pdf(t: float) -> float:
+            if t < lo or t > hi:
+                return 0.0
+            return 2 * (t - lo) / ((hi - lo) * (mode - lo)) if t < mode else 2 * (hi - t) / ((hi - lo) * (hi - mode))
+        return Law(sf=sf, pdf=pdf, low=lo, top=hi)
+
 
 class MeanSd(BaseModel):
     """The mean and standard deviation of a time."""
@@ -281,6 +368,14 @@ class Normal(_Distribution):
         mu, sd = to_unit(self.normal.mean, unit), to_unit(self.normal.sd, unit)
         return np.maximum(rng.normal(mu, sd, size), 0.0)
 
+    def law(self, unit="minute"):
+        mu, sd = to_unit(self.normal.mean, unit), to_unit(self.normal.sd, unit)
+        if sd == 0:
+            return Law.atoms_of(max(mu, 0.0))
+        return Law(sf=lambda t: 0.5 * math.erfc((t - mu) / (sd * _SQRT2)),
+                   pdf=lambda t: math.exp(-0.5 * ((t - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi)),
+                   zero=0.5 * math.erfc(mu / (sd * _SQRT2)))
+
 
 class Lognormal(_Distribution):
     """Skewed to the right, never negative: ``{lognormal: {mean: 2d, sd: 12h}}``."""
@@ -302,6 +397,16 @@ class Lognormal(_Distribution):
         sigma2 = math.log1p((s / m) ** 2)
         return rng.lognormal(math.log(m) - sigma2 / 2, math.sqrt(sigma2), size)
 
+    def law(self, unit="minute"):
+        m, s = to_unit(self.lognormal.mean, unit), to_unit(self.lognormal.sd, unit)
+        if s == 0:
+            return Law.atoms_of(m)
+        sigma = math.sqrt(math.log1p((s / m) ** 2))
+        mu = math.log(m) - sigma * sigma / 2
+        return Law(sf=lambda t: 1.0 if t <= 0 else 0.5 * math.erfc((math.log(t) - mu) / (sigma * _SQRT2)),
+                   pdf=lambda t: 0.0 if t <= 0 else math.exp(-0.5 * ((math.log(t) - mu) / sigma) ** 2)
+                   / (t * sigma * math.sqrt(2 * math.pi)))
+
 
 class Empirical(_Distribution):
     """One of the observed times, each equally likely: ``{empirical: [1, 2, 2, 3, 8]}``."""
@@ -314,6 +419,9 @@ class Empirical(_Distribution):
     def sample(self, rng, size, unit="minute"):
         values = np.array([to_unit(x, unit) for x in self.empirical])
         return values[rng.integers(0, len(values), size)]
+
+    def law(self, unit="minute"):
+        return Law.atoms_of(*(to_unit(x, unit) for x in self.empirical))
 
 
 _KINDS = {"fixed": Fixed, "exponential": Exponential, "uniform": Uniform, "triangular": Triangular,
@@ -389,3 +497,20 @@ def sample(duration: Any, rng: np.random.Generator, size: int, unit: str = "minu
 
 
 TimeUnit = Literal["second", "minute", "hour", "day", "week"]
+
+
+def law_of(duration: Any, unit: str) -> Law:
+    """The law of a duration (or ``None`` for no time) in `unit`, as the simulation draws it.
+
+    Examples
+    --------
+    >>> law_of(Uniform(uniform=[0, 10]), "minute").beyond(2.5)
+    0.75
+    >>> law_of("2h", "hour").atoms, law_of(None, "hour").atoms
+    ((2.0,), (0.0,))
+    """
+    if duration is None:
+        return Law.atoms_of(0.0)
+    if isinstance(duration, _Distribution):
+        return duration.law(unit)
+    return Law.atoms_of(to_unit(duration, unit))

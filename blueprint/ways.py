@@ -35,7 +35,6 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -43,109 +42,11 @@ from scipy.integrate import quad
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
-from .durations import Empirical, Exponential, Fixed, Lognormal, Normal, Triangular, Uniform, to_unit
+from .durations import Law, law_of
 from .model import Blueprint
 
 __all__ = ["Way", "ways_out", "every_way", "Moves", "moves", "successors", "never_leaves", "step_times", "incapable", "missing_capabilities", "timeout_chance",
            "time_in_step", "work_time", "Law", "law_of"]
-
-_SQRT2 = math.sqrt(2.0)
-
-
-# --- the law of a duration ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class Law:
-    """A duration's probability law in one time unit: ``atoms`` for a time that takes a few values
-    (each equally likely), or ``sf`` (the chance of lasting beyond t) and ``pdf`` for a continuous
-    one; ``zero`` is the chance of exactly 0 (a normal time cut at 0), ``top`` the longest it lasts."""
-
-    atoms: tuple[float, ...] | None = None
-    sf: Callable[[float], float] | None = None
-    pdf: Callable[[float], float] | None = None
-    zero: float = 0.0
-    low: float = 0.0
-    top: float = math.inf
-    exponential: float | None = None  # the mean, for an exponential time (a closed form below)
-
-    def beyond(self, t: float) -> float:
-        """``P(X > t)``."""
-        if self.atoms is not None:
-            return sum(a > t for a in self.atoms) / len(self.atoms)
-        return 1.0 if t < 0 else float(min(max(self.sf(t), 0.0), 1.0))
-
-
-def _atoms(*values: float) -> Law:
-    return Law(atoms=tuple(float(v) for v in values), low=min(values), top=max(values))
-
-
-def _triangular(lo: float, mode: float, hi: float) -> Law:
-    def sf(t: float) -> float:
-        if t <= lo:
-            return 1.0
-        if t >= hi:
-            return 0.0
-        if t < mode:
-            return 1.0 - (t - lo) ** 2 / ((hi - lo) * (mode - lo))
-        return (hi - t) ** 2 / ((hi - lo) * (hi - mode))
-
-    def pdf(t: float) -> float:
-        if t < lo or t > hi:
-            return 0.0
-        return 2 * (t - lo) / ((hi - lo) * (mode - lo)) if t < mode else 2 * (hi - t) / ((hi - lo) * (hi - mode))
-    return Law(sf=sf, pdf=pdf, low=lo, top=hi)
-
-
-def _normal(mu: float, sd: float) -> Law:
-    return Law(sf=lambda t: 0.5 * math.erfc((t - mu) / (sd * _SQRT2)),
-               pdf=lambda t: math.exp(-0.5 * ((t - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi)),
-               zero=0.5 * math.erfc(mu / (sd * _SQRT2)))
-
-
-def _lognormal(m: float, s: float) -> Law:
-    sigma = math.sqrt(math.log1p((s / m) ** 2))
-    mu = math.log(m) - sigma * sigma / 2
-    return Law(sf=lambda t: 1.0 if t <= 0 else 0.5 * math.erfc((math.log(t) - mu) / (sigma * _SQRT2)),
-               pdf=lambda t: 0.0 if t <= 0 else math.exp(-0.5 * ((math.log(t) - mu) / sigma) ** 2)
-               / (t * sigma * math.sqrt(2 * math.pi)))
-
-
-def law_of(duration: Any, unit: str) -> Law:
-    """The law of a duration (or ``None`` for no time) in `unit`, as the simulation draws it.
-
-    Examples
-    --------
-    >>> law_of(Uniform(uniform=[0, 10]), "minute").beyond(2.5)
-    0.75
-    >>> law_of("2h", "hour").atoms, law_of(None, "hour").atoms
-    ((2.0,), (0.0,))
-    """
-    if duration is None:
-        return _atoms(0.0)
-    if isinstance(duration, Fixed):
-        return _atoms(to_unit(duration.fixed, unit))
-    if isinstance(duration, Exponential):
-        m = duration.mean(unit)
-        return Law(sf=lambda t: math.exp(-t / m), pdf=lambda t: math.exp(-t / m) / m if t >= 0 else 0.0,
-                   exponential=m)
-    if isinstance(duration, Uniform):
-        a, b = (to_unit(x, unit) for x in duration.uniform)
-        if a == b:
-            return _atoms(a)
-        return Law(sf=lambda t: min(max((b - t) / (b - a), 0.0), 1.0),
-                   pdf=lambda t: 1.0 / (b - a) if a <= t <= b else 0.0, low=a, top=b)
-    if isinstance(duration, Triangular):
-        lo, mode, hi = (to_unit(x, unit) for x in duration.triangular)
-        return _atoms(lo) if lo == hi else _triangular(lo, mode, hi)
-    if isinstance(duration, Normal):
-        mu, sd = to_unit(duration.normal.mean, unit), to_unit(duration.normal.sd, unit)
-        return _atoms(max(mu, 0.0)) if sd == 0 else _normal(mu, sd)
-    if isinstance(duration, Lognormal):
-        m, s = to_unit(duration.lognormal.mean, unit), to_unit(duration.lognormal.sd, unit)
-        return _atoms(m) if s == 0 else _lognormal(m, s)
-    if isinstance(duration, Empirical):
-        return _atoms(*(to_unit(x, unit) for x in duration.empirical))
-    return _atoms(to_unit(duration, unit))
-
 
 def _integral(f: Callable[[float], float], a: float, b: float) -> float:
     if b <= a:
