@@ -12,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..model import Blueprint
-from ..ways import ways_out
+from ..ways import moves
 from .solve import NoSolution, settled, visits_solver
 
 __all__ = ["loop_rounds", "rounds_of_loops"]
@@ -51,28 +51,36 @@ def rounds_of_loops(model: Blueprint, loops: list[tuple[list[str], list[str]]], 
     """
     if not loops:
         return []
+    index = {sid: i for i, sid in enumerate(model.steps)}
+    n = len(index)
+    sizes = [len(loop) for loop, _ in loops]
+    order = np.array([index[sid] for loop, _ in loops for sid in loop], dtype=np.int64)
+    part = np.full(n, -1)  # the loop of each step, -1 outside every loop asked about
+    part[order] = np.repeat(np.arange(len(loops)), sizes)
+    place = np.full(n, -1)  # each step's place in the system
+    place[order] = np.arange(len(order))
+    m = moves(model)
+    src = np.concatenate([m.source] + [np.full(len(t), f) for f, (_, t) in m.splits.items()]).astype(np.int64)
+    dst = np.concatenate([m.target] + [np.array(t) for _, t in m.splits.values()]).astype(np.int64)
+    chance = np.concatenate([m.chance] + [np.full(len(t), c) for c, t in m.splits.values()])
+    f_src = np.fromiter((index[f.source] for f in model.flows), dtype=np.int64, count=len(model.flows))
+    f_dst = np.fromiter((index[f.target] for f in model.flows), dtype=np.int64, count=len(model.flows))
+    incoming = np.bincount(f_dst, minlength=n)
+    joins = np.fromiter((s.join == "all" for s in model.steps.values()), dtype=bool, count=n) & (incoming > 1)
+    inside = (part[src] >= 0) & (part[src] == part[dst])
+    src, dst, chance = src[inside], dst[inside], chance[inside]
+    vals = chance / np.where(joins[dst], incoming[dst], 1)  # a join starts once per full set of arrivals
+    entries = np.zeros(len(order))
+    entries[place[f_dst[(part[f_dst] >= 0) & (part[f_src] != part[f_dst])]]] = 1.0  # flows in from outside
+    starts = np.array([index[sid] for sid in model.entry if sid in index], dtype=np.int64)
+    entries[place[starts[part[starts] >= 0]]] = 1.0
+    first = np.concatenate([[0], np.cumsum(sizes)])
+    for k in range(len(loops)):  # a loop nobody enters from outside: every step of it an entry
+        if not entries[first[k]:first[k + 1]].any():
+            entries[first[k]:first[k + 1]] = 1.0
     steps = [sid for loop, _ in loops for sid in loop]
     at = {sid: i for i, sid in enumerate(steps)}
-    part = {sid: k for k, (loop, _) in enumerate(loops) for sid in loop}
-    rows, cols, vals = [], [], []
-    entries = np.zeros(len(steps))
-    for sid in steps:
-        k = part[sid]
-        for way in ways_out(model, sid):
-            for target in way.targets:
-                if part.get(target) == k:
-                    rows.append(at[sid])
-                    cols.append(at[target])
-                    incoming = model.incoming[target]  # a join starts once per full set of arrivals
-                    many = model.steps[target].join == "all" and len(incoming) > 1
-                    vals.append(way.chance / (len(incoming) if many else 1.0))
-        if sid in model.entry or any(part.get(f.source) != k for f in model.incoming[sid]):
-            entries[at[sid]] = 1.0
-    for loop, _ in loops:  # a loop nobody enters from outside: every step of it an entry
-        members = [at[s] for s in loop]
-        if not entries[members].any():
-            entries[members] = 1.0
-    block = sp.csr_matrix((vals, (rows, cols)), shape=(len(steps), len(steps)))
+    block = sp.csr_matrix((vals, (place[src], place[dst])), shape=(len(steps), len(steps)))
     try:
         solve = visits_solver(block)
     except NoSolution:  # a loop that keeps every case makes the whole system singular: one loop at a time

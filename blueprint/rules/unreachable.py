@@ -38,7 +38,7 @@ def check(facts):
     lost = [sid for sid in model.steps if sid not in facts.reachable]
     if not lost:
         return
-    parts = [[sid for sid in model.steps if sid in part]  # steps in file order: the same whatever the hash seed
+    parts = [sorted(part, key=facts.index.__getitem__)  # steps in file order: the same whatever the hash seed
              for part in nx.weakly_connected_components(facts.graph.subgraph(lost))]
     for steps in sorted(parts, key=lambda steps: facts.index[steps[0]]):
         names = ", ".join(model.label(s) for s in steps[:5]) + (", ..." if len(steps) > 5 else "")
