@@ -7,7 +7,8 @@ everything such a loop leads to.
 
 Every solve goes through :func:`solver`, which chooses how by the shape of the chain: a direct
 sparse LU (never a dense inverse) when its largest loop has at most :data:`DIRECT_MOST` states,
-where the LU's fill-in stays small; otherwise GMRES preconditioned with an incomplete LU, to a
+where the LU's fill-in stays small; otherwise BiCGSTAB (or GMRES, should it break down)
+preconditioned with an incomplete LU, to a
 residual :data:`RESIDUAL` times the right-hand side's, which keeps every figure within
 :data:`~blueprint.tolerance.TOLERANCE` of the exact answer (the test suite checks the two against
 each other). A chain too large to solve is a :class:`~blueprint.errors.BlueprintError` that names
@@ -19,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import LinearOperator, gmres, spilu, splu
+from scipy.sparse.linalg import LinearOperator, bicgstab, gmres, spilu, splu
 
 from ..errors import BlueprintError
 from ..graph import reach, strong_parts
@@ -45,14 +46,20 @@ RESIDUAL = TOLERANCE * 1e-3
 _PRECONDITIONERS = ((1e-1, 1.0, "NATURAL", 0.0), (1e-2, 2.0, "NATURAL", 0.0), (1e-4, 10.0, "COLAMD", 1.0))
 
 
+#: The Krylov solvers tried in turn with each preconditioner: BiCGSTAB (a fixed cost per iteration), then
+#: restarted GMRES (slower, but it does not break down).
+_KRYLOV = (lambda a, b, m: bicgstab(a, b, M=m, rtol=RESIDUAL, atol=0.0, maxiter=2_000),
+           lambda a, b, m: gmres(a, b, M=m, rtol=RESIDUAL, atol=0.0, restart=60, maxiter=20))
+
+
 class NoSolution(RuntimeError):
     """The system is singular (a loop that keeps every case), or the iteration did not settle."""
 
 
 def solver(system: sp.spmatrix) -> Callable[[np.ndarray], np.ndarray]:
     """A function solving ``system @ x = b`` for a vector or a matrix `b` (column by column): a direct
-    sparse LU when the largest loop of `system` is small, GMRES with an incomplete-LU preconditioner
-    when it is large.
+    sparse LU when the largest loop of `system` is small, a Krylov solver (BiCGSTAB, then GMRES) with
+    an incomplete-LU preconditioner when it is large.
 
     Raises
     ------
@@ -83,7 +90,7 @@ def solver(system: sp.spmatrix) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _iterative(system: sp.csc_matrix) -> Callable[[np.ndarray], np.ndarray]:
-    """GMRES with an incomplete LU, the cheap one first and a closer one when that does not settle."""
+    """BiCGSTAB, then GMRES, with an incomplete LU: the cheap one first, a closer one when that does not settle."""
     made: list = []
 
     def one(b: np.ndarray) -> np.ndarray:
@@ -100,9 +107,10 @@ def _iterative(system: sp.csc_matrix) -> Callable[[np.ndarray], np.ndarray]:
             if made[k] is None:
                 continue
             m = LinearOperator(system.shape, made[k].solve)
-            x, _ = gmres(system, b, M=m, rtol=RESIDUAL, atol=0.0, restart=60, maxiter=20)
-            if np.all(np.isfinite(x)) and np.linalg.norm(system @ x - b) <= 10 * RESIDUAL * scale:
-                return x
+            for attempt in _KRYLOV:
+                x, _ = attempt(system, b, m)
+                if np.all(np.isfinite(x)) and np.linalg.norm(system @ x - b) <= 10 * RESIDUAL * scale:
+                    return x
         raise NoSolution("the iterative solve did not settle")
 
     def solve(b: np.ndarray) -> np.ndarray:
