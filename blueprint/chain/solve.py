@@ -56,10 +56,11 @@ class NoSolution(RuntimeError):
     """The system is singular (a loop that keeps every case), or the iteration did not settle."""
 
 
-def solver(system: sp.spmatrix) -> Callable[[np.ndarray], np.ndarray]:
+def solver(system: sp.spmatrix, largest: int | None = None) -> Callable[[np.ndarray], np.ndarray]:
     """A function solving ``system @ x = b`` for a vector or a matrix `b` (column by column): a direct
     sparse LU when the largest loop of `system` is small, a Krylov solver (BiCGSTAB, then GMRES) with
-    an incomplete-LU preconditioner when it is large.
+    an incomplete-LU preconditioner when it is large. `largest`, the size of the largest loop (or a
+    bound on it), saves finding the loops again when the caller knows them.
 
     Raises
     ------
@@ -79,8 +80,9 @@ def solver(system: sp.spmatrix) -> Callable[[np.ndarray], np.ndarray]:
         raise BlueprintError(f"the exact chain of this blueprint has {n:,} states, more than the {MOST_STATES:,} "
                              "it can solve; simulate the blueprint instead (blueprint simulate)")
     system = sp.csc_matrix(system)
-    labels, _ = strong_parts(system)
-    largest = int(np.bincount(labels).max()) if n else 0
+    if largest is None:
+        labels, _ = strong_parts(system)
+        largest = int(np.bincount(labels).max()) if n else 0
     if largest <= DIRECT_MOST:
         try:
             return splu(system).solve
@@ -158,9 +160,10 @@ def settled(x: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(x))) and (x.size == 0 or (x.min() >= -TOLERANCE and x.max() <= HUGE))
 
 
-def visits_solver(block: sp.spmatrix) -> Callable[[np.ndarray], np.ndarray]:
-    """A solver of ``(I - block^T) v = entry``: the expected visits of a chain with moves `block`."""
-    return solver(sp.identity(block.shape[0], format="csc") - block.T.tocsc())
+def visits_solver(block: sp.spmatrix, largest: int | None = None) -> Callable[[np.ndarray], np.ndarray]:
+    """A solver of ``(I - block^T) v = entry``: the expected visits of a chain with moves `block`
+    (`largest` as for :func:`solver`)."""
+    return solver(sp.identity(block.shape[0], format="csc") - block.T.tocsc(), largest)
 
 
 def solve_block(matrix: sp.csr_matrix, members: np.ndarray) -> np.ndarray | None:
@@ -224,7 +227,8 @@ def expected_visits(matrix: sp.csr_matrix, share: sp.csr_matrix, entry: np.ndarr
     good = np.flatnonzero(~bad)
     if len(good):
         try:
-            visits[good] = visits_solver(matrix[good][:, good])(entry[good])
+            largest = int(np.bincount(labels[good]).max())  # a bound: the loops of `good` lie inside these
+            visits[good] = visits_solver(matrix[good][:, good], largest)(entry[good])
         except NoSolution:
             raise BlueprintError(f"the exact chain of {len(good):,} states did not settle to within {RESIDUAL:g}: "
                                  "a loop that cases almost never leave; simulate the blueprint instead "
