@@ -1,8 +1,10 @@
 """Exact expectations: the blueprint as the chain of states a case goes through (``blueprint stats``).
 
 The chain follows a case the way the simulation moves it (SPEC §2, "one semantics"), without
-queues, working hours or patience, and solves for expectations exactly with sparse matrices and
-sparse LU solves (never a dense inverse):
+queues, working hours or patience, and solves for expectations with sparse matrices, never a dense
+inverse: a direct sparse LU where the chain's loops are small, a preconditioned Krylov solver where
+one large loop would fill a factorisation in, every figure within :data:`~blueprint.tolerance.TOLERANCE`
+of the exact answer (:mod:`blueprint.chain.solve`):
 
 * **one branch** moves from step to step along its step's ways (:mod:`blueprint.ways`): one flow
   chosen by ``p``; the ``timeout`` with the chance the step lasts longer than ``after``; a step its
