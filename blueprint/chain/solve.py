@@ -48,8 +48,8 @@ _PRECONDITIONERS = ((1e-1, 1.0, "NATURAL", 0.0), (1e-2, 2.0, "NATURAL", 0.0), (1
 
 #: The Krylov solvers tried in turn with each preconditioner: BiCGSTAB (a fixed cost per iteration), then
 #: restarted GMRES (slower, but it does not break down).
-_KRYLOV = (lambda a, b, m: bicgstab(a, b, M=m, rtol=RESIDUAL, atol=0.0, maxiter=2_000),
-           lambda a, b, m: gmres(a, b, M=m, rtol=RESIDUAL, atol=0.0, restart=60, maxiter=20))
+_KRYLOV = (lambda a, b, m: bicgstab(a, b, M=m, rtol=RESIDUAL, atol=0.0, maxiter=500),
+           lambda a, b, m: gmres(a, b, M=m, rtol=RESIDUAL, atol=0.0, restart=60, maxiter=5))
 
 
 class NoSolution(RuntimeError):
