@@ -127,3 +127,12 @@ def test_a_loop_cases_rarely_leave_is_solved_the_same_both_ways(leave, monkeypat
     for sid in "abc":
         assert direct[sid] == pytest.approx(1 / leave, rel=1e-6)
         assert iterative[sid] == pytest.approx(direct[sid], rel=TOLERANCE)
+
+
+@pytest.mark.parametrize("direct_most", [0, 2_000])
+def test_a_loop_that_keeps_every_case_has_endless_rounds_beside_one_that_ends(direct_most, monkeypatch):
+    monkeypatch.setattr(solving, "DIRECT_MOST", direct_most)
+    model = bp.loads("steps: {c: {lane: customer, channel: phone}, a: {lane: customer, channel: phone}, "
+                     "b: {lane: customer}, ok: {outcome: success}}\n"
+                     "flows: [[c, c, 0.5], [c, a, 0.25], [c, ok, 0.25], [a, b], [b, a]]\nstart: c")
+    assert rounds_of_loops(model, [(["c"], ["c"]), (["a", "b"], ["a"])]) == [{"c": 2.0}, {"a": math.inf}]

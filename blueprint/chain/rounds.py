@@ -82,11 +82,16 @@ def rounds_of_loops(model: Blueprint, loops: list[tuple[list[str], list[str]]], 
     at = {sid: i for i, sid in enumerate(steps)}
     block = sp.csr_matrix((vals, (place[src], place[dst])), shape=(len(steps), len(steps)))
     try:
-        solve = visits_solver(block)
+        answers = _solved(visits_solver(block), loops, at, entries, top)
     except NoSolution:  # a loop that keeps every case makes the whole system singular: one loop at a time
         if len(loops) == 1:
             return [{sid: math.inf for sid in loops[0][1][:top]}]
         return [rounds_of_loops(model, [one], top)[0] for one in loops]
+    return [dict(sorted(r.items(), key=lambda kv: -kv[1])) for r in answers]
+
+
+def _solved(solve, loops, at: dict[str, int], entries: np.ndarray, top: int) -> list[dict[str, float]]:
+    """The rounds of each loop's `top` candidates: one solve for the spread, then one per rank."""
     spread = solve(entries)
     chosen, answers = [], []
     for loop, candidates in loops:
@@ -98,7 +103,7 @@ def rounds_of_loops(model: Blueprint, loops: list[tuple[list[str], list[str]]], 
             chosen.append(sorted(candidates, key=lambda s: -spread[at[s]])[:top])
             answers.append({})
     for rank in range(top):
-        start = np.zeros(len(steps))
+        start = np.zeros(len(entries))
         for picks in chosen:
             if rank < len(picks):
                 start[at[picks[rank]]] = 1.0
@@ -109,4 +114,4 @@ def rounds_of_loops(model: Blueprint, loops: list[tuple[list[str], list[str]]], 
             if rank < len(picks):
                 sid = picks[rank]
                 rounds[sid] = float(x[at[sid]]) if settled(x[[at[s] for s in loop]]) else math.inf
-    return [dict(sorted(r.items(), key=lambda kv: -kv[1])) for r in answers]
+    return answers
