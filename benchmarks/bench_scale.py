@@ -92,7 +92,8 @@ t1 = time.perf_counter(); c1 = time.process_time()
 if command == "check":
     out = bp.check(model); what = ", ".join(f"{n} {k}" for k, n in out.summary.items())
 else:
-    out = bp.stats(model); what = "contacts " + ("null" if out.expected_contacts is None else f"{out.expected_contacts:.3f}")
+    out = bp.stats(model); c = out.expected_contacts
+    what = "contacts " + ("null" if c is None else f"{c:.3f}")
 wall = time.perf_counter() - t1; cpu = time.process_time() - c1
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"load": load, "wall": wall, "cpu": cpu, "peak": peak, "what": what}))
@@ -152,7 +153,8 @@ def main() -> None:
                   "(one giant loop: the worst case for a direct sparse LU's fill-in), 6 teams, a flow out to an "
                   "outcome from about one step in ten. Each command in a process of its own: the time to load the "
                   "file, the command's wall clock and CPU time, and the process's peak memory (`ru_maxrss`, "
-                  "loading included)." + before + " Goal: check and stats on 20,000 steps each under a minute on 2 cores.\n\n"
+                  "loading included)." + before
+                  + " Goal: check and stats on 20,000 steps each under a minute on 2 cores.\n\n"
                   + table(header, rows) + "\n\n" + NOTE)
 
 
