@@ -13,6 +13,7 @@ from ..gcpause import without_gc
 from ..graph import Facts, listing
 from ..model import CUSTOMER, Blueprint
 from ..tables import stats_table
+from ..tolerance import TOLERANCE
 from ..ways import never_leaves, step_times, successors
 from .branches import MAX_BRANCHES, MAX_STATES, Explorer, Net, Race, Teams, TooManyStates
 from .capacity import Capacity, arrival_rate, capacity
@@ -296,7 +297,7 @@ def _document(model: Blueprint, net: Net, chain: StepChain, total, plain, unknow
         if s.is_outcome:
             outcomes[sid] = float(min(max(plain[net.index[sid]], 0.0), 1.0))
     never = float(min(max(1.0 - math.fsum(outcomes.values()), 0.0), 1.0))
-    if never < 1e-9:
+    if never < TOLERANCE:
         never = 0.0
     if unknown.outcomes:
         outcomes = {k: None for k in outcomes}
