@@ -69,7 +69,7 @@ _EVENTS_PER_CASE = 1000
 #: Events between two looks at the clock (progress, Ctrl-C, a loop that takes no time).
 _CHECK_EVERY = 1 << 14
 #: Ended cases handed to the tally at once.
-_TALLY_BLOCK = 1 << 15
+_TALLY_BLOCK = 1 << 12
 
 
 class Engine:
