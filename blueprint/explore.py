@@ -15,10 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import seed as seeded
+
+from .chain import stats
 from .errors import BlueprintError
-from .requirements import TIME_KPIS, Requirement, flatten, lookup, parse_requirement
 from .model import Blueprint
 from .parallel import map_tasks
+from .requirements import TIME_KPIS, Requirement, flatten, lookup, parse_requirement
+from .simulation import simulate
+from .strategies import baseline, variations
 
 __all__ = ["explore", "Exploration", "evaluate_kpis"]
 
@@ -77,13 +83,9 @@ def evaluate_kpis(model: Blueprint, changes: Mapping[str, Any], *, stats_only: b
     >>> evaluate_kpis(model, {"flows[a->b].p": 0.9}, stats_only=True, cases=0, replications=1, seed=0)["stats.outcomes.b"]
     0.9
     """
-    from .chain import stats
-
     changed = model.with_changes(dict(changes)) if changes else model
     kpis = {f"stats.{k}": v for k, v in flatten(stats(changed).to_json()).items()}
     if not stats_only:
-        from .simulation import simulate
-
         kpis.update(flatten(simulate(changed, cases=cases, seed=seed, replications=replications).to_json()))
     return kpis
 
@@ -93,9 +95,6 @@ def _key(changes: Mapping[str, Any]) -> tuple:
 
 
 def _search(strategy, test: Callable[[dict], None], examples: int, seed: int) -> None:
-    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-    from hypothesis import seed as seeded
-
     @seeded(seed)
     @settings(max_examples=examples, database=None, deadline=None, derandomize=False, print_blob=False,
               suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink],
@@ -152,8 +151,6 @@ def explore(model: Blueprint, ranges: Mapping[str, tuple[Any, Any]], requirement
     req = requirement if isinstance(requirement, Requirement) else parse_requirement(requirement, model.time_unit)
     if not ranges:
         raise BlueprintError("explore needs at least one --vary PATH=LOW..HIGH")
-    from .strategies import variations
-
     strategy = variations(model, ranges)
     options = dict(stats_only=req.is_stats, cases=cases, replications=replications, seed=seed)
     cache: dict[tuple, dict[str, float]] = {}
@@ -164,15 +161,15 @@ def explore(model: Blueprint, ranges: Mapping[str, tuple[Any, Any]], requirement
             cache[key] = evaluate_kpis(model, changes, **options)
         return cache[key]
 
-    baseline = kpis_of({})
-    lookup(baseline, req.kpi)  # a KPI that does not exist is bad input, before any search
+    as_is = kpis_of({})
+    lookup(as_is, req.kpi)  # a KPI that does not exist is bad input, before any search
     candidates: dict[tuple, dict] = {}
     _search(strategy, lambda changes: candidates.setdefault(_key(changes), changes), examples, seed)
     todo = [c for k, c in candidates.items() if k not in cache]
     for changes, kpis in zip(todo, map_tasks(_evaluate, [(model, c, options) for c in todo], jobs=jobs, client=client)):
         cache[_key(changes)] = kpis
 
-    worst = {"changes": {}, "value": lookup(baseline, req.kpi)}
+    worst = {"changes": {}, "value": lookup(as_is, req.kpi)}
     broken: list[dict] = []
 
     def test(changes: dict) -> None:
@@ -188,7 +185,7 @@ def explore(model: Blueprint, ranges: Mapping[str, tuple[Any, Any]], requirement
     except _Broken:
         pass
     if not broken:
-        return Exploration(req.text, True, None, baseline, worst["value"], worst, len(cache), model.time_unit)
+        return Exploration(req.text, True, None, as_is, worst["value"], worst, len(cache), model.time_unit)
     smallest = _closer(broken[-1], model, ranges, req, kpis_of)  # hypothesis replays the shrunk example last
     kpis = kpis_of(smallest)
     return Exploration(req.text, False, smallest, kpis, lookup(kpis, req.kpi), worst, len(cache), model.time_unit)
@@ -200,8 +197,6 @@ def _closer(changes: dict, model: Blueprint, ranges, req: Requirement, kpis_of, 
     Hypothesis shrinks a float towards a *simple* number; a consultant wants the *smallest* change.
     Bisect between the baseline and the counterexample, then take the roundest value that breaks.
     """
-    from .strategies import _baseline
-
     def breaks(trial: dict) -> bool:
         return not req.holds(lookup(kpis_of(trial), req.kpi))
 
@@ -210,7 +205,7 @@ def _closer(changes: dict, model: Blueprint, ranges, req: Requirement, kpis_of, 
         if not isinstance(value, float):
             continue
         low, high = ranges[path]
-        base = _baseline(model, path)
+        base = baseline(model, path)
         good = min(max(float(base if base is not None else low), low), high)
         bad = value
         for _ in range(steps):
