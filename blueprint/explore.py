@@ -7,8 +7,10 @@ evaluation simulates with the same fixed seeds, so a KPI is a deterministic func
 changes and shrinking is sound.
 
 The search runs twice over the same seeded sequence of examples: first only to list the candidate
-changes, which are then evaluated together (in processes, or on a dask cluster); then for real,
-where each evaluation is a look-up, and only the shrinking steps simulate anew.
+changes, which are then evaluated together in that order (in processes, or on a dask cluster), up
+to the first that breaks the requirement (the search would stop there: the later ones are
+dropped); then for real, where each evaluation is a look-up, and only the shrinking steps
+simulate anew.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from hypothesis import seed as seeded
 from .chain import stats
 from .errors import BlueprintError
 from .model import Blueprint
-from .parallel import map_tasks
+from .parallel import iter_tasks
 from .requirements import TIME_KPIS, Requirement, flatten, lookup, parse_requirement
 from .simulation import simulate
 from .strategies import baseline, variations
@@ -166,8 +168,10 @@ def explore(model: Blueprint, ranges: Mapping[str, tuple[Any, Any]], requirement
     candidates: dict[tuple, dict] = {}
     _search(strategy, lambda changes: candidates.setdefault(_key(changes), changes), examples, seed)
     todo = [c for k, c in candidates.items() if k not in cache]
-    for changes, kpis in zip(todo, map_tasks(_evaluate, [(model, c, options) for c in todo], jobs=jobs, client=client)):
+    for changes, kpis in zip(todo, iter_tasks(_evaluate, [(model, c, options) for c in todo], jobs=jobs, client=client)):
         cache[_key(changes)] = kpis
+        if not req.holds(lookup(kpis, req.kpi)):
+            break  # the search stops at the first example that breaks it: the later ones are never needed
 
     worst = {"changes": {}, "value": lookup(as_is, req.kpi)}
     broken: list[dict] = []
