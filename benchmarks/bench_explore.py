@@ -57,7 +57,8 @@ def main() -> None:
     model = ten_teams()
     staff = {"teams.team0.staff": (4, 6), "teams.team6.staff": (3, 5), "teams.team8.staff": (2, 4)}
     scenarios = [  # desk 1 stays below its capacity up to p = 0.22; at 0.3 it cannot keep up
-        ("holds", {**staff, "flows[triage->desk1].p": (0.1, 0.22)}, sorted({1, args.jobs} if args.serial else {args.jobs})),
+        ("holds", {**staff, "flows[triage->desk1].p": (0.1, 0.22)},
+         sorted({1, args.jobs} if args.serial else {args.jobs})),
         ("breaks", {**staff, "flows[triage->desk1].p": (0.1, 0.3)}, [args.jobs]),
     ]
     rows = []

@@ -320,8 +320,9 @@ def main() -> None:
     markdown = f"""## Simulation: {args.cases:,} cases through five M/M/c teams
 
 `python benchmarks/bench_simulation.py --cases {args.cases} --repeat {args.repeat}` on {machine()};
-best of {args.repeat} runs each, in turn, by the CPU time of the process (the machine is shared:
-the CPU time is the steadier figure; the wall clock beside it), the ratios from the CPU time. The network is `examples/jackson_network.yaml` (Poisson
+best of {args.repeat} runs each, in turn, by the CPU time of the process (the machine is
+shared: the CPU time is the steadier figure; the wall clock beside it), the ratios from the CPU
+time. The network is `examples/jackson_network.yaml` (Poisson
 arrivals at 1 a minute, exponential work, 1 to 2 staff per team, routing with feedback; about
 2.6 steps per case); every simulator runs until all {args.cases:,} cases have left.
 

@@ -93,7 +93,9 @@ class Engine:
         # The time of the next arrival, infinite once `cases` have arrived or past the horizon: a
         # C-level iterator (no Python frame per arrival).
         times = islice(self.arrivals, cases) if cases is not None else self.arrivals
-        self.arrival_after = chain(takewhile(float(until).__gt__, times) if until < INF else times, repeat(INF)).__next__
+        if until < INF:
+            times = takewhile(float(until).__gt__, times)
+        self.arrival_after = chain(times, repeat(INF)).__next__
         self.abandoned = len(plan.outcomes) - 1
         self.cases, self.until, self.story = cases, until, plan.story
         self.heap: list[tuple] = [(until, _STOPS, 0, None)]
