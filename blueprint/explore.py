@@ -14,6 +14,7 @@ simulate anew.
 """
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -168,11 +169,11 @@ def explore(model: Blueprint, ranges: Mapping[str, tuple[Any, Any]], requirement
     candidates: dict[tuple, dict] = {}
     _search(strategy, lambda changes: candidates.setdefault(_key(changes), changes), examples, seed)
     todo = [c for k, c in candidates.items() if k not in cache]
-    results = iter_tasks(_evaluate, [(model, c, options) for c in todo], jobs=jobs, client=client)
-    for changes, kpis in zip(todo, results):
-        cache[_key(changes)] = kpis
-        if not req.holds(lookup(kpis, req.kpi)):
-            break  # the search stops at the first example that breaks it: the later ones are never needed
+    with closing(iter_tasks(_evaluate, [(model, c, options) for c in todo], jobs=jobs, client=client)) as results:
+        for changes, kpis in zip(todo, results):
+            cache[_key(changes)] = kpis
+            if not req.holds(lookup(kpis, req.kpi)):
+                break  # the search stops at the first example that breaks it: the later ones are dropped
 
     worst = {"changes": {}, "value": lookup(as_is, req.kpi)}
     broken: list[dict] = []

@@ -116,17 +116,17 @@ def map_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any] | Iterable[Any], *,
 def iter_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any] | Iterable[Any], *, jobs: int = 1,
                client: Any = None) -> Iterator[Any]:
     """``fn(t)`` for each of `tasks`, here, in `jobs` processes, or on a dask `client`, yielded in
-    order; closing the iterator early (``break``) drops the tasks not yet begun.
+    order; closing the iterator (``.close()``, or ``contextlib.closing``) drops the tasks not begun.
 
-    For a search that may stop at the first result it is looking for: the tasks run ahead of the
-    one being read (up to one per process), and the rest are never run once the reader stops.
+    For a search that may stop at the first result it is looking for: the processes run ahead of
+    the result being read, and once the reader closes the iterator the tasks not yet begun are
+    never run (a ``break`` alone leaves it open, and the processes at work, until it is collected).
 
     Examples
     --------
-    >>> results = iter_tasks(abs, [-1, 2, -3, 4], jobs=2)
-    >>> [r for r in results if r < 3]
-    [1, 2]
-    >>> next(r for r in iter_tasks(abs, [-1, -5, -3], jobs=2) if r > 2)
+    >>> from contextlib import closing
+    >>> with closing(iter_tasks(abs, [-1, -5, -3, -2], jobs=2)) as results:
+    ...     next(r for r in results if r > 2)
     5
     """
     tasks = list(tasks)
