@@ -231,6 +231,9 @@ def simulate(file, cases, until, seed, replications, jobs, scheduler, events_out
             show.close()
         if client is not None:
             client.close()
+    if result.interrupted:
+        click.echo(f"note: interrupted (Ctrl-C): the figures are of the {result.to_json()['cases']['arrived']:,} "
+                   "cases simulated up to then", err=True)
     if events_out:
         result.write_events(events_out)
     if fmt == "json":

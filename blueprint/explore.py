@@ -7,18 +7,27 @@ evaluation simulates with the same fixed seeds, so a KPI is a deterministic func
 changes and shrinking is sound.
 
 The search runs twice over the same seeded sequence of examples: first only to list the candidate
-changes, which are then evaluated together (in processes, or on a dask cluster); then for real,
-where each evaluation is a look-up, and only the shrinking steps simulate anew.
+changes, which are then evaluated together in that order (in processes, or on a dask cluster), up
+to the first that breaks the requirement (the search would stop there: the later ones are
+dropped); then for real, where each evaluation is a look-up, and only the shrinking steps
+simulate anew.
 """
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import seed as seeded
+
+from .chain import stats
 from .errors import BlueprintError
-from .requirements import TIME_KPIS, Requirement, flatten, lookup, parse_requirement
 from .model import Blueprint
-from .parallel import map_tasks
+from .parallel import iter_tasks
+from .requirements import TIME_KPIS, Requirement, flatten, lookup, parse_requirement
+from .simulation import simulate
+from .strategies import baseline, variations
 
 __all__ = ["explore", "Exploration", "evaluate_kpis"]
 
@@ -77,13 +86,9 @@ def evaluate_kpis(model: Blueprint, changes: Mapping[str, Any], *, stats_only: b
     >>> evaluate_kpis(model, {"flows[a->b].p": 0.9}, stats_only=True, cases=0, replications=1, seed=0)["stats.outcomes.b"]
     0.9
     """
-    from .chain import stats
-
     changed = model.with_changes(dict(changes)) if changes else model
     kpis = {f"stats.{k}": v for k, v in flatten(stats(changed).to_json()).items()}
     if not stats_only:
-        from .simulation import simulate
-
         kpis.update(flatten(simulate(changed, cases=cases, seed=seed, replications=replications).to_json()))
     return kpis
 
@@ -93,9 +98,6 @@ def _key(changes: Mapping[str, Any]) -> tuple:
 
 
 def _search(strategy, test: Callable[[dict], None], examples: int, seed: int) -> None:
-    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-    from hypothesis import seed as seeded
-
     @seeded(seed)
     @settings(max_examples=examples, database=None, deadline=None, derandomize=False, print_blob=False,
               suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink],
@@ -152,8 +154,6 @@ def explore(model: Blueprint, ranges: Mapping[str, tuple[Any, Any]], requirement
     req = requirement if isinstance(requirement, Requirement) else parse_requirement(requirement, model.time_unit)
     if not ranges:
         raise BlueprintError("explore needs at least one --vary PATH=LOW..HIGH")
-    from .strategies import variations
-
     strategy = variations(model, ranges)
     options = dict(stats_only=req.is_stats, cases=cases, replications=replications, seed=seed)
     cache: dict[tuple, dict[str, float]] = {}
@@ -164,15 +164,18 @@ def explore(model: Blueprint, ranges: Mapping[str, tuple[Any, Any]], requirement
             cache[key] = evaluate_kpis(model, changes, **options)
         return cache[key]
 
-    baseline = kpis_of({})
-    lookup(baseline, req.kpi)  # a KPI that does not exist is bad input, before any search
+    as_is = kpis_of({})
+    lookup(as_is, req.kpi)  # a KPI that does not exist is bad input, before any search
     candidates: dict[tuple, dict] = {}
     _search(strategy, lambda changes: candidates.setdefault(_key(changes), changes), examples, seed)
     todo = [c for k, c in candidates.items() if k not in cache]
-    for changes, kpis in zip(todo, map_tasks(_evaluate, [(model, c, options) for c in todo], jobs=jobs, client=client)):
-        cache[_key(changes)] = kpis
+    with closing(iter_tasks(_evaluate, [(model, c, options) for c in todo], jobs=jobs, client=client)) as results:
+        for changes, kpis in zip(todo, results):
+            cache[_key(changes)] = kpis
+            if not req.holds(lookup(kpis, req.kpi)):
+                break  # the search stops at the first example that breaks it: the later ones are dropped
 
-    worst = {"changes": {}, "value": lookup(baseline, req.kpi)}
+    worst = {"changes": {}, "value": lookup(as_is, req.kpi)}
     broken: list[dict] = []
 
     def test(changes: dict) -> None:
@@ -188,7 +191,7 @@ def explore(model: Blueprint, ranges: Mapping[str, tuple[Any, Any]], requirement
     except _Broken:
         pass
     if not broken:
-        return Exploration(req.text, True, None, baseline, worst["value"], worst, len(cache), model.time_unit)
+        return Exploration(req.text, True, None, as_is, worst["value"], worst, len(cache), model.time_unit)
     smallest = _closer(broken[-1], model, ranges, req, kpis_of)  # hypothesis replays the shrunk example last
     kpis = kpis_of(smallest)
     return Exploration(req.text, False, smallest, kpis, lookup(kpis, req.kpi), worst, len(cache), model.time_unit)
@@ -200,8 +203,6 @@ def _closer(changes: dict, model: Blueprint, ranges, req: Requirement, kpis_of, 
     Hypothesis shrinks a float towards a *simple* number; a consultant wants the *smallest* change.
     Bisect between the baseline and the counterexample, then take the roundest value that breaks.
     """
-    from .strategies import _baseline
-
     def breaks(trial: dict) -> bool:
         return not req.holds(lookup(kpis_of(trial), req.kpi))
 
@@ -210,7 +211,7 @@ def _closer(changes: dict, model: Blueprint, ranges, req: Requirement, kpis_of, 
         if not isinstance(value, float):
             continue
         low, high = ranges[path]
-        base = _baseline(model, path)
+        base = baseline(model, path)
         good = min(max(float(base if base is not None else low), low), high)
         bad = value
         for _ in range(steps):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import multiprocessing
 import signal
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from .errors import BlueprintError
 
-__all__ = ["map_tasks", "connect", "stop_asked"]
+__all__ = ["map_tasks", "iter_tasks", "connect", "stop_asked"]
 
 
 def connect(address: str):
@@ -111,3 +111,45 @@ def map_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any] | Iterable[Any], *,
                     future.cancel()
                 break
         return [f.result() for f in futures if not f.cancelled()]
+
+
+def iter_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any] | Iterable[Any], *, jobs: int = 1,
+               client: Any = None) -> Iterator[Any]:
+    """``fn(t)`` for each of `tasks`, here, in `jobs` processes, or on a dask `client`, yielded in
+    order; closing the iterator (``.close()``, or ``contextlib.closing``) drops the tasks not begun.
+
+    For a search that may stop at the first result it is looking for: the processes run ahead of
+    the result being read, and once the reader closes the iterator the tasks not yet begun are
+    never run (a ``break`` alone leaves it open, and the processes at work, until it is collected).
+
+    Examples
+    --------
+    >>> from contextlib import closing
+    >>> with closing(iter_tasks(abs, [-1, -5, -3, -2], jobs=2)) as results:
+    ...     next(r for r in results if r > 2)
+    5
+    """
+    tasks = list(tasks)
+    if jobs < 1:
+        raise BlueprintError(f"--jobs must be 1 or more, not {jobs}")
+    if client is not None:
+        futures = client.map(fn, tasks, pure=False)
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            client.cancel(futures)
+        return
+    if jobs == 1 or len(tasks) <= 1:
+        for t in tasks:
+            yield fn(t)
+        return
+    stop = multiprocessing.get_context().Event()
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_worker, initargs=(stop,)) as pool:
+        futures = [pool.submit(fn, t) for t in tasks]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:  # read to the end, or closed early: the tasks not begun are dropped
+            for future in futures:
+                future.cancel()

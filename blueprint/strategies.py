@@ -27,7 +27,7 @@ from .changes import parse_path
 from .errors import BlueprintError
 from .model import DEFAULT_LANES, Blueprint
 
-__all__ = ["blueprints", "durations", "variations"]
+__all__ = ["blueprints", "durations", "variations", "baseline"]
 
 _SYSTEMS = ("crm", "erp", "till", "ticketing")
 _CAPABILITIES = ("inbound_call", "outbound_call", "email", "refund")
@@ -322,7 +322,42 @@ def _blueprints(draw, o: dict) -> Blueprint:
     return Blueprint.model_validate(data)
 
 
-def _baseline(model: Blueprint, path: str) -> Any:
+def baseline(model: Blueprint, path: str) -> Any:
+    """The value at `path` in `model` as it is: where a variation of that path starts from.
+
+    A path is written as for :meth:`Blueprint.with_changes` (``teams.desk.staff``,
+    ``flows[a->b].p``, ``flows[3].p``). A flow's ``p`` not written in the file is its share of the
+    flows out of its step (``1 / n``); another key not written gives ``None``.
+
+    Parameters
+    ----------
+    model : Blueprint
+        The blueprint.
+    path : str
+        One place in it (no ``*``).
+
+    Returns
+    -------
+    Any
+        The value there, as written in the file's data (``None`` when not set).
+
+    Raises
+    ------
+    BlueprintError
+        When the path names nothing in the model, or names several places (``*``).
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> model = loads("teams: {desk: {staff: 3}}\\nsteps: {a: {lane: frontstage, owner: desk}, "
+    ...               "b: {outcome: success}, c: {outcome: failure}}\\nflows: [[a, b], [a, c]]")
+    >>> baseline(model, "teams.desk.staff"), baseline(model, "flows[a->c].p")
+    (3, 0.5)
+    >>> baseline(model, "teams.till.staff")
+    Traceback (most recent call last):
+    ...
+    blueprint.errors.BlueprintError: no 'teams.till.staff': 'till' is not there
+    """
     data = model.model_dump(mode="json", by_alias=True)
     node: Any = data
     flow_from = None
@@ -379,7 +414,7 @@ def variations(model: Blueprint, ranges: Mapping[str, tuple[Any, Any]]) -> st.Se
     for path, (low, high) in ranges.items():
         if low > high:
             raise BlueprintError(f"{path}: the range {low}..{high} is empty; write LOW..HIGH with LOW <= HIGH")
-        base = _baseline(model, path)
+        base = baseline(model, path)
         is_p = parse_path(path)[-1] == "p"
         integral = (isinstance(low, int) and isinstance(high, int) and not isinstance(low, bool)
                     and (base is None or isinstance(base, int)) and not is_p)

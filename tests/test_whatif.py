@@ -144,3 +144,14 @@ def test_a_finding_that_only_changes_shape_is_neither_new_nor_resolved():
     answer = bp.whatif(FIRES, {"flows[wait_call->call_store].p": 0.3}, cases=200, replications=2, seed=1)
     rules = [f["rule"] for f in answer.findings["appeared"] + answer.findings["resolved"]]
     assert "repeat-loop" not in rules
+
+
+def test_explore_in_processes_finds_what_it_finds_in_one_and_stops_at_the_first_break():
+    # The candidates are simulated in order in two processes, and those after the first that breaks
+    # the requirement are dropped: the search, its shrinking and its answer are those of one process.
+    args = ({"teams.triage.staff": (1, 4), "teams.repairs.staff": (2, 4)}, "time_in_system.mean < 30")
+    one = bp.explore(JACKSON, *args, examples=40, cases=1000, seed=3)
+    two = bp.explore(JACKSON, *args, examples=40, cases=1000, seed=3, jobs=2)
+    assert not one.holds and two.to_json()["counterexample"] == one.to_json()["counterexample"]
+    assert two.value == one.value
+    assert two.evaluations == one.evaluations  # tasks run ahead and dropped are not counted

@@ -13,10 +13,11 @@ handler.
 
 How time moves: the one loop and its tie-break order
 -----------------------------------------------------
-The heap holds ``(time, kind, who, visit, what)`` tuples. At equal times events are taken in this
-order: work ends (``END``), then teams opening (``OPEN``), then timeouts (``TIMEOUT``), then
-patience running out (``PATIENCE``); within one kind, the older branch (made first), team (in file
-order) or case (arrived first) first. New arrivals are not on the heap: the next arrival time is
+The heap holds ``(time, order, visit, what)`` tuples, ``order`` being ``kind * KIND + who``. At
+equal times events are taken in this order: work ends (``END``, kind 0: ``order`` is the branch's
+serial), then teams opening (``OPEN``), then timeouts (``TIMEOUT``), then patience running out
+(``PATIENCE``); within one kind, the older branch (made first), team (in file order) or case
+(arrived first) first. New arrivals are not on the heap: the next arrival time is
 kept aside and taken when it is earlier than everything on the heap, so an arrival comes after
 every heap event at the same time. ``visit`` numbers each step a branch reaches; an event whose
 branch has moved on since (a work end after a timeout, a timeout after the work ended) is stale
@@ -33,6 +34,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from heapq import heappop, heappush
+from itertools import chain, islice, repeat, takewhile
 from typing import Callable, Optional
 
 import numpy as np
@@ -47,12 +49,15 @@ from .plan import CONTACT, JOIN, OUTCOME, STUCK, TIMEOUT_SET, Plan
 from .streams import arrival_times, choices, draws
 from .tally import CaseTally, Replication
 
-__all__ = ["run_replication", "Engine", "END", "OPEN", "TIMEOUT", "PATIENCE", "STOP"]
+__all__ = ["run_replication", "Engine", "END", "OPEN", "TIMEOUT", "PATIENCE", "STOP", "KIND"]
 
 INF = math.inf
 
 #: Kinds of event, in the order they are taken at equal times.
 END, OPEN, TIMEOUT, PATIENCE, STOP = range(5)
+#: An event's place in that order is ``kind * KIND + who`` (branch serial, team or case number).
+KIND = 1 << 40
+_OPENS, _TIMEOUTS, _PATIENCES, _STOPS = OPEN * KIND, TIMEOUT * KIND, PATIENCE * KIND, STOP * KIND
 
 # How a step visit ended: the codes of parts.STATUSES.
 _DONE, _TIMED_OUT, _ABANDONED, _CANCELLED, _STILL_OPEN = range(5)
@@ -64,7 +69,7 @@ _EVENTS_PER_CASE = 1000
 #: Events between two looks at the clock (progress, Ctrl-C, a loop that takes no time).
 _CHECK_EVERY = 1 << 14
 #: Ended cases handed to the tally at once.
-_TALLY_BLOCK = 1 << 15
+_TALLY_BLOCK = 1 << 12
 
 
 class Engine:
@@ -72,7 +77,7 @@ class Engine:
 
     __slots__ = ("steps", "teams", "entry", "patience", "arrivals", "abandoned", "cases", "until", "story",
                  "heap", "rows", "open", "ended", "tally", "n_cases", "n_branches", "now", "next_arrival",
-                 "window", "progress", "should_stop", "interrupted", "n_events", "plan", "instant")
+                 "window", "progress", "should_stop", "interrupted", "n_events", "plan", "instant", "arrival_after")
 
     def __init__(self, plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[int] = None,
                  until: float = INF, record: bool = True,
@@ -85,9 +90,15 @@ class Engine:
         self.entry = choices([self.steps[s] for s in plan.entry], plan.entry_chances, base, "start")
         self.patience = draws(plan.patience, unit, base, "patience") if plan.patience is not None else None
         self.arrivals = arrival_times(plan.arrivals, unit, base)
+        # The time of the next arrival, infinite once `cases` have arrived or past the horizon: a
+        # C-level iterator (no Python frame per arrival).
+        times = islice(self.arrivals, cases) if cases is not None else self.arrivals
+        if until < INF:
+            times = takewhile(float(until).__gt__, times)
+        self.arrival_after = chain(times, repeat(INF)).__next__
         self.abandoned = len(plan.outcomes) - 1
         self.cases, self.until, self.story = cases, until, plan.story
-        self.heap: list[tuple] = [(until, STOP, 0, 0, 0)]
+        self.heap: list[tuple] = [(until, _STOPS, 0, None)]
         self.rows: Optional[list[tuple]] = [] if record else None
         self.open: dict[int, Case] = {}  # the cases that have not ended, by number
         self.ended: list[Case] = []  # cases ended since the last hand-over to the tally
@@ -104,33 +115,38 @@ class Engine:
     def run(self) -> Replication:
         """Take events in time order, each to its handler, until the horizon or the last case ends."""
         heap = self.heap
-        work_ends, timeout_expires = self.work_ends, self.timeout_expires
+        arrival, work_ends, timeout_expires = self.arrival, self.work_ends, self.timeout_expires
         patience_runs_out, team_opens = self.patience_runs_out, self.team_opens
-        check_at = _CHECK_EVERY
+        events, check_at = 0, _CHECK_EVERY
         self.next_arrival = self.arrival_after()
-        with without_gc():  # the loop makes no reference cycles: spare it the collector
-            while True:
-                if self.next_arrival < heap[0][0]:
-                    self.arrival(self.next_arrival)
-                    continue
-                t, kind, _, visit, who = heappop(heap)
-                self.n_events += 1
-                if self.n_events >= check_at:
-                    check_at += _CHECK_EVERY
-                    if self.look_up(t):
+        try:
+            with without_gc():  # the loop makes no reference cycles: spare it the collector
+                while True:
+                    if self.next_arrival < heap[0][0]:
+                        arrival(self.next_arrival)
+                        continue
+                    t, order, visit, who = heappop(heap)
+                    events += 1
+                    if order < _OPENS:
+                        work_ends(t, who, visit)
+                    elif order < _TIMEOUTS:
+                        team_opens(t, who)
+                    elif order < _PATIENCES:
+                        timeout_expires(t, who, visit)
+                    elif order < _STOPS:
+                        patience_runs_out(t, who)
+                    else:  # STOP: the horizon, or every case has ended
+                        if t < INF:
+                            self.now = t
                         break
-                if kind == END:
-                    work_ends(t, who, visit)
-                elif kind == TIMEOUT:
-                    timeout_expires(t, who, visit)
-                elif kind == PATIENCE:
-                    patience_runs_out(t, who)
-                elif kind == OPEN:
-                    team_opens(t, who)
-                else:  # STOP: the horizon, or every case has ended
-                    if t < INF:
-                        self.now = t
-                    break
+                    if events >= check_at:
+                        check_at += _CHECK_EVERY
+                        self.n_events = events
+                        if self.look_up(t):
+                            break
+        except KeyboardInterrupt:  # Ctrl-C while no handler of run.CtrlC notes it: stop here, keep what was done
+            self.interrupted = True
+        self.n_events = events
         return self.finish()
 
     def look_up(self, t: float) -> bool:
@@ -148,11 +164,6 @@ class Engine:
             return True
         return False
 
-    def arrival_after(self) -> float:
-        """The time of the next arrival (infinite once `cases` have arrived or at the horizon)."""
-        t = next(self.arrivals, INF) if self.n_cases != self.cases else INF
-        return t if t < self.until else INF
-
     # --- the five kinds of event ------------------------------------------------------------
 
     def arrival(self, t: float) -> None:
@@ -163,7 +174,7 @@ class Engine:
         self.open[case.number] = case
         branch = self.new_branch(case)
         if self.patience is not None:
-            heappush(self.heap, (t + self.patience(), PATIENCE, case.number, 0, case))
+            heappush(self.heap, (t + self.patience(), _PATIENCES + case.number, 0, case))
         self.next_arrival = self.arrival_after()
         if self.next_arrival == INF and self.until == INF:  # the last case has arrived: the time cases arrive ends
             self.window = (t, *self.work_until(t))
@@ -185,7 +196,11 @@ class Engine:
                 self.free_staff(team, branch, t)
                 if team.queued:
                     self.take_next(team, t)
-        self.go_on(branch, step, t)
+        route = step.route
+        if route is not None:  # one flow to take (go_on's usual case, inline)
+            self.reach(branch, route(), t, step)
+        else:
+            self.go_on(branch, step, t)
 
     def team_opens(self, t: float, team: Team) -> None:
         """A team's hours begin: it takes cases from its queue."""
@@ -228,7 +243,7 @@ class Engine:
         if team is None:  # the customer's step, or nobody's: no queue
             branch.started = t
             branch.state = WORKING
-            heappush(self.heap, (t + step.duration(), END, branch.serial, branch.visit, branch))
+            heappush(self.heap, (t + step.duration(), branch.serial, branch.visit, branch))
             return
         case, last = branch.case, branch.last
         if last != team.number:  # handed over (handed_over() is the rule; this is its usual case, inline)
@@ -280,7 +295,7 @@ class Engine:
         if special & CONTACT:
             case.contacts += 1
         if special & TIMEOUT_SET:
-            heappush(self.heap, (t + step.timeout_after(), TIMEOUT, branch.serial, branch.visit, branch))
+            heappush(self.heap, (t + step.timeout_after(), _TIMEOUTS + branch.serial, branch.visit, branch))
         return True
 
     def start_work(self, team: Team, branch: Branch, t: float) -> None:
@@ -289,7 +304,7 @@ class Engine:
         team.started += 1
         branch.started = t
         branch.state = WORKING
-        heappush(self.heap, (t + branch.step.duration(), END, branch.serial, branch.visit, branch))
+        heappush(self.heap, (t + branch.step.duration(), branch.serial, branch.visit, branch))
 
     def take_next(self, team: Team, t: float, opening: bool = False) -> None:
         """`team` takes cases from its queue while it has free staff and is open (else books its opening)."""
@@ -302,7 +317,7 @@ class Engine:
                 else:
                     if not team.opening_booked:
                         team.opening_booked = True
-                        heappush(self.heap, (next_opening(hours, t), OPEN, team.number, 0, team))
+                        heappush(self.heap, (next_opening(hours, t), _OPENS + team.number, 0, team))
                     return
         queue = team.queue
         while team.queued and team.busy < team.staff:
@@ -351,22 +366,25 @@ class Engine:
         case.end = t
         case.outcome = outcome
         del self.open[case.number]
-        freed = []
+        freed = None
         for branch in case.branches:
-            team = self.leave(branch, t, status)
-            branch.state = GONE
-            if team is not None:
-                freed.append(team)
-        for team in freed:
-            self.take_next(team, t)
-        case.branches = []
+            if branch.state != GONE:
+                team = self.leave(branch, t, status)
+                branch.state = GONE
+                if team is not None:
+                    freed = [team] if freed is None else freed + [team]
+        if freed is not None:
+            for team in freed:
+                self.take_next(team, t)
+        case.branches = ()
         case.waiting = None
-        self.ended.append(case)
-        if len(self.ended) >= _TALLY_BLOCK:
-            self.tally.add(self.ended)
+        ended = self.ended
+        ended.append(case)
+        if len(ended) >= _TALLY_BLOCK:
+            self.tally.add(ended)
             self.ended = []
         if not self.open and self.next_arrival == INF and self.until == INF:
-            heappush(self.heap, (t, STOP, 0, 0, 0))  # every case has ended and no more will come
+            heappush(self.heap, (t, _STOPS, 0, None))  # every case has ended and no more will come
 
     # --- branches ---------------------------------------------------------------------------
 

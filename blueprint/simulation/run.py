@@ -8,7 +8,9 @@ again.
 
 **Ctrl-C** (in the main thread, and in the processes of ``jobs``) stops the replications where they
 are: the result holds what was simulated up to then and is flagged ``interrupted`` (its JSON says
-``"interrupted": true``); replications not begun are left out. A second Ctrl-C stops at once.
+``"interrupted": true``); replications not begun are left out. A second Ctrl-C (or a
+``KeyboardInterrupt`` raised while the event loop runs, where no handler notes the first) stops
+the loop at once, again with the cases finished so far.
 """
 from __future__ import annotations
 
@@ -109,6 +111,8 @@ def _here(plan: Plan, tasks: list[tuple], ctrl_c: CtrlC,
                                     progress=report if progress else None, should_stop=ctrl_c))
         done, events = done + reps[-1].arrived, events + reps[-1].n_events
         report(0, 0)
+        if reps[-1].interrupted:  # Ctrl-C in the loop: the replications not begun are left out
+            break
     return reps
 
 
