@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..graph import Facts, depth_first
+from ..graph import Facts
+from ..walks import depth_first
 from ..model import CUSTOMER, Blueprint
 
 __all__ = ["Placement", "placement"]
