@@ -35,8 +35,9 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.integrate import quad
@@ -46,8 +47,8 @@ from scipy.sparse.csgraph import breadth_first_order
 from .durations import Empirical, Exponential, Fixed, Lognormal, Normal, Triangular, Uniform, to_unit
 from .model import Blueprint
 
-__all__ = ["Way", "ways_out", "every_way", "Moves", "moves", "successors", "never_leaves", "step_times", "incapable", "missing_capabilities", "timeout_chance",
-           "time_in_step", "work_time", "Law", "law_of"]
+__all__ = ["Way", "ways_out", "every_way", "Moves", "moves", "successors", "never_leaves", "step_times", "incapable",
+           "missing_capabilities", "timeout_chance", "time_in_step", "work_time", "Law", "law_of"]
 
 _SQRT2 = math.sqrt(2.0)
 

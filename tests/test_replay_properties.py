@@ -3,6 +3,7 @@ removed or a step renamed does not, and the deviation names what changed."""
 from __future__ import annotations
 
 import math
+
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -83,7 +84,8 @@ def test_a_flow_removed_is_named_by_a_deviation(tmp_path_factory, model, data):
     flow = data.draw(st.sampled_from(used))
     changed = bp.replay(path, _without(model, flow))
     assert changed.fitness < 1.0
-    named = [d for d in changed.deviations if d["kind"] == "missing-flow" and d["flows"] == [[flow.source, flow.target]]]
+    named = [d for d in changed.deviations
+             if d["kind"] == "missing-flow" and d["flows"] == [[flow.source, flow.target]]]
     assert named and named[0]["cases"] >= 1
 
 

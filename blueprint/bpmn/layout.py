@@ -25,7 +25,6 @@ from ..walks import depth_first
 from .elements import Plan
 from .xmlfile import BPMNDI, DC, DDI
 
-
 __all__ = ["Band", "Box", "Placement", "place", "route", "layout"]
 
 #: A band of the diagram: a blueprint lane, and a team in it (``None``: the lane's own band).

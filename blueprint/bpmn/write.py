@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from ..version import __version__
 from ..durations import TIME_UNITS, mean_of
 from ..model import CUSTOMER, Blueprint
+from ..version import __version__
 from .elements import Edge, Element, Plan
 from .iso import iso_duration
 from .layout import Band, layout
-from .xmlfile import B, BLUEPRINT_NS, BPMNDI, DC, DDI, M, MODEL
+from .xmlfile import BLUEPRINT_NS, BPMNDI, DC, DDI, MODEL, B, M
 
 __all__ = ["to_bpmn", "plan", "Plan", "Element", "Edge"]
 
@@ -309,7 +309,7 @@ def _band_of_step(model: Blueprint, sid: str | None) -> Band:
         other = model.steps[flow.source]
         if other.lane is not None:
             return (other.lane, other.owner)
-    return (model.lanes[-1] if CUSTOMER != model.lanes[-1] else model.lanes[0], None)
+    return (model.lanes[-1] if model.lanes[-1] != CUSTOMER else model.lanes[0], None)
 
 
 def bands(model: Blueprint, p: Plan) -> tuple[dict[str, Band], list[Band]]:

@@ -19,8 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..graph import Facts
-from ..walks import depth_first
 from ..model import CUSTOMER, Blueprint
+from ..walks import depth_first
 
 __all__ = ["Placement", "placement"]
 
