@@ -135,3 +135,21 @@ def test_the_layers_contracts_hold():
         code = importlinter_cli.lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True,
                                              no_logo=True)
     assert code == 0, out.getvalue()
+
+
+def test_the_architecture_page_names_every_layer_rule_and_command():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 on
+
+    from blueprint.cli import cli
+    from blueprint.rules import RULES
+
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    layers = next(contract for contract in contracts if contract["id"] == "layers")["layers"]
+    named = {name.strip() for layer in layers for name in layer.replace(":", "|").split("|")}
+    missing = [name for name in named if name not in page]
+    assert not missing, f"docs/architecture.md does not place {missing} in its layers"
+    for rule_id, module in RULES.items():
+        assert f"| `{rule_id}` | {module.SEVERITY} | `blueprint/rules/{module.__name__.rsplit('.', 1)[1]}.py`" in page
+    assert all(f"| `blueprint {name}` |" in page for name in cli.commands)
+    assert "architecture.md" in (ROOT / "mkdocs.yml").read_text()
