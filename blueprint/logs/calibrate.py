@@ -212,6 +212,9 @@ class Calibration:
             self.notes.append(f"the layout of {source} could not be kept: the blueprint is written out plainly")
         return dumps(self.model, format)
 
+    def __str__(self) -> str:
+        return self.to_text()
+
 
 def _compose(text: str):
     """The YAML tree of a blueprint file (JSON is YAML), with where each value starts and ends."""
