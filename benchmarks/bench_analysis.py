@@ -187,7 +187,7 @@ def main() -> None:
             data = layered(steps, blocks=blocks)
             path = Path(tmp) / f"layered{steps}_{blocks}.json"
             path.write_text(json.dumps(data))
-            load = _timed(lambda _: bp.load(path), data, args.repeat)
+            load = _timed(lambda _, path=path: bp.load(path), data, args.repeat)
             check = _timed(bp.check, data, args.repeat)
             stats = _timed(bp.stats, data, 1 if args.before else args.repeat)
             if args.before:  # side by side: each version in a process of its own, on the same file
@@ -207,7 +207,8 @@ def main() -> None:
             print(rows[-1], flush=True)
     growth = cpu_of_check[large] / cpu_of_check[small]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    header = ["steps", "parallel work", "bp.load", "bp.check", "bp.stats"] + (["bp.stats before"] if args.before else [])
+    header = ["steps", "parallel work", "bp.load", "bp.check", "bp.stats"]
+    header += ["bp.stats before"] if args.before else []
     header += ["findings", "expected contacts", "expected story repeats"]
     before = (f" `bp.stats` and `bp.stats before` are timed side by side, each in a process of its own on the "
               f"same file: this checkout, and the code at `{args.before}`." if args.before else "")
@@ -217,7 +218,8 @@ def main() -> None:
                   "the CPU time of the process in brackets (on a busy machine the CPU time is the steadier "
                   "figure). Generated layered journeys: about 5 steps a layer, 60 teams, rework loops up to "
                   "4 layers back, skips, fail outs, timeouts; parallel work as the second column says "
-                  "(`split: all` into branches, `join: all` after them)." + before + NOTE + " Goals: each under 10 s at "
+                  "(`split: all` into branches, `join: all` after them)." + before + NOTE
+                  + " Goals: each under 10 s at "
                   "100,000 steps; check growing at most 5x when the steps grow 4x; stats without parallel "
                   "work no slower than before.\n\n"
                   + table(header, rows)

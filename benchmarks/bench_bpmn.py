@@ -44,10 +44,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for steps in sorted(args.steps):
             model = bp.loads(json.dumps(generated(steps)), format="json")
-            export, export_cpu, xml = _best(lambda: to_bpmn(model), args.repeat)
+            export, export_cpu, xml = _best(lambda model=model: to_bpmn(model), args.repeat)
             path = Path(tmp) / f"gen{steps}.bpmn"
             path.write_text(xml)
-            read, read_cpu, (back, notes) = _best(lambda: import_bpmn(path), args.repeat)
+            read, read_cpu, (back, notes) = _best(lambda path=path: import_bpmn(path), args.repeat)
             if back.to_data() != model.to_data() or notes:
                 raise SystemExit(f"{steps} steps: the BPMN file does not give the same blueprint back")
             growth = "" if not times else f"{export_cpu / times[-1][0]:.1f}x / {read_cpu / times[-1][1]:.1f}x"
@@ -59,7 +59,8 @@ def main() -> None:
     verdict = f" At 4,000 steps: export {at_4000[0]:.2f} s, import {at_4000[1]:.2f} s of CPU." if at_4000 else ""
     write_section("bpmn", "## BPMN export and import\n\n`python benchmarks/bench_bpmn.py` "
                   f"({machine()}). Best of {args.repeat}: wall clock, with the CPU time of the process in "
-                  "brackets (the steadier figure on a busy machine; the growth is of CPU time). The layered journeys of bench_load.py (60 teams, "
+                  "brackets (the steadier figure on a busy machine; the growth is of CPU time). "
+                  "The layered journeys of bench_load.py (60 teams, "
                   "rework loops); export is `to_bpmn` with its laid-out, routed diagram, import is "
                   "`import_bpmn` of that file, which gives the same blueprint back. Goal: 4,000 steps under "
                   "10 s, growing linearly (about 4x for 4x the steps). Before the export was made linear "

@@ -69,7 +69,7 @@ def main() -> None:
         ("breaks", {**staff, "flows[triage->desk1].p": (0.1, 0.3)}, [args.jobs]),
     ]
     rows = []
-    for name, ranges, jobs_list in scenarios:
+    for _name, ranges, jobs_list in scenarios:
         for jobs in jobs_list:
             start, cpu = time.perf_counter(), _cpu()
             found = bp.explore(model, ranges, "time_in_system.p90 < 600", examples=args.examples,

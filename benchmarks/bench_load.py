@@ -58,7 +58,7 @@ def main() -> None:
         for steps in sorted({args.steps // 4, args.steps}):
             path = Path(tmp) / f"gen{steps}.json"
             path.write_text(json.dumps(generated(steps)))
-            best = min(_timed(lambda: bp.load(path)) for _ in range(3))
+            best = min(_timed(lambda path=path: bp.load(path)) for _ in range(3))
             rows.append([f"{steps:,}", f"{path.stat().st_size / 2**20:.1f} MiB", f"{best:.2f} s"])
             print(rows[-1])
     write_section("load", "## Loading a blueprint\n\n`python benchmarks/bench_load.py` "

@@ -18,8 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import blueprint as bp  # noqa: E402
 from _report import machine, table, write_section  # noqa: E402
+
+import blueprint as bp  # noqa: E402
 
 VERBS = ["Checks", "Records", "Calls", "Emails", "Approves", "Reviews", "Ships", "Schedules", "Updates",
          "Waits for", "Escalates", "Explains", "Refunds", "Confirms", "Fills in"]
@@ -98,9 +99,9 @@ def main(argv: list[str]) -> int:
     engines = (["system"] if shutil.which("dot") else []) + ["embedded"]
     rows = []
     for engine in engines:
-        svg = timed(lambda: bp.render(model, "svg", engine=engine))
-        layout = timed(lambda: bp.render(model, "svg", engine=engine, findings=report))
-        png = timed(lambda: bp.render(model, "png", engine=engine, findings=report))
+        svg = timed(lambda engine=engine: bp.render(model, "svg", engine=engine))
+        layout = timed(lambda engine=engine: bp.render(model, "svg", engine=engine, findings=report))
+        png = timed(lambda engine=engine: bp.render(model, "png", engine=engine, findings=report))
         target = 2.0 if engine == "system" else 5.0
         rows.append([f"{engine} Graphviz", f"{svg:.2f} s", f"{layout:.2f} s", f"{png:.2f} s",
                      f"< {target:g} s", "yes" if svg < target else "**no**"])

@@ -1,7 +1,7 @@
 """The engine that runs the rules: severities from defaults, the file's ``checks:`` and the caller."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from .errors import BlueprintError, Problem, did_you_mean
 from .findings import SEVERITIES, Finding, Report

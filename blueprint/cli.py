@@ -140,15 +140,6 @@ def json_text(value, depth: int, indent: str = "") -> str:
     return "[\n" + ",\n".join(f"{inner}{json_text(v, depth - 1, inner)}" for v in value) + f"\n{indent}]"
 
 
-def _text_report(report, out) -> None:
-    for f in report:
-        where = f"{report.file}:{f.line}:{f.column}" if f.line else f"{report.file}"
-        out.append(f"{where}: {f.severity} [{f.rule}] {f.message}")
-    counts = report.summary
-    out.append(f"{report.file}: " + (", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}"
-                                              for s in SEVERITIES) if len(report) else "no findings"))
-
-
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
@@ -168,18 +159,15 @@ def check(files, fmt, fail_on, rules):
         except BlueprintError as exc:
             if len(files) == 1:
                 raise
-            failed.append(exc)
+            failed.append((name, exc))
             click.echo(str(exc), err=True)
     if fmt == "json":
         docs = [r.to_json() for r in reports]
         click.echo(json_text(docs[0], 2) if len(files) == 1 else json_text(docs, 3))
     elif fmt == "sarif":
-        click.echo(json_text(to_sarif(reports, __version__), 4))
+        click.echo(json_text(to_sarif(reports, __version__, failed), 4))
     else:
-        lines: list[str] = []
-        for report in reports:
-            _text_report(report, lines)
-        click.echo("\n".join(lines))
+        click.echo("\n".join(report.to_text() for report in reports))
     if failed:
         sys.exit(EXIT_BAD_INPUT)
     threshold = SEVERITIES.index(fail_on) if fail_on != "never" else -1

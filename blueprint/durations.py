@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Callable, Literal, Union
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import (BaseModel, ConfigDict, Discriminator, Field, PlainValidator, Tag,
-                      WithJsonSchema, field_validator)
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PlainValidator, Tag, WithJsonSchema, field_validator
 
 __all__ = [
     "TIME_UNITS", "Quantity", "Rate", "Duration", "Fixed", "Exponential", "Uniform", "Triangular",
@@ -79,11 +79,12 @@ def _check_quantity(value: Any) -> Any:
 
 #: A non-negative time: a number in the blueprint's ``time_unit`` or a string with a unit.
 Quantity = Annotated[
-    Union[int, float, str],
+    int | float | str,
     PlainValidator(_check_quantity),
     WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0},
                               {"type": "string", "pattern": QUANTITY_PATTERN}],
-                    "description": "a time: a number in the time_unit, or a number with a unit (45s, 10min, 2h, 3d, 1w)"}),
+                    "description": "a time: a number in the time_unit, or a number with a unit "
+                                   "(45s, 10min, 2h, 3d, 1w)"}),
 ]
 
 
@@ -107,7 +108,7 @@ def _check_rate(value: Any) -> Any:
 
 #: Arrivals per time: ``5/day``, ``12/h``, ``3/2h``, or a bare number per ``time_unit``.
 Rate = Annotated[
-    Union[int, float, str],
+    int | float | str,
     PlainValidator(_check_rate),
     WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0},
                               {"type": "string", "pattern": RATE_PATTERN}],
@@ -191,7 +192,7 @@ class Law:
     exponential: float | None = None
 
     @classmethod
-    def atoms_of(cls, *values: float) -> "Law":
+    def atoms_of(cls, *values: float) -> Law:
         """A time that takes one of `values`, each equally likely."""
         return cls(atoms=tuple(float(v) for v in values), low=min(values), top=max(values))
 
@@ -439,16 +440,10 @@ def _duration_kind(value: Any) -> str | None:
 
 #: How long a step takes: a quantity, or one distribution as a one-key mapping.
 Duration = Annotated[
-    Union[
-        Annotated[Quantity, Tag("quantity")],
-        Annotated[Fixed, Tag("fixed")],
-        Annotated[Exponential, Tag("exponential")],
-        Annotated[Uniform, Tag("uniform")],
-        Annotated[Triangular, Tag("triangular")],
-        Annotated[Normal, Tag("normal")],
-        Annotated[Lognormal, Tag("lognormal")],
-        Annotated[Empirical, Tag("empirical")],
-    ],
+    Annotated[Quantity, Tag("quantity")] | Annotated[Fixed, Tag("fixed")]
+    | Annotated[Exponential, Tag("exponential")] | Annotated[Uniform, Tag("uniform")]
+    | Annotated[Triangular, Tag("triangular")] | Annotated[Normal, Tag("normal")]
+    | Annotated[Lognormal, Tag("lognormal")] | Annotated[Empirical, Tag("empirical")],
     Discriminator(
         _duration_kind,
         custom_error_type="duration",

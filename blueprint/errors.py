@@ -8,8 +8,8 @@ fix it.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 __all__ = ["BlueprintError", "Problem", "did_you_mean"]
 
@@ -70,10 +70,6 @@ class BlueprintError(ValueError):
         self.problems: list[Problem] = [p if isinstance(p, Problem) else Problem("", p) for p in problems]
         self.file = file
         super().__init__(str(self))
-
-    def with_file(self, file: str) -> "BlueprintError":
-        """The same problems, attributed to `file`."""
-        return BlueprintError(self.problems, file=file)
 
     def lines(self) -> list[str]:
         """One line per problem: ``FILE:LINE:COL: PATH: message``."""

@@ -38,8 +38,9 @@ import csv
 import io
 import json
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, NamedTuple, Optional, Sequence
+from typing import NamedTuple
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
@@ -63,15 +64,15 @@ class Event(NamedTuple):
 
     case: int
     step: str
-    team: Optional[str]
-    lane: Optional[str]
+    team: str | None
+    lane: str | None
     enqueue: float
-    start: Optional[float]
-    end: Optional[float]
+    start: float | None
+    end: float | None
     outcome: str
 
 
-def timestamps(times: Sequence[Optional[float]], time_unit: str) -> list[Optional[str]]:
+def timestamps(times: Sequence[float | None], time_unit: str) -> list[str | None]:
     """ISO 8601 dates (UTC, to the millisecond) of simulated times counted from :data:`EPOCH`.
 
     Examples
@@ -84,7 +85,7 @@ def timestamps(times: Sequence[Optional[float]], time_unit: str) -> list[Optiona
     ms = np.round(values[known] * TIME_UNITS[time_unit] * 1000).astype(np.int64)
     text = np.datetime_as_string(np.datetime64(EPOCH, "ms") + ms.astype("timedelta64[ms]"), unit="ms",
                                  timezone="UTC").tolist()
-    out: list[Optional[str]] = [None] * len(values)
+    out: list[str | None] = [None] * len(values)
     for i, s in zip(np.flatnonzero(known).tolist(), text):
         out[i] = s
     return out
@@ -150,7 +151,8 @@ def to_jsonl(events: Iterable[Event]) -> str:
     Examples
     --------
     >>> print(to_jsonl([Event(1, "ask", None, "customer", 0.0, 0.0, 0.0, "done")]), end="")
-    {"case": 1, "step": "ask", "team": null, "lane": "customer", "enqueue": 0.0, "start": 0.0, "end": 0.0, "outcome": "done"}
+    {"case": 1, "step": "ask", "team": null, "lane": "customer", "enqueue": 0.0, "start": 0.0, "end": 0.0,
+     "outcome": "done"}
     """
     return "".join(json.dumps(e._asdict()) + "\n" for e in events)
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -87,7 +88,9 @@ def shown(value: Any) -> str:
         digits = len(str(abs(value))) if abs(value) < 10**200 else 201
         return str(value) if digits <= 20 else f"a number of {digits if digits <= 200 else 'over 200'} digits"
     if isinstance(value, float):
-        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf") if math.isinf(value) else f"{value:g}"
+        if math.isnan(value):
+            return ".nan"
+        return (".inf" if value > 0 else "-.inf") if math.isinf(value) else f"{value:g}"
     if isinstance(value, str):
         return repr(value if len(value) <= 40 else value[:37] + "...")
     if isinstance(value, (list, tuple)):

@@ -14,9 +14,11 @@ simulate anew.
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Mapping
 from contextlib import closing
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as seeded
@@ -83,7 +85,8 @@ def evaluate_kpis(model: Blueprint, changes: Mapping[str, Any], *, stats_only: b
     >>> import blueprint as bp
     >>> model = bp.loads("steps: {a: {lane: customer}, b: {outcome: success}, c: {outcome: failure}}\\n"
     ...                  "flows: [[a, b, 0.5], [a, c, 0.5]]")
-    >>> evaluate_kpis(model, {"flows[a->b].p": 0.9}, stats_only=True, cases=0, replications=1, seed=0)["stats.outcomes.b"]
+    >>> figures = evaluate_kpis(model, {"flows[a->b].p": 0.9}, stats_only=True, cases=0, replications=1, seed=0)
+    >>> figures["stats.outcomes.b"]
     0.9
     """
     changed = model.with_changes(dict(changes)) if changes else model
@@ -186,10 +189,8 @@ def explore(model: Blueprint, ranges: Mapping[str, tuple[Any, Any]], requirement
             broken.append(dict(changes))
             raise _Broken
 
-    try:
+    with contextlib.suppress(_Broken):
         _search(strategy, test, examples, seed)
-    except _Broken:
-        pass
     if not broken:
         return Exploration(req.text, True, None, as_is, worst["value"], worst, len(cache), model.time_unit)
     smallest = _closer(broken[-1], model, ranges, req, kpis_of)  # hypothesis replays the shrunk example last
@@ -222,10 +223,10 @@ def _closer(changes: dict, model: Blueprint, ranges, req: Requirement, kpis_of, 
                 good = mid
         for digits in range(1, 7):
             rounded = round(bad, digits)
-            if min(good, bad) <= rounded <= max(good, bad) or rounded == round(bad, 6):
-                if rounded != good and breaks({**changes, path: rounded}):
-                    bad = rounded
-                    break
+            within = min(good, bad) <= rounded <= max(good, bad) or rounded == round(bad, 6)
+            if within and rounded != good and breaks({**changes, path: rounded}):
+                bad = rounded
+                break
         changes[path] = bad
     return changes
 

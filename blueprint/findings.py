@@ -1,9 +1,8 @@
 """Findings: what `check` reports, and the report that holds them."""
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
 
 from .tables import check_table
 
@@ -51,6 +50,20 @@ class Finding:
         return {"rule": self.rule, "severity": self.severity, "message": self.message,
                 "steps": list(self.steps), "flows": [list(f) for f in self.flows]}
 
+    def to_text(self, file: str | None = None) -> str:
+        """One line: ``FILE:LINE:COLUMN: severity [rule] message`` (the place as far as it is known).
+
+        Examples
+        --------
+        >>> Finding("dead-end", "error", "Nothing happens after [a]", ("a",), line=4, column=3).to_text("x.yaml")
+        'x.yaml:4:3: error [dead-end] Nothing happens after [a]'
+        """
+        where = f"{file}:{self.line}:{self.column}" if self.line else f"{file}"
+        return f"{where}: {self.severity} [{self.rule}] {self.message}"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
 
 @dataclass
 class Report:
@@ -61,6 +74,9 @@ class Report:
     >>> r = Report([Finding("unweighted-branch", "info", "m", ("a",))], file="x.yaml")
     >>> len(r), r.summary, r.worst
     (1, {'error': 0, 'warning': 0, 'info': 1}, 'info')
+    >>> print(r)
+    x.yaml: info [unweighted-branch] m
+    x.yaml: 0 errors, 0 warnings, 1 info
     """
 
     findings: list[Finding]
@@ -93,8 +109,15 @@ class Report:
         """The SPEC's ``check`` document: ``{"file", "findings", "summary"}``."""
         return {"file": self.file, "findings": [f.to_json() for f in self.findings], "summary": self.summary}
 
+    def to_text(self) -> str:
+        """What ``blueprint check`` prints: a line a finding, then how many of each severity."""
+        counts = self.summary
+        total = ", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}" for s in SEVERITIES)
+        return "\n".join([f.to_text(self.file) for f in self.findings]
+                         + [f"{self.file}: " + (total if self.findings else "no findings")])
+
     def __str__(self) -> str:
-        return json.dumps(self.to_json(), indent=2)
+        return self.to_text()
 
     def _repr_html_(self) -> str:
         """The findings as a table (Jupyter shows it)."""

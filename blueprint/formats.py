@@ -1,8 +1,8 @@
 """File formats by their suffix: the one table that reading, writing and drawing go by."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .errors import BlueprintError
 
@@ -40,7 +40,8 @@ def format_of(path: str | Path, formats: Iterable[str], format: str | None = Non
     >>> format_of("fires.jpeg", ["svg", "png"])
     Traceback (most recent call last):
     ...
-    blueprint.errors.BlueprintError: cannot tell the format of 'fires.jpeg' from its extension; end it with .svg, .png or give --format
+    blueprint.errors.BlueprintError: cannot tell the format of 'fires.jpeg' from its extension;
+    end it with .svg, .png or give --format
     """
     formats = list(formats)
     if format:

@@ -8,8 +8,8 @@ millions of them), costing more than the work itself. Reference counting still f
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 __all__ = ["without_gc"]
 

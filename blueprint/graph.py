@@ -5,8 +5,9 @@ reachability, components and handoffs instead of walking the graph again.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -410,7 +411,8 @@ class Facts:
         if not joins:
             return {}
         splits = np.zeros(len(self.ids), dtype=bool)
-        splits[[self.index[b] for sid, s in model.steps.items() if s.split == "all" for b in self.successors[sid]]] = True
+        splits[[self.index[b] for sid, s in model.steps.items() if s.split == "all"
+                for b in self.successors[sid]]] = True
         parallel = reach(self.matrix, splits) if splits.any() else splits  # steps a split's branch leads to
         part = self.component_of
         stuck: dict[str, list[tuple[str, str]]] = {}

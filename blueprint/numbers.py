@@ -6,7 +6,8 @@ a figure is written the same way wherever it appears.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["number", "percent", "figure", "interval", "signed", "cell"]
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
+from typing import Any
 
 from .errors import BlueprintError
 
@@ -27,7 +28,8 @@ def connect(address: str):
     try:
         from dask.distributed import Client  # the optional dask extra
     except ImportError:
-        raise BlueprintError("--scheduler needs dask.distributed; install it with: pip install \"service-blueprint[dask]\"") from None
+        raise BlueprintError("--scheduler needs dask.distributed; "
+                             "install it with: pip install \"service-blueprint[dask]\"") from None
     try:  # read the address first: a Client made for a bad one lingers and times out later
         from distributed.comm.addressing import parse_address, parse_host_port  # the optional dask extra
 
@@ -62,7 +64,7 @@ def stop_asked() -> bool:
 
 
 def map_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any] | Iterable[Any], *, jobs: int = 1,
-              client: Any = None, should_stop: Optional[Callable[[], bool]] = None) -> list[Any]:
+              client: Any = None, should_stop: Callable[[], bool] | None = None) -> list[Any]:
     """``[fn(t) for t in tasks]``, here, in `jobs` processes, or on a dask `client`; in order.
 
     Parameters

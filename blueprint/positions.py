@@ -13,9 +13,10 @@ or flow.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from json.decoder import WHITESPACE, scanstring
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import yaml
@@ -50,9 +51,9 @@ class Index:
         if len(path) > 1:
             entries = self.entries.get(path[0])
             part = path[1]
-            if isinstance(entries, dict) and isinstance(part, str) and part in entries:
-                found = entries[part]
-            elif isinstance(entries, list) and isinstance(part, int) and 0 <= part < len(entries):
+            keyed = isinstance(entries, dict) and isinstance(part, str) and part in entries
+            listed = isinstance(entries, list) and isinstance(part, int) and 0 <= part < len(entries)
+            if keyed or listed:
                 found = entries[part]
         return found >> _SHIFT, found & ((1 << _SHIFT) - 1)
 

@@ -1,17 +1,19 @@
 """Service levels: requirements on KPIs named by the dotted keys of the ``simulate`` and ``stats`` JSON.
 
 (The KPIs themselves are worked out by :mod:`blueprint.simulation.kpis` and :mod:`blueprint.chain`;
-this module names them and states what they must meet.) ``time_in_system.p90``, ``cases.by_outcome.gave_up``, ``teams.store.utilization`` name numbers in
-the simulate document; ``stats.never_finishes`` and ``stats.outcomes.fitted`` name numbers in the
-exact expectations. :func:`flatten` turns a document into ``{key: number}``; :func:`parse_requirement`
-reads a service level such as ``"time_in_system.p90 < 48h"``.
+this module names them and states what they must meet.) ``time_in_system.p90``,
+``cases.by_outcome.gave_up``, ``teams.store.utilization`` name numbers in the simulate document;
+``stats.never_finishes`` and ``stats.outcomes.fitted`` name numbers in the exact expectations.
+:func:`flatten` turns a document into ``{key: number}``; :func:`parse_requirement` reads a service
+level such as ``"time_in_system.p90 < 48h"``.
 """
 from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .durations import _QUANTITY_RE, to_unit
 from .errors import BlueprintError, did_you_mean

@@ -18,7 +18,8 @@ asked for dead ends).
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument

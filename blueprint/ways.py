@@ -35,7 +35,8 @@ Examples
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.integrate import quad
@@ -45,8 +46,8 @@ from scipy.sparse.csgraph import breadth_first_order
 from .durations import Law, law_of
 from .model import Blueprint
 
-__all__ = ["Way", "ways_out", "every_way", "Moves", "moves", "successors", "never_leaves", "step_times", "incapable", "missing_capabilities", "timeout_chance",
-           "time_in_step", "work_time", "Law", "law_of"]
+__all__ = ["Way", "ways_out", "every_way", "Moves", "moves", "successors", "never_leaves", "step_times", "incapable",
+           "missing_capabilities", "timeout_chance", "time_in_step", "work_time", "Law", "law_of"]
 
 def _integral(f: Callable[[float], float], a: float, b: float) -> float:
     if b <= a:

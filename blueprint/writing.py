@@ -7,13 +7,12 @@ reads back: the ``convert`` command writes it through the drawing.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import yaml
 
 from .bpmn import to_bpmn
-from .errors import BlueprintError
 from .files import write_atomic
 from .formats import format_of
 from .model import Blueprint

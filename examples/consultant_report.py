@@ -4,7 +4,8 @@ Writes the report as HTML and PDF (the same as `blueprint report FILE [--after F
 the folder you name, and prints the places the service fails most, with their fix, to paste into an
 e-mail to the client.
 
-    python examples/consultant_report.py examples/damaged_fires.yaml --after examples/damaged_fires_after.yaml --out report/
+    python examples/consultant_report.py examples/damaged_fires.yaml \
+        --after examples/damaged_fires_after.yaml --out report/
     python examples/consultant_report.py my_client.yaml --out deliverables/ --cases 5000
 
 The report (FILE's name, .html and .pdf) goes into the folder ``--out`` names, made if need be;

@@ -352,9 +352,9 @@ def test_diagram_draws_lanes_as_stacked_bands_and_every_shape_inside_its_lane():
           "dc": "http://www.omg.org/spec/DD/20100524/DC"}
     bounds = {s.get("bpmnElement"): tuple(float(s.find("dc:Bounds", ns).get(k)) for k in ("x", "y", "width", "height"))
               for s in root.iter("{%s}BPMNShape" % ns["di"])}
-    lanes = [l for l in root.iter("{%s}lane" % ns["b"]) if l.get("{urn:blueprint:bpmn:1}lane")]
-    assert [l.get("{urn:blueprint:bpmn:1}lane") for l in lanes] == ["customer", "frontstage", "backstage"]
-    tops = [bounds[l.get("id")][1] for l in lanes]
+    lanes = [lane for lane in root.iter("{%s}lane" % ns["b"]) if lane.get("{urn:blueprint:bpmn:1}lane")]
+    assert [lane.get("{urn:blueprint:bpmn:1}lane") for lane in lanes] == ["customer", "frontstage", "backstage"]
+    tops = [bounds[lane.get("id")][1] for lane in lanes]
     assert tops == sorted(tops)
     for a, b in zip(lanes, lanes[1:]):
         assert bounds[a.get("id")][1] + bounds[a.get("id")][3] <= bounds[b.get("id")][1]

@@ -91,7 +91,8 @@ def test_every_flow_node_lists_its_flows_in_and_out(path):
     flows = list(root.iter("{%s}sequenceFlow" % NS["b"]))
     for tag in FLOW_NODES:
         for node in root.iter("{%s}%s" % (NS["b"], tag)):
-            listed = ([i.text for i in node.findall("b:incoming", NS)], [o.text for o in node.findall("b:outgoing", NS)])
+            listed = ([i.text for i in node.findall("b:incoming", NS)],
+                      [o.text for o in node.findall("b:outgoing", NS)])
             expected = ([f.get("id") for f in flows if f.get("targetRef") == node.get("id")],
                         [f.get("id") for f in flows if f.get("sourceRef") == node.get("id")])
             assert listed == expected, node.get("id")

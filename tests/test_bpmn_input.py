@@ -106,7 +106,8 @@ def test_a_miwg_file_with_its_bpmn_prefix_changed_gives_the_same_model(path, tmp
     if found:
         prefix = found.group(1)
         changed = re.sub(r'\sxmlns="[^"]*"', "", text)
-        changed = changed.replace(f'xmlns:{prefix}="', 'xmlns="').replace(f"<{prefix}:", "<").replace(f"</{prefix}:", "</")
+        changed = changed.replace(f'xmlns:{prefix}="', 'xmlns="')
+        changed = changed.replace(f"<{prefix}:", "<").replace(f"</{prefix}:", "</")
     else:
         changed = re.sub(r"<(/?)([A-Za-z_][\w.-]*[\s/>])", r"<\1bpmn2:\2", text)
         changed = changed.replace(f'xmlns="{MODEL}"', f'xmlns:bpmn2="{MODEL}"')
@@ -163,7 +164,8 @@ def test_elements_without_ids_get_one_and_are_said(tmp_path):
 
 def test_a_process_without_an_id_still_imports(tmp_path):
     text = process('<startEvent id="s"/><task id="a"/><endEvent id="e"/>'
-                   '<sequenceFlow id="f1" sourceRef="s" targetRef="a"/><sequenceFlow id="f2" sourceRef="a" targetRef="e"/>')
+                   '<sequenceFlow id="f1" sourceRef="s" targetRef="a"/>'
+                   '<sequenceFlow id="f2" sourceRef="a" targetRef="e"/>')
     model, notes = import_bpmn(write(tmp_path, text.replace('<process id="p">', "<process>")))
     assert sorted(model.steps) == ["a", "e"] and any("process has no id" in n for n in notes)
 

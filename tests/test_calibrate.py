@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 import blueprint as bp
-from blueprint.logs.calibrate import as_written, fit_duration
 from blueprint.cli import cli
-from blueprint.writing import dumps
 from blueprint.durations import TIME_UNITS
+from blueprint.logs.calibrate import as_written, fit_duration
 from blueprint.logs.reading import read_events
+from blueprint.writing import dumps
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT.parent / "shared" / "logs"

@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -43,7 +44,7 @@ def test_findings_at_error_exit_1_and_clean_file_exits_0(tmp_file):
     # the minimal blueprint brings its one member of staff 5 minutes of work a minute (no arrivals:
     # one a minute): overloaded; at 6 cases an hour it is clean
     assert run("check", MINIMAL)[0] == EXIT_FINDINGS
-    clean = tmp_file("clean.yaml", open(MINIMAL).read() + "arrivals: {rate: 6/hour}\n")
+    clean = tmp_file("clean.yaml", Path(MINIMAL).read_text() + "arrivals: {rate: 6/hour}\n")
     assert run("check", str(clean))[0] == EXIT_OK
 
 
@@ -52,7 +53,7 @@ def test_text_output_names_file_line_and_rule():
     line = next(x for x in out.splitlines() if "[incapable-handoff]" in x)
     assert line.startswith(f"{FIRES}:")
     position = int(line.split(":")[1])
-    assert "social_reply:" in open(FIRES).read().splitlines()[position - 1]
+    assert "social_reply:" in Path(FIRES).read_text().splitlines()[position - 1]
 
 
 def test_json_is_one_document_on_stdout():
@@ -111,18 +112,6 @@ def test_sarif_has_rules_levels_and_lines():
     location = result["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == FIRES
     assert location["region"]["startLine"] > 1
-
-
-def test_sarif_validates_against_its_schema():
-    jsonschema = pytest.importorskip("jsonschema")
-    log = json.loads(run("check", FIRES, "--format", "sarif")[1])
-    # the essential shape of SARIF 2.1.0 that GitHub code scanning reads
-    shape = {"type": "object", "required": ["version", "runs"], "properties": {"runs": {"type": "array", "items": {
-        "type": "object", "required": ["tool", "results"], "properties": {"results": {"type": "array", "items": {
-            "type": "object", "required": ["ruleId", "level", "message", "locations"],
-            "properties": {"level": {"enum": ["none", "note", "warning", "error"]},
-                           "message": {"type": "object", "required": ["text"]}}}}}}}}}
-    jsonschema.validate(log, shape)
 
 
 def test_schema_prints_and_writes_the_same(tmp_path):

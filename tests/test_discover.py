@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 import blueprint as bp
+from blueprint.errors import BlueprintError
 from blueprint.logs.discover import discover
 from blueprint.logs.reading import read_events
-from blueprint.errors import BlueprintError
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT.parent / "shared" / "logs"

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from blueprint.cli import cli as group
-from blueprint.logs.discover import discover
 from blueprint.errors import BlueprintError
+from blueprint.logs.discover import discover
 from blueprint.logs.opening import parse_size
 from blueprint.logs.reading import read_events
 

@@ -108,7 +108,8 @@ def _odd_but_valid(rng: random.Random) -> dict:
                 del team["staff"]
         elif action == 3 and not step.get("outcome"):
             step["duration"] = rng.choice([0, "1w", {"exponential": "2h"}, {"uniform": [0, 0]},
-                                           {"triangular": [0, 0, 0]}, {"empirical": [0]}, {"normal": {"mean": 1, "sd": 5}}])
+                                           {"triangular": [0, 0, 0]}, {"empirical": [0]},
+                                           {"normal": {"mean": 1, "sd": 5}}])
         elif action == 4 and not step.get("outcome"):
             step["timeout"] = {"after": rng.choice([0, 1, "1h", "1000w"]), "to": rng.choice(list(steps))}
     return data
@@ -153,7 +154,8 @@ def mutants(seed: int, count: int, loops: bool = True) -> list[tuple[str, bytes]
             at = rng.randrange(len(text) + 1)
             junk = bytes(rng.randrange(256) for _ in range(rng.randint(1, 12)))
             action = rng.choice(["cut", "insert", "replace"])
-            text = text[:at] if action == "cut" else text[:at] + junk + text[at + (len(junk) if action == "replace" else 0):]
+            rest = text[at + (len(junk) if action == "replace" else 0):]
+            text = text[:at] if action == "cut" else text[:at] + junk + rest
             out.append((".yaml", text))
         else:
             out.append(rng.choice(_shapes(rng, loops)))
@@ -205,7 +207,8 @@ def run_mutants(tmp_path: Path, command, items: list[tuple[str, bytes]], most_se
 
 SET_VALUES = ["teams.*.staff=2", "flows[0]=junk", "flows[0].p=0.5", "steps.*.duration=5", "checks={dead-end: off}",
               "teams.*.staff=-1", "flows[0]=[a, b]", "name=<b>x</b>", "patience=.nan", "steps.*.owner=nobody"]
-VARY = ["patience=1..50", "teams.*.staff=1..3", "flows[0].p=0.1..0.9", "patience=.nan..3", "steps.*.duration=1..5", "nowhere=1..2"]
+VARY = ["patience=1..50", "teams.*.staff=1..3", "flows[0].p=0.1..0.9", "patience=.nan..3", "steps.*.duration=1..5",
+        "nowhere=1..2"]
 
 
 def _vary(path: str, i: int) -> str:
@@ -233,7 +236,8 @@ COMMANDS = {
     "render-dot": (100, lambda t: lambda p, i: ["render", p, "-o", str(t / f"o{i}.dot")]),
     "render-mermaid": (400, lambda t: lambda p, i: ["render", p, "-o", str(t / f"o{i}.mmd")]),
     "render-html": (50, lambda t: lambda p, i: ["render", p, "-o", str(t / f"o{i}.html"), "--no-findings"]),
-    "convert": (400, lambda t: lambda p, i: ["convert", p, "-o", str(t / f"o{i}{('.yaml', '.json', '.bpmn', '.mmd')[i % 4]}")]),
+    "convert": (400, lambda t: lambda p, i: ["convert", p, "-o",
+                                             str(t / f"o{i}{('.yaml', '.json', '.bpmn', '.mmd')[i % 4]}")]),
     "schema": (40, lambda t: lambda p, i: ["schema", "-o", (p, p + "\0", str(t / "s.json"), "/dev/full")[i % 4]]),
 }
 

@@ -25,7 +25,7 @@ def _places(data):
             yield from ((key, i) for i in range(len(value)))
 
 
-def _composed_position(text, path, trees={}):
+def _composed_position(text, path, trees={}):  # noqa: B006 (the default is the cache of parsed trees)
     """Where the parsed YAML tree puts a place: the reference the index must agree with."""
     if text not in trees:
         trees.clear()
@@ -55,7 +55,8 @@ def test_every_team_step_and_flow_is_where_the_parsed_tree_puts_it(path, form):
 
 
 def test_a_deeper_place_is_given_its_steps_position_once_the_model_is_built():
-    text = "steps:\n  a:\n    lane: customer\n    duration: {uniform: [1, 2]}\n  b: {outcome: success}\nflows: [[a, b]]\n"
+    text = ("steps:\n  a:\n    lane: customer\n    duration: {uniform: [1, 2]}\n"
+            "  b: {outcome: success}\nflows: [[a, b]]\n")
     model = bp.loads(text)
     assert model.location("steps", "a", "duration", "uniform") == model.location("steps", "a") == (3, 5)
 

@@ -255,7 +255,8 @@ def test_check_stats_and_simulate_give_the_same_bytes_whatever_the_hash_seed(tmp
     tangled.write_text(TANGLED)
     outputs = []
     for seed in (1, 2):
-        done = subprocess.run([sys.executable, "-c", _EVERY_COMMAND, str(tangled), str(EXAMPLES / "damaged_fires.yaml")],
+        command = [sys.executable, "-c", _EVERY_COMMAND, str(tangled), str(EXAMPLES / "damaged_fires.yaml")]
+        done = subprocess.run(command,
                               capture_output=True, text=True, timeout=300,
                               env={**os.environ, "PYTHONHASHSEED": str(seed)})
         assert done.returncode == 0, done.stderr

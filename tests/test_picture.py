@@ -4,7 +4,7 @@ records and how the customer feels."""
 import re
 import shutil
 import xml.etree.ElementTree as ET
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
@@ -15,8 +15,8 @@ import blueprint as bp
 from blueprint.cli import cli
 from blueprint.drawing.labels import CHANNEL_KINDS, headline, marks
 from blueprint.drawing.placing import crosses, overlaps, path_points
-from blueprint.strategies import blueprints
 from blueprint.drawing.swimlane import drawing
+from blueprint.strategies import blueprints
 
 from .conftest import EXAMPLES, FIXTURES
 
@@ -28,7 +28,7 @@ PICTURES = sorted(EXAMPLES.glob("*.yaml")) + [FIXTURES / "valid" / "minimal.yaml
                                               FIXTURES / "valid" / "every_feature.yaml"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _svg(path: Path, engine: str, page: str = "a4") -> str:
     return bp.render(bp.load(path), "svg", engine=engine, page=page)
 
@@ -80,7 +80,7 @@ def text_boxes(svg: str) -> list[tuple[str, tuple[float, float, float, float], s
 def arrows(svg: str) -> dict[str, list[tuple[float, float]]]:
     """Every arrow's path, by the id of its group, in page coordinates."""
     out = {}
-    for element, dx, dy, parents in _walk(ET.fromstring(svg)):
+    for element, dx, dy, _ in _walk(ET.fromstring(svg)):
         if element.tag == f"{SVG}g" and "flow" in (element.get("class") or "").split():
             for path in element.iter(f"{SVG}path"):
                 out[element.get("id")] = [(px + dx, py + dy) for px, py in path_points(path.get("d"))]
@@ -222,7 +222,8 @@ def test_the_fires_story_outlines_only_its_two_errors():
     groups = _groups(svg)
     outlined = sorted(gid for gid, g in groups.items() if "finding-error" in (g.get("class") or ""))
     assert outlined == ["step-refer", "step-social_reply"]
-    assert not any("finding-warning" in (g.get("class") or "") for g in groups.values() if g.get("id", "").startswith("flow"))
+    flows = [g for g in groups.values() if g.get("id", "").startswith("flow")]
+    assert not any("finding-warning" in (g.get("class") or "") for g in flows)
 
 
 CHANNELS = [("phone", "phone"), ("e-mail", "email"), ("letter", "letter"), ("post", "letter"), ("store", "store"),
@@ -231,7 +232,8 @@ CHANNELS = [("phone", "phone"), ("e-mail", "email"), ("letter", "letter"), ("pos
 
 
 def test_each_channel_has_its_own_icon():
-    steps = {f"c{i}": {"name": channel, "lane": "customer", "channel": channel} for i, (channel, _) in enumerate(CHANNELS)}
+    steps = {f"c{i}": {"name": channel, "lane": "customer", "channel": channel}
+             for i, (channel, _) in enumerate(CHANNELS)}
     steps["done"] = {"outcome": "success"}
     flows = [[f"c{i}", f"c{i + 1}"] for i in range(len(CHANNELS) - 1)] + [[f"c{len(CHANNELS) - 1}", "done"]]
     svg = bp.render(bp.Blueprint.model_validate({"steps": steps, "flows": flows}), engine="embedded")

@@ -15,8 +15,8 @@ from blueprint.drawing.engines import graphviz_engine, run_graphviz
 from blueprint.drawing.heat import read_heat
 from blueprint.drawing.labels import headline
 from blueprint.drawing.layout import placement
-from blueprint.strategies import blueprints
 from blueprint.drawing.swimlane import LINE_NAMES, drawing
+from blueprint.strategies import blueprints
 
 from .conftest import EXAMPLES, FIXTURES
 
@@ -143,7 +143,8 @@ def test_dot_has_a_cluster_per_lane_in_order_holding_its_steps_and_an_edge_per_f
     bands = sorted({_band(name) for name in lane_clusters})
     assert bands == list(range(1, len(laid_out.sheet.bands) + 1))
     for band in bands:
-        in_band = [re.sub(r" band\d+$", "", name)[len("cluster_lane "):] for name in lane_clusters if _band(name) == band]
+        in_band = [re.sub(r" band\d+$", "", name)[len("cluster_lane "):]
+                   for name in lane_clusters if _band(name) == band]
         assert in_band == list(model.lanes)
     grid = placement(model)
     for sid in model.steps:

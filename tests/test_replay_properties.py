@@ -3,6 +3,7 @@ removed or a step renamed does not, and the deviation names what changed."""
 from __future__ import annotations
 
 import math
+
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -83,7 +84,12 @@ def test_a_flow_removed_is_named_by_a_deviation(tmp_path_factory, model, data):
     flow = data.draw(st.sampled_from(used))
     changed = bp.replay(path, _without(model, flow))
     assert changed.fitness < 1.0
-    named = [d for d in changed.deviations if d["kind"] == "missing-flow" and d["flows"] == [[flow.source, flow.target]]]
+    # the move is named by where it went; with parallel work out, by the branch that moved last
+    # (a missing move takes the most recent token: see blueprint.logs.conformance), which need not
+    # be the flow's source
+    parallel = any(s.split == "all" for s in model.steps.values())
+    named = [d for d in changed.deviations if d["kind"] == "missing-flow"
+             and (d["flows"] == [[flow.source, flow.target]] or parallel and d["flows"][0][1] == flow.target)]
     assert named and named[0]["cases"] >= 1
 
 

@@ -4,6 +4,7 @@ import html.parser
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 import yaml
@@ -115,10 +116,10 @@ def test_a_step_named_like_markup_draws(engine):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_bpmn_participant_and_lane_names_are_drawn_as_text(tmp_path, engine):
     text = HOSTILE[0]
-    source = dumps(bp.loads((EXAMPLE := "steps: {ask: {name: Asks, lane: customer}, "
+    source = dumps(bp.loads(EXAMPLE := "steps: {ask: {name: Asks, lane: customer}, "
                                         "work: {name: Works, lane: backstage, owner: desk}, "
                                         "done: {outcome: success}}\nteams: {desk: {name: Desk}}\n"
-                                        "flows: [[ask, work], [work, done]]")), "bpmn")
+                                        "flows: [[ask, work], [work, done]]"), "bpmn")
     assert EXAMPLE
     root = ET.fromstring(source)
     named = 0
@@ -288,7 +289,7 @@ def test_a_fifo_with_no_writer_is_refused_instead_of_blocking(tmp_path):
 
 def test_a_blueprint_can_be_piped_in(tmp_path):
     done = subprocess.run([sys.executable, "-m", "blueprint", "check", "/dev/stdin", "--format", "json"],
-                          input=open(FIRES, "rb").read(), capture_output=True, timeout=60)
+                          input=Path(FIRES).read_bytes(), capture_output=True, timeout=60)
     assert done.returncode == 1 and b'"no-resolution"' in done.stdout
 
 
@@ -299,7 +300,7 @@ def test_readable_file_lets_through_regular_files_only(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(bp.BlueprintError, match="pipe"):
         readable_file(fifo, "a .bpmn file")
-    assert read_bytes(FIRES) == open(FIRES, "rb").read()
+    assert read_bytes(FIRES) == Path(FIRES).read_bytes()
 
 
 # --- --set values are read with the file's guards ------------------------------------------------

@@ -3,7 +3,6 @@ import json
 import subprocess
 import sys
 from collections import Counter
-
 from xml.etree import ElementTree
 
 import pandas as pd

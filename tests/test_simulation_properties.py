@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import blueprint as bp
-from blueprint.simulation.duty import is_open as _is_open, next_opening as _next_opening
+from blueprint.simulation.duty import is_open as _is_open
+from blueprint.simulation.duty import next_opening as _next_opening
 from blueprint.strategies import blueprints
 
 EVERYTHING = blueprints(max_steps=8, hours=True, staffed=None, patience=None, timeouts=True, splits=True)

@@ -113,7 +113,7 @@ def test_all_loops_solved_at_once_give_each_loops_rounds(seed):
 
 
 def test_the_formats_rule_ids_are_the_registrys():
-    assert RULE_IDS == tuple(RULES)
+    assert tuple(RULES) == RULE_IDS
 
 
 @pytest.mark.parametrize("leave", [0.5, 1e-3, 1e-6])

@@ -5,8 +5,9 @@ so a file that maps to something invalid gets the loader's own messages).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import BlueprintError
 from ..model import CUSTOMER, DEFAULT_LANES, Blueprint, build

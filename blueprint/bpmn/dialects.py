@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..hours import parse_hours
-from .xmlfile import B, M, QBP, Notes, idref, local, namespace
+from .xmlfile import QBP, B, M, Notes, idref, local, namespace
 
 __all__ = ["Simulation", "read_simulation"]
 

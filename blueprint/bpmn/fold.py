@@ -544,7 +544,8 @@ def _entries(f: Fold) -> tuple[str, list]:
     mode, items, weighted = resolve(f, tree)
     ends = any(k in f.ends or (k in doc.nodes and doc.nodes[k].tag == "endEvent") for _, _, k in items)
     if mode == "all" or ends:  # a start must be a step that is not an outcome: draw one
-        key = extra_step(f, tree if tree.kind == "par" else Tree("choice", origin=firsts[0], branches=[(None, None, tree)]))
+        one = tree if tree.kind == "par" else Tree("choice", origin=firsts[0], branches=[(None, None, tree)])
+        key = extra_step(f, one)
         return "one", [[1.0, None, key]]
     if not weighted:
         items = [[None, label, k] for _, label, k in items]

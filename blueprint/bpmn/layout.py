@@ -20,13 +20,10 @@ from __future__ import annotations
 import bisect
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from ..graph import depth_first
+from ..walks import depth_first
+from .elements import Plan
 from .xmlfile import BPMNDI, DC, DDI
-
-if TYPE_CHECKING:  # only for annotations: write.py imports this module
-    from .write import Plan
 
 __all__ = ["Band", "Box", "Placement", "place", "route", "layout"]
 
@@ -112,7 +109,7 @@ class Placement:
     height: float
 
 
-def _ranks(p: "Plan") -> dict[str, int]:
+def _ranks(p: Plan) -> dict[str, int]:
     """Each element's column: its longest distance from the start, ways back left out."""
     succ: dict[str, list[str]] = {el.id: [] for el in p.elements}
     host = {el.id: el.attrs["attachedToRef"] for el in p.elements if el.tag == "boundaryEvent"}
@@ -136,7 +133,7 @@ def _size(tag: str) -> tuple[float, float]:
     return (GATE, GATE) if tag.endswith("Gateway") else (EVENT, EVENT)
 
 
-def place(p: "Plan", band_of: dict[str, Band], band_list: list[Band]) -> Placement:
+def place(p: Plan, band_of: dict[str, Band], band_list: list[Band]) -> Placement:
     """Put every element of `p` in a grid cell: column by rank, band by lane and team, first free row."""
     rank = _ranks(p)
     taken: dict[Band, dict[int, int]] = {band: {} for band in band_list}
@@ -216,7 +213,7 @@ def _grid(pl: Placement) -> _Grid:
     return _Grid([sorted(cols) for cols in occupied], gaps, above, below)
 
 
-def route(p: "Plan", pl: Placement) -> dict[str, list[Point]]:
+def route(p: Plan, pl: Placement) -> dict[str, list[Point]]:
     """The waypoints of every sequence flow of `p`, by flow id."""
     grid = _grid(pl)
     kinds = {el.id: el.tag for el in p.elements}
@@ -276,7 +273,7 @@ def _num(x: float) -> str:
     return f"{x:g}" if abs(x - round(x)) > 1e-9 else str(int(round(x)))
 
 
-def layout(root, p: "Plan", band_of: dict[str, Band], band_list: list[Band], lane_ids: dict, pool_id: str,
+def layout(root, p: Plan, band_of: dict[str, Band], band_list: list[Band], lane_ids: dict, pool_id: str,
            collab_id: str) -> None:
     """Add the diagram of the plan `p` to the definitions element `root`: the pool, the lanes, a
     shape for every element and the waypoints of every flow."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import BlueprintError
 from ..naming import is_customer_name, unique_id
-from .xmlfile import B, M, MODEL, Notes, idref, local, namespace
+from .xmlfile import MODEL, B, M, Notes, idref, local, namespace
 
 __all__ = ["Node", "Seq", "Process", "Ours", "Messages", "Document", "read_document", "ACTIVITIES", "GATEWAYS",
            "EVENTS"]

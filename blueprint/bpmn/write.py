@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
-from typing import Any
 
-from ..version import __version__
 from ..durations import TIME_UNITS, mean_of
 from ..model import CUSTOMER, Blueprint
-from ..naming import unique_id
+from ..version import __version__
+from .elements import Edge, Element, Plan
 from .iso import iso_duration
 from .layout import Band, layout
-from .xmlfile import B, BLUEPRINT_NS, BPMNDI, DC, DDI, M, MODEL
+from .xmlfile import BLUEPRINT_NS, BPMNDI, DC, DDI, MODEL, B, M
 
 __all__ = ["to_bpmn", "plan", "Plan", "Element", "Edge"]
 
@@ -25,43 +23,6 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSI_TYPE = "{%s}type" % XSI
 _TEXT_KEYS = ("stage", "channel", "evidence", "fail_point", "moment")
 _JSON_KEYS = ("duration", "emotion", "needs")
-
-
-@dataclass
-class Element:
-    """A BPMN flow node to write: its id, its tag, the step it stands for or belongs to."""
-
-    id: str
-    tag: str
-    step: str | None
-    attrs: dict = field(default_factory=dict)
-    children: list = field(default_factory=list)   # (tag, attrs, text) written inside, after incoming/outgoing
-    documentation: str | None = None
-
-
-@dataclass(frozen=True)
-class Edge:
-    """A sequence flow to write."""
-
-    id: str
-    source: str
-    target: str
-    attrs: dict
-    documentation: str | None = None
-    condition: str | None = None
-
-
-@dataclass
-class Plan:
-    """The BPMN elements and sequence flows that stand for a blueprint, and the ids taken."""
-
-    elements: list[Element]
-    edges: list[Edge]
-    used: set[str]
-
-    def new_id(self, base: str) -> str:
-        """An id made of `base` that no element, flow or shape has yet."""
-        return unique_id(base, self.used)
 
 
 def _json(value) -> str:
@@ -348,7 +309,7 @@ def _band_of_step(model: Blueprint, sid: str | None) -> Band:
         other = model.steps[flow.source]
         if other.lane is not None:
             return (other.lane, other.owner)
-    return (model.lanes[-1] if CUSTOMER != model.lanes[-1] else model.lanes[0], None)
+    return (model.lanes[-1] if model.lanes[-1] != CUSTOMER else model.lanes[0], None)
 
 
 def bands(model: Blueprint, p: Plan) -> tuple[dict[str, Band], list[Band]]:

@@ -136,7 +136,8 @@ def parse(path: str | Path):
     >>> parse(path)
     Traceback (most recent call last):
     ...
-    blueprint.errors.BlueprintError: ...p.bpmn: the XML declaration names the encoding 'klingon', which is not one Python knows; save the file as UTF-8 and write encoding="UTF-8" in its first line
+    blueprint.errors.BlueprintError: ...p.bpmn: the XML declaration names the encoding 'klingon', which is not
+    one Python knows; save the file as UTF-8 and write encoding="UTF-8" in its first line
     """
     name = str(path)
     path = readable_file(path, "a .bpmn file")

@@ -35,8 +35,9 @@ it was last with, for handoffs; :class:`Circle`: one bit of the story-repeat mem
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -379,7 +380,7 @@ class Explorer:
             here[s] = here.get(s, 0) + 1
         for a, n in here.items():
             for outcome in self._ending(a):
-                for b, m in here.items():
+                for b in here:
                     if b == a and n < 2:
                         continue
                     if self._ending(b) - {outcome}:

@@ -6,7 +6,8 @@ their chances, and stops at an outcome. A ``split: all`` is one move too: to whe
 again at a step). A branch that comes alone into a ``join: all`` along one of its flows waits
 there for ever: the move is counted as an arrival (it hands the case over) but leads nowhere.
 
-The matrices are sparse and built once, so a blueprint without parallel work costs one solve (:func:`~blueprint.chain.solve.solver`).
+The matrices are sparse and built once, so a blueprint without parallel work costs one solve
+(:func:`~blueprint.chain.solve.solver`).
 """
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..model import Blueprint
 from ..graph import steps_with_joins
+from ..model import Blueprint
 from ..ways import moves
-from .branches import Episode, Explorer, Net, Teams
+from .branches import Episode, Explorer, Net
 from .solve import NoSolution, closed_parts, expected_visits, loops, settled, solver
 
 __all__ = ["StepChain"]
@@ -52,7 +53,7 @@ class StepChain:
     splits: dict[int, tuple[float, dict[Any, Episode]]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, model: Blueprint, net: Net, explorer: Explorer, carried) -> "StepChain":
+    def build(cls, model: Blueprint, net: Net, explorer: Explorer, carried) -> StepChain:
         """Build the chain; ``carried()`` gives, for each step without an owner, the teams a case may
         have been with last (:attr:`blueprint.graph.Facts.owners_carried`): asked only when a step
         without an owner splits."""
@@ -67,7 +68,7 @@ class StepChain:
         for k in np.flatnonzero(at_join[m.target] & m.timeout).tolist():
             lone[k] = int(m.source[k]) in sources[int(m.target[k])]
         splits: dict[int, tuple[float, dict[Any, Episode]]] = {}
-        for i, (chance, targets) in m.splits.items():
+        for i, (chance, _targets) in m.splits.items():
             owner = model.steps[net.ids[i]].owner
             memories = [(owner,)] if owner else [()] + [(t,) for t in sorted(carried().get(net.ids[i], {}))]
             splits[i] = (chance, {mem: explorer.episode(i, mem) for mem in memories})
@@ -110,7 +111,7 @@ class StepChain:
     def handoffs(self, plain: np.ndarray) -> tuple[float | None, str | None]:
         """Expected handoffs per case, or ``None`` with why: each arrival at an owned step whose
         team differs from the team the branch was last with, episodes included."""
-        model, net = self.model, self.net
+        model = self.model
         teams = sorted({s.owner for s in model.steps.values() if s.owner is not None})
         if not teams:
             return 0.0, None

@@ -5,8 +5,8 @@ import json
 import re
 from typing import Any
 
-from .engines import run_graphviz
 from ..errors import BlueprintError
+from .engines import run_graphviz
 
 __all__ = ["quote", "attrs", "measure"]
 
@@ -53,7 +53,8 @@ def attrs(values: dict[str, Any]) -> str:
     return " ".join(f"{k}={quote(v)}" for k, v in values.items())
 
 
-def measure(nodes: dict[str, dict[str, Any]], defaults: dict[str, Any], engine: str | None) -> dict[str, tuple[float, float]]:
+def measure(nodes: dict[str, dict[str, Any]], defaults: dict[str, Any],
+            engine: str | None) -> dict[str, tuple[float, float]]:
     """Width and height in points of every node, as the Graphviz that will draw them sizes them.
 
     Examples

@@ -22,11 +22,11 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
+from .heat import team_colour
 from .icons import SVG, channel_icon, mark, q, sample
 from .labels import channel_kind
 from .placing import Box, path_points, place_labels
 from .sheet import LEAD
-from .heat import team_colour
 from .style import FEELING, FONTS, LOOKS, MARK_RADIUS, OUTSIDE_HATCH, SAMPLE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,7 +46,7 @@ def _float(value: str | None, default: float = 0.0) -> float:
         return default
 
 
-def dress(svg: str, drawing: "Drawing") -> str:
+def dress(svg: str, drawing: Drawing) -> str:
     """The SVG of a blueprint with its label lines styled and what Graphviz cannot draw added.
 
     Parameters
@@ -91,7 +91,7 @@ def dress(svg: str, drawing: "Drawing") -> str:
     return ET.tostring(root, encoding="unicode")
 
 
-def _style_lines(groups: dict, drawing: "Drawing") -> None:
+def _style_lines(groups: dict, drawing: Drawing) -> None:
     team_colours = {}
     if drawing.heat is not None:
         team_colours = {drawing.model.team_name(t): team_colour(u) for t, u in drawing.heat.utilization.items()}
@@ -153,7 +153,7 @@ def _hatch(root, groups: dict) -> None:
             break
 
 
-def _corners(drawing: "Drawing", sid: str) -> tuple[Box, bool]:
+def _corners(drawing: Drawing, sid: str) -> tuple[Box, bool]:
     box = drawing.sheet.box(sid)
     step = drawing.model.steps[sid]
     if step.outcome == "success":  # an ellipse: its corners are outside it
@@ -163,7 +163,7 @@ def _corners(drawing: "Drawing", sid: str) -> tuple[Box, bool]:
     return box, False
 
 
-def _marks_and_icons(marks, channels, drawing: "Drawing") -> list[Box]:
+def _marks_and_icons(marks, channels, drawing: Drawing) -> list[Box]:
     """A finding's mark on the top right corner of its step, a channel's icon on the top left."""
     taken = []
     for m in drawing.marks:
@@ -182,7 +182,7 @@ def _marks_and_icons(marks, channels, drawing: "Drawing") -> list[Box]:
     return taken
 
 
-def _feelings(overlay, drawing: "Drawing") -> list[Box]:
+def _feelings(overlay, drawing: Drawing) -> list[Box]:
     """How the customer feels, step by step: a curve across each band's feeling row."""
     sheet, model = drawing.sheet, drawing.model
     taken: list[Box] = []
@@ -214,7 +214,7 @@ def _feelings(overlay, drawing: "Drawing") -> list[Box]:
         ET.SubElement(group, q("polyline"), {"points": " ".join(f"{x:.2f},{y:.2f}" for x, y, _, _ in points),
                                              "fill": "none", "stroke": FEELING["line"], "stroke-width": "1.6",
                                              "stroke-linejoin": "round", "class": "feeling-curve"})
-        for x, y, value, sid in points:
+        for x, y, value, _ in points:
             tone = "good" if value > 0 else "bad" if value < 0 else "neutral"
             ET.SubElement(group, q("circle"), {"cx": f"{x:.2f}", "cy": f"{y:.2f}", "r": "3.2", "fill": FEELING[tone],
                                                "stroke": "white", "stroke-width": "0.8"})
@@ -228,7 +228,7 @@ def _feelings(overlay, drawing: "Drawing") -> list[Box]:
     return taken
 
 
-def _key_background(graph, drawing: "Drawing") -> None:
+def _key_background(graph, drawing: Drawing) -> None:
     """A light panel behind the key, under everything else."""
     box = drawing.sheet.key_box
     if box is None:
@@ -241,7 +241,7 @@ def _key_background(graph, drawing: "Drawing") -> None:
     graph.insert(1, panel)
 
 
-def _samples(overlay, drawing: "Drawing") -> None:
+def _samples(overlay, drawing: Drawing) -> None:
     """The key's samples, each at the left of its row."""
     rows = {row.node: row for block in drawing.blocks for row in block.rows}
     for node, (x, top, height) in drawing.sheet.key_rows.items():
@@ -255,7 +255,7 @@ def _samples(overlay, drawing: "Drawing") -> None:
         sample(overlay, row.sample, x, y, row.options)
 
 
-def _flow_labels(groups: dict, overlay, drawing: "Drawing", taken: list[Box]) -> None:
+def _flow_labels(groups: dict, overlay, drawing: Drawing, taken: list[Box]) -> None:
     """Every arrow's label beside its arrow: Graphviz's own placement replaced."""
     sheet = drawing.sheet
     H = sheet.height
@@ -277,7 +277,7 @@ def _flow_labels(groups: dict, overlay, drawing: "Drawing", taken: list[Box]) ->
                  for line in overlay.iter(q("polyline")) if line.get("class") == "feeling-curve"]
     crossing = {con.flow: con for con in sheet.connectors}
     labels = []
-    for fid, (texts, (w, h)) in drawing.flow_labels.items():
+    for fid, (_, (w, h)) in drawing.flow_labels.items():
         con = crossing.get(fid)
         source = con.source if con else _source_of(drawing, fid)
         band = sheet.bands[sheet.band_of[source]]
@@ -300,7 +300,7 @@ def _flow_labels(groups: dict, overlay, drawing: "Drawing", taken: list[Box]) ->
             t.text = text
 
 
-def _source_of(drawing: "Drawing", fid: str) -> str:
+def _source_of(drawing: Drawing, fid: str) -> str:
     if fid.startswith("timeout-"):
         return fid[len("timeout-"):]
     return drawing.model.flows[int(fid.split("-")[1])].source

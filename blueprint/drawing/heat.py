@@ -16,8 +16,8 @@ from typing import Any
 from ..chain import stats
 from ..errors import BlueprintError
 from ..files import read_bytes
-from ..model import Blueprint
 from ..logs.replay import heat_figures, is_replay
+from ..model import Blueprint
 from .style import TEAM_COLOURS, VISIT_COLOURS
 
 __all__ = ["Heat", "read_heat", "team_colour", "VISIT_COLOURS", "TEAM_COLOURS"]
@@ -104,8 +104,8 @@ def read_heat(model: Blueprint, heat: Any) -> Heat | None:
     model : Blueprint
         The blueprint the load is drawn on.
     heat : dict, str, Path, object with ``to_json()``, or None
-        ``teams.*.utilization`` shades the teams (of the ``scenario`` in a ``whatif`` document); ``expected_visits`` (a ``stats`` document)
-        shades the steps, else :func:`blueprint.stats` is asked.
+        ``teams.*.utilization`` shades the teams (of the ``scenario`` in a ``whatif`` document);
+        ``expected_visits`` (a ``stats`` document) shades the steps, else :func:`blueprint.stats` is asked.
 
     Raises
     ------
@@ -168,8 +168,9 @@ def read_heat(model: Blueprint, heat: Any) -> Heat | None:
                              f"is in this blueprint ({', '.join(model.teams)}); simulate this blueprint")
     visits = heat.get("expected_visits")
     if visits is not None:
-        if not isinstance(visits, dict) or not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
-                                                   for v in visits.values()):
+        numbers = (v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in visits.values()) \
+            if isinstance(visits, dict) else [False]
+        if not all(numbers):
             raise BlueprintError(f"{where}expected_visits: expected an object of numbers by step id")
         visits = {k: v for k, v in _visits(visits).items() if k in model.steps}
     else:

@@ -12,11 +12,11 @@ from typing import Any
 from ..chain import stats
 from ..errors import BlueprintError
 from ..findings import Report
+from ..model import Blueprint
+from ..tables import html_table, stats_table
 from .heat import Heat
 from .labels import headline, marks, plain, what_and_fix
-from ..model import Blueprint
 from .style import FONTS, SEVERITY_COLOUR
-from ..tables import html_table, stats_table
 
 __all__ = ["page", "findings_html", "stats_html", "STYLE", "document"]
 
@@ -80,7 +80,8 @@ def findings_html(model: Blueprint, report: Report | None, shown: int | None = N
         items.append(f'<li class="{_e(mark.severity)}"><span class="num {_e(mark.severity)}">{mark.number}</span>'
                      f'<span class="where">{_e(where)}</span>{"".join(parts)}</li>')
     more = len(found) - len(items)
-    tail = f'<p class="note">And {more} more places: <code>blueprint check</code> lists them all.</p>' if more > 0 else ""
+    tail = (f'<p class="note">And {more} more places: <code>blueprint check</code> lists them all.</p>'
+            if more > 0 else "")
     return '<ol class="findings">\n' + "\n".join(items) + "\n</ol>" + tail
 
 

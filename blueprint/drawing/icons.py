@@ -8,8 +8,24 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from .style import (ARROW, CHANNEL_COLOUR, DASH, EVIDENCE, FAILURE, FEELING, FONTS, LINE, MARK_RADIUS, OUTSIDE_FILL,
-                    OUTSIDE_STROKE, SAMPLE, SEVERITY_COLOUR, STEP_STROKE, SUCCESS, TIMEOUT)
+from .style import (
+    ARROW,
+    CHANNEL_COLOUR,
+    DASH,
+    EVIDENCE,
+    FAILURE,
+    FEELING,
+    FONTS,
+    LINE,
+    MARK_RADIUS,
+    OUTSIDE_FILL,
+    OUTSIDE_STROKE,
+    SAMPLE,
+    SEVERITY_COLOUR,
+    STEP_STROKE,
+    SUCCESS,
+    TIMEOUT,
+)
 
 __all__ = ["channel_icon", "mark", "sample", "q", "SVG"]
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..findings import SEVERITIES, Report
-from .heat import Heat, team_colour
-from .labels import CHANNEL_KINDS, Mark, Part, channel_kind, is_outside, mark_lines, wrap
 from ..model import Blueprint
 from ..numbers import number
-from .style import MARK_RADIUS, PANEL_WIDTH, ROW, SAMPLE, SEVERITY_COLOUR, TEAM_COLOURS, VISIT_COLOURS, system_colours
+from .heat import Heat, team_colour
+from .labels import CHANNEL_KINDS, Mark, Part, channel_kind, is_outside, mark_lines, wrap
+from .style import MARK_RADIUS, PANEL_WIDTH, ROW, SAMPLE, TEAM_COLOURS, VISIT_COLOURS, system_colours
 
 __all__ = ["Row", "Block", "blocks", "BOLD"]
 
@@ -170,4 +170,3 @@ def row_height(row: Row, text_height: float) -> float:
     return max(text_height, sample, ROW - 4) + 4
 
 
-SEVERITY_OF_KIND = {f"finding-{s}": SEVERITY_COLOUR[s] for s in SEVERITIES}

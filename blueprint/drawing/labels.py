@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..durations import mean_of
 from ..findings import SEVERITIES, Finding, Report
@@ -176,7 +177,8 @@ def step_lines(model: Blueprint, sid: str, busy: float | None = None, visits: fl
     >>> m = loads("teams: {desk: {name: Help desk}}\\nsteps: {a: {name: Answers the phone call, lane: frontstage,"
     ...           " owner: desk}, b: {outcome: success}}\\nflows: [[a, b]]")
     >>> step_lines(m, "a", busy=0.5, visits=2)
-    [('name', 'Answers the phone'), ('name', 'call'), ('owner', 'Help desk · 50% busy'), ('visits', '2 visits per case')]
+    [('name', 'Answers the phone'), ('name', 'call'), ('owner', 'Help desk · 50% busy'),
+     ('visits', '2 visits per case')]
     """
     lines: list[Part] = []
     outcome = model.steps[sid].is_outcome
@@ -383,7 +385,8 @@ def mark_lines(model: Blueprint, mark: Mark, width: int = PANEL_WIDTH) -> list[P
     ...           " timeout: {after: 1d, to: done}},"
     ...           " done: {outcome: success}}\\nflows: [[ask, call], [call, done]]")
     >>> mark_lines(m, marks(m, check(m))[0])
-    [('where', 'Phones back'), ('finding-error', 'Handed to a team that cannot do it: Social'), ('finding-error', 'media team lacks outbound call')]
+    [('where', 'Phones back'), ('finding-error', 'Handed to a team that cannot do it: Social'),
+     ('finding-error', 'media team lacks outbound call')]
     """
     where = model.steps[mark.step].name or mark.step if mark.step else "The blueprint as a whole"
     lines = [("where", line) for line in wrap(where, width)]

@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..graph import Facts, depth_first
+from ..graph import Facts
 from ..model import CUSTOMER, Blueprint
+from ..walks import depth_first
 
 __all__ = ["Placement", "placement"]
 

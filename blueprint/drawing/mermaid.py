@@ -14,9 +14,9 @@ from typing import Any
 
 from ..checker import check
 from ..findings import SEVERITIES, Report
+from ..model import Blueprint
 from .labels import flow_texts, headline, marks, step_parts, timeout_text
 from .layout import placement
-from ..model import Blueprint
 from .style import mermaid_class
 
 __all__ = ["to_mermaid", "mermaid_text", "mermaid_ids"]

@@ -170,7 +170,8 @@ def place_labels(labels: list[tuple[str, float, float, list[Point], Box]], boxes
     Examples
     --------
     >>> arrow = [(0.0, 0.0), (100.0, 0.0)]
-    >>> place_labels([("a", 20, 10, arrow, (-50, -50, 150, 50))], [(40, -20, 60, -1)], {"a": arrow}, [])  # above is taken
+    >>> taken = [(40, -20, 60, -1)]  # above is taken
+    >>> place_labels([("a", 20, 10, arrow, (-50, -50, 150, 50))], taken, {"a": arrow}, [])
     {'a': (40.0, 3.0, 60.0, 13.0)}
     """
     placed: dict[str, Box] = {}

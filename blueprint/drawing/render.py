@@ -33,12 +33,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..formats import format_of
+from ..model import Blueprint
 from .dress import dress
 from .engines import run_graphviz, svg_to_pdf, svg_to_png
-from ..formats import format_of
 from .htmlpage import page as html_page
 from .mermaid import to_mermaid
-from ..model import Blueprint
 from .swimlane import PAGE_CHOICES, Drawing, drawing
 
 __all__ = ["render", "to_dot", "format_for", "FORMATS", "PAGE_CHOICES", "svg_of"]

@@ -24,11 +24,25 @@ import string
 from dataclasses import dataclass, field
 from itertools import combinations, product
 
+from ..model import Blueprint
 from .key import BOLD, Block, row_height
 from .layout import Placement
-from ..model import Blueprint
-from .style import (BAND_GAP, COLUMN_GAP, CONNECTOR, FEELING_HEIGHT, LANE_GAP, LANE_PAD, LINE_NAMES, MIN_COLUMN,
-                    MOST_ASPECT, NARROW_GAP, PAD, READABLE, STACK_GAP, STAGE_HEIGHT)
+from .style import (
+    BAND_GAP,
+    COLUMN_GAP,
+    CONNECTOR,
+    FEELING_HEIGHT,
+    LANE_GAP,
+    LANE_PAD,
+    LINE_NAMES,
+    MIN_COLUMN,
+    MOST_ASPECT,
+    NARROW_GAP,
+    PAD,
+    READABLE,
+    STACK_GAP,
+    STAGE_HEIGHT,
+)
 
 __all__ = ["Sheet", "Band", "Connector", "arrange", "band_suffix"]
 
@@ -488,7 +502,7 @@ def _place_key(plan: _Plan, key_right: bool, limit: float, right: float, bottom:
     height = 0.0
     for column in columns:
         y = y0
-        for kind, node, w, h in column:
+        for kind, node, _, h in column:
             tw, th = plan.size[node]
             if kind == "heading":
                 where[node] = (x + tw / 2, y + h - th / 2 - 3)

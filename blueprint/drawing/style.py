@@ -76,7 +76,6 @@ NODE_FONT_SIZE = 11      # Graphviz measures every line at this size; LOOKS only
 
 # --- sizes (points) --------------------------------------------------------------------------------
 NAME_WIDTH = 20          # characters before a step's name wraps
-NOTE_WIDTH = 24
 PANEL_WIDTH = 44         # characters before a line of the key wraps
 PAD = 12.0               # around the drawing
 COLUMN_GAP = 64.0        # between columns where an arrow leaves with a label: room for it

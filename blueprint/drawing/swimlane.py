@@ -20,19 +20,42 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..checker import check
-from .dot import attrs, measure, quote
-from .engines import graphviz_engine
 from ..errors import BlueprintError
 from ..findings import Report
+from ..model import Blueprint
+from .dot import attrs, measure, quote
+from .engines import graphviz_engine
 from .heat import Heat, read_heat
 from .key import Block, blocks
 from .labels import Mark, Part, clean, flow_texts, is_outside, marks, plain, step_lines, timeout_text, wrap
 from .layout import placement
-from ..model import Blueprint
 from .sheet import Content, Sheet, arrange, band_suffix
-from .style import (ARROW, CONNECTOR, ERROR_PEN, EVIDENCE, FAILURE, FEELING, FONT, INK, LANE_CAPTIONS, LANE_GAP, LINE,
-                    LINE_NAMES, NODE_FONT_SIZE, OUTSIDE_FILL, OUTSIDE_STROKE, PAD, PAGES, SEVERITY_COLOUR,
-                    STAGE_HEIGHT, STEP_PEN, STEP_STROKE, SUCCESS, TIMEOUT, lane_colour)
+from .style import (
+    ARROW,
+    CONNECTOR,
+    ERROR_PEN,
+    EVIDENCE,
+    FAILURE,
+    FEELING,
+    FONT,
+    INK,
+    LANE_CAPTIONS,
+    LANE_GAP,
+    LINE,
+    LINE_NAMES,
+    NODE_FONT_SIZE,
+    OUTSIDE_FILL,
+    OUTSIDE_STROKE,
+    PAD,
+    PAGES,
+    SEVERITY_COLOUR,
+    STAGE_HEIGHT,
+    STEP_PEN,
+    STEP_STROKE,
+    SUCCESS,
+    TIMEOUT,
+    lane_colour,
+)
 
 __all__ = ["Drawing", "drawing", "LINE_NAMES", "PAGE_CHOICES"]
 
@@ -289,7 +312,8 @@ def _write(model: Blueprint, sheet: Sheet, content: Content, nodes: dict, lines:
                 f"\tnode [{attrs(NODE_DEFAULTS)}]",
                 "\tedge [" + attrs({"fontname": FONT, "fontsize": "10", "color": ARROW, "arrowsize": "0.7",
                                     "fontcolor": INK}) + "]"]
-    for corner, (x, y) in (("sheet corner 1", (0.36, 0.36)), ("sheet corner 2", (sheet.width - 0.36, sheet.height - 0.36))):
+    corners = (("sheet corner 1", (0.36, 0.36)), ("sheet corner 2", (sheet.width - 0.36, sheet.height - 0.36)))
+    for corner, (x, y) in corners:
         dot.point(corner, x, y)  # the drawing's bounding box is the sheet: Graphviz does not shift it
     if content.title:
         dot.node(content.title)
@@ -347,7 +371,8 @@ def _write_band(model: Blueprint, sheet: Sheet, content: Content, dot: _Dot, ban
         lines[f"stage-{k}"] = [("stage", line) for line in text]
         dot.node(f"stage {k}", label="\\n".join(text), shape="box", style="filled", fixedsize="true",
                  width=f"{(sx1 - sx0) / 72:.3f}", height=f"{STAGE_HEIGHT / 72:.3f}", fillcolor=LINE, color=LINE,
-                 fontcolor="white", fontsize="12", id=f"stage-{k}", pos=dot.pos((sx0 + sx1) / 2, top + STAGE_HEIGHT / 2),
+                 fontcolor="white", fontsize="12", id=f"stage-{k}",
+                 pos=dot.pos((sx0 + sx1) / 2, top + STAGE_HEIGHT / 2),
                  **{"class": "stage"})
         k += 1
     if "evidence" in band.rows:

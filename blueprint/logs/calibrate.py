@@ -37,19 +37,18 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import yaml
 
-from ..writing import dumps
-from .discover import QUANTILES, _round
 from ..durations import RATE_PATTERN, TIME_UNITS, Fixed, mean_of, to_unit
 from ..errors import BlueprintError
 from ..formats import SUFFIXES
 from ..loader import loads, read_text
-from ..model import build
-from ..model import At, Blueprint, Every, RateArrivals
+from ..model import At, Blueprint, Every, RateArrivals, build
+from ..writing import dumps
+from .discover import QUANTILES, _round
 
 __all__ = ["calibrate", "Calibration", "fit_duration", "MIN_FIT", "LARGEST_FIT", "KS_LEVEL"]
 
@@ -67,8 +66,8 @@ class Fit:
 
     duration: Any
     family: str
-    aic: Optional[float] = None
-    ks_p: Optional[float] = None
+    aic: float | None = None
+    ks_p: float | None = None
     n: int = 0
 
 
@@ -169,9 +168,9 @@ def as_written(value: float, unit: str) -> Any:
     return _round(value)
 
 
-def _constant(duration: Any, unit: str) -> Optional[float]:
+def _constant(duration: Any, unit: str) -> float | None:
     """A duration that is always the same, in `unit` to 4 significant digits; else ``None``."""
-    if duration is None or isinstance(duration, (int, float, str)) or isinstance(duration, Fixed):
+    if duration is None or isinstance(duration, (int, float, str, Fixed)):
         return _round(mean_of(duration, unit))
     return None
 
@@ -197,9 +196,9 @@ class Calibration:
     changes: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     fits: dict = field(default_factory=dict)
-    model: Optional[Blueprint] = None
+    model: Blueprint | None = None
 
-    def text(self, format: str = "yaml", source: Optional[str] = None) -> str:
+    def to_text(self, format: str = "yaml", source: str | None = None) -> str:
         """The calibrated blueprint as YAML or JSON text; given the blueprint's `source` file (in that
         format), with its comments and layout kept (see the module notes)."""
         if source is not None and SUFFIXES.get(Path(source).suffix.lower()) == format:
@@ -212,6 +211,9 @@ class Calibration:
                 pass
             self.notes.append(f"the layout of {source} could not be kept: the blueprint is written out plainly")
         return dumps(self.model, format)
+
+    def __str__(self) -> str:
+        return self.to_text()
 
 
 def _compose(text: str):
@@ -245,7 +247,8 @@ def calibrate(fit) -> Calibration:
             chances = _chances(counts)
             for flow, p in zip(model.outgoing[sid], chances):
                 out.changes.append((("flows", model.flows.index(flow), "p"), p))
-            out.notes.append(f"{sid}: chances {', '.join(f'{f.target} {p:g}' for f, p in zip(model.outgoing[sid], chances))}"
+            shares = ", ".join(f"{f.target} {p:g}" for f, p in zip(model.outgoing[sid], chances))
+            out.notes.append(f"{sid}: chances {shares}"
                              f" from {sum(counts):,} moves")
     for i, sid in enumerate(rules.ids):
         if model.steps[sid].is_outcome:

@@ -39,7 +39,7 @@ it went through) and story repeats.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 from ..errors import BlueprintError
 from ..model import CUSTOMER, Blueprint
@@ -126,7 +126,7 @@ class Played(NamedTuple):
     deviations: set
     moves: int
     fitting: int
-    outcome: Optional[int]        # the outcome step reached, if any
+    outcome: int | None        # the outcome step reached, if any
     contacts: int
     handoffs: int
     repeats: int
@@ -195,14 +195,14 @@ def _reorder(rules: Rules, tokens: list, visits: list, steps: list, order: list,
         j += 1
 
 
-def _fits(rules: Rules, tokens: list, step: Optional[int], v) -> bool:
+def _fits(rules: Rules, tokens: list, step: int | None, v) -> bool:
     if step is None or step < 0:
         return False
     taken, missed, _ = _take(rules, tokens, step, v)
     return bool(taken) and not missed
 
 
-def play(rules: Rules, visits: list, steps: list, outcome: Optional[str], seen, *, case: str = "?") -> Played:
+def play(rules: Rules, visits: list, steps: list, outcome: str | None, seen, *, case: str = "?") -> Played:
     """Replay one case: `visits` in time order, `steps` the step number of each (``None``: no step;
     ``-1``: an activity to leave out), `outcome` how the log says the case ended.
 
@@ -228,7 +228,7 @@ def play(rules: Rules, visits: list, steps: list, outcome: Optional[str], seen, 
     tokens: list = [[rules.START, -1, None, -1, False]]
     moves = fitting = contacts = handoffs = repeats = 0
     known = 0
-    reached: Optional[int] = None
+    reached: int | None = None
     played_any = False
     order = list(range(len(visits)))
     n = len(order)

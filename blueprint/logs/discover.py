@@ -51,18 +51,17 @@ import warnings
 from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
 from ..durations import TIME_UNITS
 from ..errors import BlueprintError
-from ..model import build
-from .opening import DEFAULT_MAX_BYTES
-from .reading import Case, EventLog, read_events
-from ..model import Blueprint
+from ..model import Blueprint, build
 from ..naming import is_customer_name, slug
 from ..naming import unique_id as _unique_id
+from .opening import DEFAULT_MAX_BYTES
+from .reading import Case, EventLog, read_events
 
 __all__ = ["discover", "count_log", "owners", "time_unit", "durations", "assemble", "most_at_once", "LogCounts",
            "Owners", "QUANTILES"]
@@ -82,7 +81,7 @@ class LogCounts:
 
     file: str
     name: str
-    case_column: Optional[str]
+    case_column: str | None
     activities: dict = field(default_factory=dict)          # names, in order of first appearance
     firsts: Counter = field(default_factory=Counter)        # cases starting with each activity
     follows: dict = field(default_factory=lambda: defaultdict(Counter))  # a -> {b: n}
@@ -218,7 +217,7 @@ def owners(counts: LogCounts) -> Owners:
     """
     by_who = counts.by_group if counts.by_group else counts.by_resource
     staffed = bool(by_who)
-    owner: dict[str, Optional[str]] = {}
+    owner: dict[str, str | None] = {}
     lane: dict[str, str] = {}
     teams: dict[str, dict] = {}
     for a in counts.activities:
@@ -243,7 +242,7 @@ def owners(counts: LogCounts) -> Owners:
     return Owners(owner, lane, teams)
 
 
-def _staff(counts: LogCounts, who: str) -> Optional[int]:
+def _staff(counts: LogCounts, who: str) -> int | None:
     """The most of `who`'s work in progress at once, at most the people named in it; ``None``
     where service times were not measured."""
     if not counts.measured or who not in counts.work:
@@ -322,7 +321,7 @@ def _ways_out(counts: LogCounts, a: str) -> tuple[Counter, Counter]:
     return counts.follows[a], ends
 
 
-def _is_outcome(counts: LogCounts, a: str, nexts: Counter, ends: Counter, duration: list) -> Optional[str]:
+def _is_outcome(counts: LogCounts, a: str, nexts: Counter, ends: Counter, duration: list) -> str | None:
     """The outcome `a` itself is, if it only ever ends cases of one kind (success or failure) and is
     named as their outcome step or takes no time, and never starts one."""
     if nexts or len(ends) != 1 or a in counts.firsts:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from typing import Optional
 
 import numpy as np
 
@@ -35,7 +34,7 @@ MONDAY = 4 * 86400.0
 _WEEK = 7 * 86400.0
 
 
-def summary(values, per: float = 1.0) -> Optional[dict]:
+def summary(values, per: float = 1.0) -> dict | None:
     """``{"mean", "p50", "p90"}`` of `values` divided by `per`; ``None`` when there are none.
 
     Examples
@@ -144,7 +143,7 @@ class Observed:
         elif state == "complete":
             self.spans[step].append(end - came if came is not None and end > came else 0.0)
 
-    def case_done(self, played, outcome: Optional[str]) -> None:
+    def case_done(self, played, outcome: str | None) -> None:
         """The case's totals, once it has been played."""
         self.contacts.append(played.contacts)
         self.handoffs.append(played.handoffs)
@@ -164,7 +163,7 @@ class Observed:
         self._begin, self._end = math.inf, -math.inf
 
     # --- afterwards ---------------------------------------------------------------------------
-    def chance(self, src: int, dst: int, by_timeout: bool = False) -> Optional[float]:
+    def chance(self, src: int, dst: int, by_timeout: bool = False) -> float | None:
         """The observed chance of the move from `src` to `dst` (see the module notes); ``None``
         when the log never left `src`."""
         if by_timeout:
@@ -237,7 +236,7 @@ def _open_intervals(hours, lo: float, hi: float) -> np.ndarray:
     return (week_start[:, None, None] + spans[None, :, :]).reshape(-1, 2)
 
 
-def wait_causes(observed: Observed, team: int, staff: Optional[int], hours) -> tuple:
+def wait_causes(observed: Observed, team: int, staff: int | None, hours) -> tuple:
     """How the team's waits split: ``(for staff, outside hours)`` per wait (seconds, in the order of
     ``observed.waiting[team]``), ``for staff`` ``None`` where the team's capacity is not known.
 

@@ -27,8 +27,9 @@ import os
 import re
 import stat
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from ..errors import BlueprintError
 
@@ -150,7 +151,7 @@ class LogFile:
     def __init__(self, stream: io.BufferedReader, file: str, compression: str | None, kind: str):
         self.stream, self.file, self.compression, self.kind = stream, file, compression, kind
 
-    def __enter__(self) -> "LogFile":
+    def __enter__(self) -> LogFile:
         return self
 
     def __exit__(self, *exc) -> None:

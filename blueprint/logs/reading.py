@@ -27,10 +27,11 @@ import csv
 import itertools
 import warnings
 from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional
+from typing import Any, NamedTuple
 from xml.etree.ElementTree import ParseError, TreeBuilder
 
 from defusedxml import DefusedXmlException
@@ -122,13 +123,13 @@ class LogEvent(NamedTuple):
     case: str
     activity: str
     time: float
-    start: Optional[float]
-    resource: Optional[str]
-    group: Optional[str]
+    start: float | None
+    resource: str | None
+    group: str | None
     lifecycle: str
-    status: Optional[str]
-    case_outcome: Optional[str]
-    outcome_step: Optional[str]
+    status: str | None
+    case_outcome: str | None
+    outcome_step: str | None
     number: int
 
 
@@ -141,10 +142,10 @@ class Visit(NamedTuple):
     """
 
     activity: str
-    start: Optional[float]
+    start: float | None
     end: float
-    resource: Optional[str]
-    group: Optional[str]
+    resource: str | None
+    group: str | None
     state: str
 
 
@@ -153,8 +154,8 @@ class Case(NamedTuple):
 
     case: str
     visits: list
-    outcome: Optional[str]
-    outcome_step: Optional[str]
+    outcome: str | None
+    outcome_step: str | None
 
 
 class EventLog:
@@ -175,8 +176,8 @@ class EventLog:
     def __init__(self, file: str, name: str, kind: str, columns: dict):
         self.file, self.name, self.kind, self.columns = file, name, kind, columns
         self.notes: dict[str, Any] = {"outside_trace": 0, "start_only_cases": 0, "unknown_outcomes": set()}
-        self._events: Optional[Iterator[LogEvent]] = None  # one of the two: events in file order,
-        self._traces: Optional[Iterator[list[LogEvent]]] = None  # or the events of each case together
+        self._events: Iterator[LogEvent] | None = None  # one of the two: events in file order,
+        self._traces: Iterator[list[LogEvent]] | None = None  # or the events of each case together
 
     def where(self, event: LogEvent) -> str:
         """Where `event` is, in the words of the format: ``line 12`` or ``event 7 (trace '3')``.
@@ -259,7 +260,7 @@ def _when(e: LogEvent) -> tuple:
     return e.time, e.number
 
 
-def _visits(trace: list[LogEvent]) -> Optional[list[Visit]]:
+def _visits(trace: list[LogEvent]) -> list[Visit] | None:
     """Pair lifecycle transitions into visits, in the order they end; ``None`` if nothing ends."""
     if not any(e.lifecycle for e in trace):
         return [Visit(e.activity, e.start, e.time, e.resource, e.group, _state(e, True)) for e in trace]
@@ -290,7 +291,7 @@ def _state(e: LogEvent, finished: bool) -> str:
     return "complete" if finished and status not in _STOPPED else "stopped"
 
 
-def _outcome(trace: list[LogEvent], unknown: set) -> tuple[Optional[str], Optional[str]]:
+def _outcome(trace: list[LogEvent], unknown: set) -> tuple[str | None, str | None]:
     """How the case ended: its case outcome if the log has one, else its events' statuses."""
     given = next((e for e in reversed(trace) if e.case_outcome), None)
     if given is not None:
@@ -366,11 +367,11 @@ def read_events(log: Any, *, case: str | None = None, activity: str | None = Non
     return read
 
 
-def _pick(header: list[str], roles: dict, file: str) -> dict[str, Optional[str]]:
+def _pick(header: list[str], roles: dict, file: str) -> dict[str, str | None]:
     lowered: dict[str, str] = {}
     for h in header:
         lowered.setdefault(h.strip().lower(), h)
-    columns: dict[str, Optional[str]] = {}
+    columns: dict[str, str | None] = {}
     for role, names in DEFAULT_COLUMNS.items():
         given = roles.get(role)
         if given is not None:
@@ -395,7 +396,7 @@ ROLES = ("case", "activity", "timestamp", "start_timestamp", "resource", "group"
 class _Texts(dict):
     """Raw text -> stripped, one object for equal texts (a log repeats them), ``None`` if empty."""
 
-    def __missing__(self, raw: str) -> Optional[str]:
+    def __missing__(self, raw: str) -> str | None:
         value = raw.strip()
         value = self[raw] = value if value.lower() not in _EMPTY else None
         return value
@@ -440,7 +441,7 @@ def _event_maker(columns: dict, file: str, where: Callable[[int], str]) -> Calla
 # ------------------------------------------------------------------------------------------------
 # CSV and rows
 # ------------------------------------------------------------------------------------------------
-def _csv_events(log: LogFile, roles: dict, encoding: Optional[str]) -> tuple[dict, Iterator[LogEvent]]:
+def _csv_events(log: LogFile, roles: dict, encoding: str | None) -> tuple[dict, Iterator[LogEvent]]:
     lines = text_lines(log, encoding)
     head: list[str] = []
     size = 0
@@ -518,7 +519,7 @@ def _xes_keys(roles: dict) -> dict[str, str]:
     return keys
 
 
-def _xes_traces(log: LogFile, keys: dict, encoding: Optional[str], notes: dict) -> Iterator[list[LogEvent]]:
+def _xes_traces(log: LogFile, keys: dict, encoding: str | None, notes: dict) -> Iterator[list[LogEvent]]:
     trace_keys = {keys[role]: role for role in _TRACE_ROLES}
     current = {"case": "?"}
     make = _event_maker(keys, log.file, lambda n: f"event {n} (trace '{current['case']}')")

@@ -22,20 +22,20 @@ import gc
 import json
 import math
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
-from . import calibrate as calibration
-from . import replayfigures as figures
 from ..chain import stats as exact_stats
-from .conformance import (EARLY_JOIN, KINDS, MISSING_FLOW, MISSING_START, UNKNOWN, UNUSED_FLOW, Rules, play)
 from ..errors import BlueprintError, did_you_mean
 from ..loader import load
+from ..model import Blueprint
+from . import calibrate as calibration
+from . import replayfigures as figures
+from .conformance import EARLY_JOIN, KINDS, MISSING_FLOW, MISSING_START, UNKNOWN, UNUSED_FLOW, Rules, play
+from .observed import Observed
 from .opening import DEFAULT_MAX_BYTES
 from .reading import read_events
-from ..model import Blueprint
-from .observed import Observed
 
 __all__ = ["replay", "Replay", "Matcher", "read_mapping", "heat_figures", "is_replay", "EXAMPLES"]
 
@@ -61,18 +61,18 @@ class Matcher:
     (0, 0, 0, -1, None)
     """
 
-    def __init__(self, rules: Rules, mapping: Optional[dict] = None):
+    def __init__(self, rules: Rules, mapping: dict | None = None):
         model = rules.model
         self.rules, self.mapping = rules, dict(mapping or {})
-        self.by_lower: dict[str, Optional[int]] = {}
-        self.by_name: dict[str, Optional[int]] = {}
+        self.by_lower: dict[str, int | None] = {}
+        self.by_name: dict[str, int | None] = {}
         for i, (sid, step) in enumerate(model.steps.items()):
             for table, key in ((self.by_lower, sid.casefold()), (self.by_name, _key(step.name or ""))):
                 if key:
                     table[key] = None if key in table and table[key] != i else i  # shared: neither
-        self.cache: dict[str, Optional[int]] = {}
+        self.cache: dict[str, int | None] = {}
 
-    def __call__(self, activity: str) -> Optional[int]:
+    def __call__(self, activity: str) -> int | None:
         found = self.cache.get(activity, -2)
         if found != -2:
             return found
@@ -101,7 +101,8 @@ def read_mapping(mapping: Any, model: Blueprint) -> dict:
     >>> read_mapping({"Phone call": "asks"}, model)
     Traceback (most recent call last):
     ...
-    blueprint.errors.BlueprintError: map: 'Phone call' -> 'asks': no such step; did you mean 'ask'?; the steps are ask, done
+    blueprint.errors.BlueprintError: map: 'Phone call' -> 'asks': no such step; did you mean 'ask'?;
+    the steps are ask, done
     """
     if mapping is None:
         return {}
@@ -136,7 +137,7 @@ def replay(log: Any, model: Blueprint | str | Path, *, mapping: Any = None, case
            activity: str | None = None, timestamp: str | None = None, resource: str | None = None,
            group: str | None = None, start_timestamp: str | None = None, lifecycle: str | None = None,
            outcome: str | None = None, encoding: str | None = None,
-           max_bytes: int | str | None = DEFAULT_MAX_BYTES) -> "Replay":
+           max_bytes: int | str | None = DEFAULT_MAX_BYTES) -> Replay:
     """Play an event log through a blueprint: conformance, deviations, observed figures.
 
     Parameters
@@ -252,9 +253,9 @@ class Replay:
         except (BlueprintError, ArithmeticError, ValueError):
             self.stats = None
         self.deviations = _deviations(self, found)
-        self._doc: Optional[dict] = None
+        self._doc: dict | None = None
         self._calibration = None
-        self.source: Optional[str] = None  # the blueprint's file, where replay read it from one
+        self.source: str | None = None  # the blueprint's file, where replay read it from one
 
     # --- the document -------------------------------------------------------------------------
     def to_json(self) -> dict:
@@ -268,7 +269,7 @@ class Replay:
         """The document as JSON text."""
         return json.dumps(self.to_json(), indent=2)
 
-    def calibration(self) -> "calibration.Calibration":
+    def calibration(self) -> calibration.Calibration:
         """The log's figures to write into the blueprint, with the reasons (see :mod:`blueprint.logs.calibrate`)."""
         if self._calibration is None:
             self._calibration = calibration.calibrate(self)
@@ -282,7 +283,7 @@ class Replay:
         """The calibrated blueprint as YAML or JSON text, with the comments and layout of the
         blueprint's file kept: `source`, or the file :func:`replay` was given, in that format."""
         source = source if source is not None else self.source
-        return self.calibration().text(format, None if source is None else str(source))
+        return self.calibration().to_text(format, None if source is None else str(source))
 
     def to_text(self) -> str:
         """A report for a consultant: fitness, deviations, then the figures beside the blueprint's."""

@@ -12,16 +12,16 @@ from __future__ import annotations
 import html
 import math
 import textwrap
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
-from ..chain import timeout_chance
 from .. import tables
-from .discover import most_at_once
+from ..chain import timeout_chance
 from ..durations import TIME_UNITS, mean_of, rate_in
 from ..model import At, Blueprint, Every, RateArrivals
 from ..numbers import cell, figure
+from .discover import most_at_once
 from .observed import summary, wait_causes
 
 __all__ = ["document", "text", "html_table", "arrival_rate", "model_loads", "open_share"]
@@ -31,13 +31,13 @@ __all__ = ["document", "text", "html_table", "arrival_rate", "model_loads", "ope
 NONE = {"mean": None, "p50": None, "p90": None}
 
 
-def _r(x: Optional[float], digits: int = 6) -> Optional[float]:
+def _r(x: float | None, digits: int = 6) -> float | None:
     if x is None or not math.isfinite(x):
         return None
     return float(f"{x:.{digits}g}")
 
 
-def arrival_rate(model: Blueprint) -> Optional[float]:
+def arrival_rate(model: Blueprint) -> float | None:
     """Cases per ``time_unit`` the blueprint brings (one a unit without ``arrivals``; ``None`` for
     arrivals at given times).
 
@@ -70,13 +70,13 @@ def open_share(hours) -> float:
     return 1.0 if hours is None else sum(b - a for a, b in hours) / (7 * 1440)
 
 
-def model_loads(model: Blueprint, visits: Optional[dict]) -> dict[str, Optional[float]]:
+def model_loads(model: Blueprint, visits: dict | None) -> dict[str, float | None]:
     """Each team's load as ``stats`` defines it: arrival rate x expected visits x mean duration
     (``None`` where a figure it needs is not known)."""
     rate = arrival_rate(model)
-    out: dict[str, Optional[float]] = {}
+    out: dict[str, float | None] = {}
     for tid in model.teams:
-        total: Optional[float] = 0.0
+        total: float | None = 0.0
         for sid, step in model.steps.items():
             if step.owner == tid and total is not None:
                 v = (visits or {}).get(sid)
@@ -176,7 +176,7 @@ def document(fit) -> dict:
     stats = fit.stats.to_json() if fit.stats is not None else {}
     flows, timeouts = _flows(fit)
 
-    def mean(values) -> Optional[float]:
+    def mean(values) -> float | None:
         return _r(float(np.mean(np.frombuffer(values, dtype=np.int64)))) if len(values) else None
 
     per_case = {key: {"observed": mean(values), "model": _r(stats.get(f"expected_{key}"))}
@@ -269,7 +269,8 @@ def text(doc: dict, model: Blueprint) -> str:
     for key, f in doc["per_case"].items():
         lines.append(f"  {key.replace('_', ' '):<28}{_n(f['observed'], 10)}{_n(f['model'], 10)}")
     for sid, f in doc["outcomes"].items():
-        lines.append(f"  {'ends at ' + (model.steps[sid].name or sid):<28.28}{_n(f['observed'], 10)}{_n(f['model'], 10)}")
+        where = "ends at " + (model.steps[sid].name or sid)
+        lines.append(f"  {where:<28.28}{_n(f['observed'], 10)}{_n(f['model'], 10)}")
     t = doc["time_in_system"]
     if t["mean"] is not None:
         lines.append(f"  {'time in system (' + unit + 's)':<28}{_n(t['mean'], 10)}   p50 {_n(t['p50'], 0)}   "

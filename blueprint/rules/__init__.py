@@ -12,10 +12,24 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import (dead_end, incapable_handoff, no_owner, unreachable, unstaffed, unweighted_branch)
-from . import (deadlock, displaced_ownership, fail_point_without_recovery, livelock, lost_context,
-               no_resolution, repeat_loop)
-from . import missing_join, overloaded, racing_outcomes
+from . import (
+               dead_end,
+               deadlock,
+               displaced_ownership,
+               fail_point_without_recovery,
+               incapable_handoff,
+               livelock,
+               lost_context,
+               missing_join,
+               no_owner,
+               no_resolution,
+               overloaded,
+               racing_outcomes,
+               repeat_loop,
+               unreachable,
+               unstaffed,
+               unweighted_branch,
+)
 
 _MODULES: tuple[ModuleType, ...] = (
     dead_end, no_resolution, livelock, deadlock, no_owner, incapable_handoff, unstaffed, overloaded, repeat_loop,

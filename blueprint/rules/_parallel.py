@@ -7,7 +7,7 @@ from ..chain.branches import MAX_STATES, Episode, Explorer, Net, Route, TooManyS
 
 __all__ = ["episodes"]
 
-_CACHE: "WeakKeyDictionary" = WeakKeyDictionary()
+_CACHE: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def episodes(facts) -> dict[str, Episode]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_right
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from ..durations import TIME_UNITS
 
@@ -30,7 +30,7 @@ __all__ = ["Hours", "hours_in", "is_open", "open_until", "next_opening", "duty_c
 Hours = tuple[list[float], list[float], float]
 
 
-def hours_in(intervals: Optional[list[tuple[int, int]]], unit: str) -> Optional[Hours]:
+def hours_in(intervals: list[tuple[int, int]] | None, unit: str) -> Hours | None:
     """Working intervals (minutes since Monday 00:00) as :data:`Hours` in `unit`, or ``None``
     when the team works all week."""
     if intervals is None or intervals == [(0, 7 * 1440)]:
@@ -61,7 +61,7 @@ def next_opening(hours: Hours, t: float) -> float:
     return t - w + (starts[i] if i < len(starts) else week + starts[0])
 
 
-def duty_clock(hours: Optional[Hours]) -> Optional[Callable[[float], float]]:
+def duty_clock(hours: Hours | None) -> Callable[[float], float] | None:
     """For a team with hours, a function giving its time on duty from time 0 to t; ``None`` without
     hours (always on duty)."""
     if hours is None:
@@ -77,7 +77,7 @@ def duty_clock(hours: Optional[Hours]) -> Optional[Callable[[float], float]]:
     return on_duty
 
 
-def on_duty_time(hours: Optional[Hours], horizon: float) -> float:
+def on_duty_time(hours: Hours | None, horizon: float) -> float:
     """How long a team works between time 0 (Monday 00:00) and `horizon`, by its hours.
 
     Examples

@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from heapq import heappop, heappush
 from itertools import chain, islice, repeat, takewhile
-from typing import Callable, Optional
 
 import numpy as np
 
@@ -43,8 +43,21 @@ from ..errors import BlueprintError
 from ..gcpause import without_gc
 from ..story import retells
 from .duty import next_opening, open_until
-from .parts import (DEADEND, GONE, IDLE, JOINWAIT, MOVING, QUEUED, STUCK_HERE, WORKING, Branch, Case, Step,
-                    Team, live_parts)
+from .parts import (
+    DEADEND,
+    GONE,
+    IDLE,
+    JOINWAIT,
+    MOVING,
+    QUEUED,
+    STUCK_HERE,
+    WORKING,
+    Branch,
+    Case,
+    Step,
+    Team,
+    live_parts,
+)
 from .plan import CONTACT, JOIN, OUTCOME, STUCK, TIMEOUT_SET, Plan
 from .streams import arrival_times, choices, draws
 from .tally import CaseTally, Replication
@@ -79,10 +92,10 @@ class Engine:
                  "heap", "rows", "open", "ended", "tally", "n_cases", "n_branches", "now", "next_arrival",
                  "window", "progress", "should_stop", "interrupted", "n_events", "plan", "instant", "arrival_after")
 
-    def __init__(self, plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[int] = None,
+    def __init__(self, plan: Plan, seed: int = 0, rep: int = 0, *, cases: int | None = None,
                  until: float = INF, record: bool = True,
-                 progress: Optional[Callable[[int, int], None]] = None,
-                 should_stop: Optional[Callable[[], bool]] = None):
+                 progress: Callable[[int, int], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None):
         base = np.random.SeedSequence(seed, spawn_key=(rep,))
         unit = plan.time_unit
         self.plan = plan
@@ -99,7 +112,7 @@ class Engine:
         self.abandoned = len(plan.outcomes) - 1
         self.cases, self.until, self.story = cases, until, plan.story
         self.heap: list[tuple] = [(until, _STOPS, 0, None)]
-        self.rows: Optional[list[tuple]] = [] if record else None
+        self.rows: list[tuple] | None = [] if record else None
         self.open: dict[int, Case] = {}  # the cases that have not ended, by number
         self.ended: list[Case] = []  # cases ended since the last hand-over to the tally
         self.tally = CaseTally(len(plan.outcomes))
@@ -228,7 +241,7 @@ class Engine:
 
     # --- the shared actions -----------------------------------------------------------------
 
-    def reach(self, branch: Branch, step: Step, t: float, came_from: Optional[Step]) -> None:
+    def reach(self, branch: Branch, step: Step, t: float, came_from: Step | None) -> None:
         """Branch `branch` reaches `step` at time `t` (from `came_from`): the one place it happens.
 
         Counts contacts, handoffs and story repeats, sets the step's timer, and starts the work or
@@ -277,7 +290,7 @@ class Engine:
             if team.busy < team.staff:
                 self.take_next(team, t)  # closed now: book the opening
 
-    def reach_special(self, branch: Branch, step: Step, t: float, came_from: Optional[Step]) -> bool:
+    def reach_special(self, branch: Branch, step: Step, t: float, came_from: Step | None) -> bool:
         """The parts of reaching a step that only some steps have; False when the branch stops."""
         special, case = step.special, branch.case
         if special & OUTCOME:
@@ -388,7 +401,7 @@ class Engine:
 
     # --- branches ---------------------------------------------------------------------------
 
-    def new_branch(self, case: Case, parent: Optional[Branch] = None) -> Branch:
+    def new_branch(self, case: Case, parent: Branch | None = None) -> Branch:
         """A new branch of `case`, remembering what branch `parent` remembers."""
         if parent is None:
             branch = Branch(self.n_branches, case)
@@ -400,7 +413,7 @@ class Engine:
         case.branches.append(branch)
         return branch
 
-    def leave(self, branch: Branch, t: float, status: int) -> Optional[Team]:
+    def leave(self, branch: Branch, t: float, status: int) -> Team | None:
         """`branch` leaves its step unfinished; returns the team whose staff it freed, if any."""
         state = branch.state
         if state == GONE or state == DEADEND or state == MOVING:
@@ -514,10 +527,10 @@ class Engine:
                 "give a step of that loop a duration, or a way out that does not need time to pass")
 
 
-def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: Optional[int] = None,
+def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: int | None = None,
                     until: float = INF, record: bool = True,
-                    progress: Optional[Callable[[int, int], None]] = None,
-                    should_stop: Optional[Callable[[], bool]] = None) -> Replication:
+                    progress: Callable[[int, int], None] | None = None,
+                    should_stop: Callable[[], bool] | None = None) -> Replication:
     """Simulate one replication of a prepared blueprint.
 
     Parameters

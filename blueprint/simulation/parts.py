@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Optional
 
 import numpy as np
 
@@ -74,7 +73,7 @@ class Step:
     __slots__ = ("number", "team", "special", "duration", "route", "split_to", "timeout_after", "timeout_to",
                  "join_from", "test", "idle", "outcome", "ended_as")
 
-    def __init__(self, number: int, team: Optional[Team], special: int):
+    def __init__(self, number: int, team: Team | None, special: int):
         self.number, self.team, self.special = number, team, special
 
 
@@ -93,7 +92,7 @@ class Case:
         self.outcome = -1
         self.contacts = self.handoffs = self.repeats = 0
         self.branches: list[Branch] = []
-        self.waiting: Optional[dict] = None
+        self.waiting: dict | None = None
 
 
 class Branch:
@@ -110,12 +109,12 @@ class Branch:
 
     def __init__(self, serial: int, case: Case, last: int = -1, seen: int = 0):
         self.serial, self.case, self.last, self.seen = serial, case, last, seen
-        self.step: Optional[Step] = None
+        self.step: Step | None = None
         self.visit = 0
         self.state = MOVING
         self.reached = 0.0
-        self.started: Optional[float] = None
-        self.several: Optional[list[int]] = None
+        self.started: float | None = None
+        self.several: list[int] | None = None
         self.closes = INF
 
 

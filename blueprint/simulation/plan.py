@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from ..durations import rate_in, to_unit
 from ..model import CUSTOMER, Blueprint, Every, RateArrivals
@@ -37,10 +37,10 @@ class Plan:
     time_unit: str
     steps: list[str]
     teams: list[str]
-    lanes: list[Optional[str]]
+    lanes: list[str | None]
     owner: list[int]  # each step's team number, -1 for the customer's steps and nobody's
     outcome: list[int]  # each outcome step's place in `outcomes`, -1 for the other steps
-    results: list[Optional[str]]  # "success" or "failure" for an outcome step
+    results: list[str | None]  # "success" or "failure" for an outcome step
     outcomes: list[str]  # the outcome steps, then "abandoned" when the blueprint has patience
     flags: list[int]  # OUTCOME | JOIN | CONTACT | TIMEOUT_SET | STUCK
     targets: list[list[int]]
@@ -51,7 +51,7 @@ class Plan:
     timeout_after: list[Any]
     timeout_to: list[int]
     capacity: list[float]
-    hours: list[Optional[Hours]]
+    hours: list[Hours | None]
     touch: list[int]  # the story bits each team's handling sets (blueprint.story)
     test: list[int]  # each step's story bit to test (0: no story repeat there)
     idle: list[bool]  # steps their team cannot do: never worked on

@@ -11,8 +11,9 @@ function that made the replications is handed to it (``rerun``) to make them aga
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any, Callable, Optional
+from typing import Any
 
 from ..errors import BlueprintError, did_you_mean
 from ..eventlog import Event, write_events
@@ -48,8 +49,8 @@ class SimulationResult:
     """
 
     def __init__(self, plan: Plan, seed: int, replications: list[Replication], *,
-                 cases: Optional[int] = None, until: float = INF,
-                 rerun: Optional[Callable[[int], Replication]] = None):
+                 cases: int | None = None, until: float = INF,
+                 rerun: Callable[[int], Replication] | None = None):
         self.plan = plan
         self.seed = seed
         self.runs = replications
@@ -123,7 +124,7 @@ class SimulationResult:
     def __str__(self) -> str:
         return self.to_text()
 
-    def to_text(self, names: Optional[dict[str, str]] = None) -> str:
+    def to_text(self, names: dict[str, str] | None = None) -> str:
         """A readable table of the KPIs; `names` gives team names for team ids."""
         doc = self.to_json()
         names = names or {}
@@ -152,7 +153,7 @@ class SimulationResult:
                              f"{k['max_queue']:>12,}{cell(k['mean_busy'])}")
         return "\n".join(lines)
 
-    def text(self, names: Optional[dict[str, str]] = None) -> str:
+    def text(self, names: dict[str, str] | None = None) -> str:
         """Deprecated: :meth:`to_text` (the name every result of the library uses)."""
         warnings.warn("SimulationResult.text() is now to_text()", DeprecationWarning, stacklevel=2)
         return self.to_text(names)

@@ -18,8 +18,9 @@ import math
 import signal
 import threading
 import time as _time
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable, Optional
+from typing import Any
 
 import numpy as np
 
@@ -54,7 +55,7 @@ class CtrlC:
         self.pressed = True
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    def __enter__(self) -> "CtrlC":
+    def __enter__(self) -> CtrlC:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._note)
         return self
@@ -93,7 +94,7 @@ def _horizon(until: Any, unit: str) -> float:
 
 
 def _here(plan: Plan, tasks: list[tuple], ctrl_c: CtrlC,
-          progress: Optional[Callable[[int, Optional[int], float], None]], total: Optional[int]) -> list[Replication]:
+          progress: Callable[[int, int | None, float], None] | None, total: int | None) -> list[Replication]:
     """The replications one after the other in this process, reporting progress as they go."""
     clock = _time.perf_counter()
     reps: list[Replication] = []
@@ -116,9 +117,9 @@ def _here(plan: Plan, tasks: list[tuple], ctrl_c: CtrlC,
     return reps
 
 
-def simulate(model: Blueprint, *, cases: Optional[int] = None, until: Any = None, seed: int = 0,
+def simulate(model: Blueprint, *, cases: int | None = None, until: Any = None, seed: int = 0,
              replications: int = 1, jobs: int = 1, client: Any = None,
-             progress: Optional[Callable[[int, Optional[int], float], None]] = None,
+             progress: Callable[[int, int | None, float], None] | None = None,
              events: bool = False) -> SimulationResult:
     """Simulate cases flowing through the blueprint's teams.
 

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import itertools
 import zlib
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 

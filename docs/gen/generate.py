@@ -31,9 +31,10 @@ import shlex
 import sys
 import textwrap
 import typing
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -187,7 +188,7 @@ DURATION_FORMS = [durations.Fixed, durations.Exponential, durations.Uniform, dur
 def _strip_optional(annotation: Any) -> Any:
     if typing.get_origin(annotation) is typing.Union:
         args = tuple(a for a in typing.get_args(annotation) if a is not type(None))
-        return args[0] if len(args) == 1 else typing.Union[args]
+        return args[0] if len(args) == 1 else typing.Union[args]  # noqa: UP007 (a Union built from a tuple of types)
     return annotation
 
 
@@ -378,7 +379,8 @@ def _option_row(param, ctx) -> str:
     default = param.default
     if param.is_flag and param.secondary_opts:
         shown = f"`{param.opts[0] if default else param.secondary_opts[0]}`"
-    elif default is None or default is False or default == () or callable(default) or type(default).__name__ == "Sentinel":
+    elif (default is None or default is False or default == () or callable(default)
+          or type(default).__name__ == "Sentinel"):
         shown = ""
     else:
         shown = f"`{default}`"
