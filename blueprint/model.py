@@ -12,16 +12,17 @@ it imports nothing above the format. Jupyter shows a blueprint as its drawing: t
 """
 from __future__ import annotations
 
+import math
 from functools import cached_property
 from typing import Annotated, Any, Literal, Optional, Union
 
 import networkx as nx
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr,
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PlainValidator, PrivateAttr,
                       StringConstraints, Tag, ValidationError, WithJsonSchema, field_validator,
                       model_validator)
 
 from .changes import apply_changes
-from .durations import Duration, Quantity, Rate, TimeUnit, mean_of
+from .durations import CostRate, Duration, Quantity, Rate, TimeUnit, mean_of
 from .errors import BlueprintError, Problem
 from .explain import MOST_STAFF, path_text, translate
 from .hours import parse_hours
@@ -36,6 +37,20 @@ Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 CUSTOMER = "customer"
 DEFAULT_LANES = ("customer", "frontstage", "backstage", "support")
 RULE_LEVELS = ("off", "info", "warning", "error")
+
+
+def _check_amount(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"a step's cost is an amount paid each time a case reaches it, a number like 12.5 "
+                         f"(the currency goes at the top: currency: GBP), not {value!r}")
+    if not math.isfinite(value) or not 0 <= value <= 1e12:
+        raise ValueError(f"a step's cost is an amount from 0 to 1e12, not {value!r}")
+    return float(value)
+
+
+#: An amount of money: a number, 0 or more (the blueprint's ``currency`` names the unit).
+Amount = Annotated[float, PlainValidator(_check_amount),
+                   WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1e12})]
 
 
 class _Part(BaseModel):
@@ -66,6 +81,7 @@ class Team(_Part):
     can: list[str] = Field(default_factory=list, description="capabilities, e.g. outbound_call")
     hours: Optional[str] = Field(None, description='when the team works, e.g. "Mon-Fri 09:00-17:00"')
     external: bool = Field(False, description="an outside party, not part of the service")
+    cost: Optional[CostRate] = Field(None, description="what an hour of its work costs: 30/hour, 0.5/minute")
     description: Optional[str] = None
 
     @field_validator("hours")
@@ -115,6 +131,8 @@ class Step(_Part):
     split: Optional[Literal["all"]] = Field(None, description="all: send the case down every flow at once")
     join: Optional[Literal["all"]] = Field(None, description="all: wait for every incoming flow")
     timeout: Optional[Timeout] = None
+    cost: Optional[Amount] = Field(
+        None, description="an amount paid each time a case reaches the step: postage, a refund, a call's telephony")
 
     @model_validator(mode="after")
     def _lane_unless_outcome(self):
@@ -243,12 +261,23 @@ class Blueprint(_Part):
         None, description="the step cases start at, or {step: weight}; default: the one step nothing flows into")
     arrivals: Optional[Arrivals] = Field(None, description="how cases arrive; default one per time unit at random")
     patience: Optional[Duration] = Field(None, description="a case not finished by then is abandoned")
+    currency: Optional[str] = Field(
+        None, pattern=r"^[A-Z]{3}$", description="the code of the currency the costs are in (GBP, EUR, USD); labels the figures")
+    retelling: Quantity = Field(0, description="how much longer a frontstage step takes when the customer "
+                                               "repeats the story there: 5min")
     checks: Annotated[dict[str, Literal["off", "info", "warning", "error"]], BeforeValidator(_checks),
                       WithJsonSchema({"type": "object", "additionalProperties": {
                           "enum": list(RULE_LEVELS)}})] = Field(default_factory=dict,
                                                                   description="rule id: severity")
 
     _source: Any = PrivateAttr(None)
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _currency(cls, v):
+        if v is not None and (not isinstance(v, str) or not v.isascii() or not v.isalpha() or len(v) != 3):
+            raise ValueError(f"currency is a three-letter code (GBP, EUR, USD), not {v!r}")
+        return v.upper() if isinstance(v, str) else v
 
     @model_validator(mode="after")
     def _references(self):
