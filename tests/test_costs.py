@@ -47,3 +47,128 @@ def test_bad_retelling_is_a_located_error(value, words):
 def test_schema_lists_the_cost_keys():
     text = str(json_schema())
     assert "currency" in text and "retelling" in text and "30/hour" in text
+
+
+# --- exact figures, worked out by hand --------------------------------------------------------
+
+LOOP = """
+currency: GBP
+teams: {desk: {cost: 30/hour}}
+steps:
+  call: {lane: customer, channel: phone, cost: 0.5}
+  answer: {lane: frontstage, owner: desk, duration: 6}
+  fixed: {outcome: success}
+flows: [[call, answer], [answer, fixed, 0.8], [answer, call, 0.2]]
+start: call
+arrivals: {rate: 100/day}
+"""
+
+REDELIVERY = """
+teams: {van: {cost: 60/hour}, desk: {cost: 20/hour}}
+steps:
+  order: {lane: customer, channel: store}
+  deliver: {lane: backstage, owner: van, duration: 30, cost: 10, fail_point: Broken in transit}
+  unpack: {lane: customer}
+  call: {lane: customer, channel: phone}
+  desk_takes: {lane: frontstage, owner: desk, duration: 15}
+  fitted: {outcome: success}
+flows: [[order, deliver], [deliver, unpack], [unpack, fitted, 0.7], [unpack, call, 0.3],
+        [call, desk_takes], [desk_takes, deliver]]
+start: order
+arrivals: {rate: 10/day}
+"""
+
+RETELLING = """
+retelling: 10min
+teams: {a: {cost: 30/hour, systems: [x]}, b: {cost: 60/hour, systems: [y]}}
+steps:
+  phone: {lane: customer, channel: phone}
+  first: {lane: frontstage, owner: a, duration: 5}
+  second: {lane: frontstage, owner: b, duration: 5}
+  done: {outcome: success}
+flows: [[phone, first], [first, second], [second, done]]
+start: phone
+"""
+
+
+@pytest.mark.parametrize("text, cost, failure_cost, failure_contacts, duration", [
+    # 1.25 calls and answers (1 / 0.8); a visit: 0.5 telephony + 6 min at 0.5 a minute; 0.25 calls again
+    (LOOP, 1.25 * (0.5 + 3.0), 0.0, 0.25, 7.5),
+    # deliveries 1/0.7, each 10 + 30 min at 1 a minute; 0.3/0.7 calls, each 15 min at 1/3 a minute;
+    # everything after the first delivery (the fail point) is failure cost; every call is after it
+    (REDELIVERY, 40 / 0.7 + 5 * 0.3 / 0.7, 40 / 0.7 + 5 * 0.3 / 0.7 - 40, 0.3 / 0.7, 30 / 0.7 + 15 * 0.3 / 0.7),
+    # the story is repeated once, at b (no shared system): 10 more minutes of b at 1 a minute;
+    # retelling counts as failure cost, and adds to the working time
+    (RETELLING, 2.5 + 5.0 + 10.0, 10.0, 0.0, 20.0),
+    # the same with both teams at one rate: one figure for every repeat
+    (RETELLING.replace("30/hour", "60/hour"), 5.0 + 5.0 + 10.0, 10.0, 0.0, 20.0),
+    # no retelling: the repeat costs nothing
+    (RETELLING.replace("retelling: 10min", ""), 7.5, 0.0, 0.0, 10.0),
+])
+def test_expected_cost_and_failure_demand_match_the_hand_worked_figures(text, cost, failure_cost,
+                                                                       failure_contacts, duration):
+    s = bp.stats(bp.loads(text))
+    assert s.expected_cost == pytest.approx(cost)
+    assert s.expected_failure_cost == pytest.approx(failure_cost, abs=1e-9)
+    assert s.expected_failure_contacts == pytest.approx(failure_contacts, abs=1e-9)
+    assert s.expected_duration == pytest.approx(duration)
+    assert s.why_null == {}
+
+
+@pytest.mark.parametrize("flows, failure_contacts", [
+    # a contact inside a loop before any fail point: the first visit is value demand, the rest failure
+    ("[[call, answer], [answer, fixed, 0.5], [answer, call, 0.5]]", 2.0 - 1.0),
+    # a second contact reached half the time, then the loop: each first visit counts once
+    ("[[call, answer], [answer, fixed, 0.5], [answer, chase, 0.5], [chase, call]]", 3.0 - (1.0 + 0.5)),
+    # the fail point first: every contact after it is failure demand
+    ("[[check, call], [call, answer], [answer, fixed]]", 1.0),
+])
+def test_failure_contacts_are_repeats_and_contacts_after_a_fail_point(flows, failure_contacts):
+    text = f"""
+teams: {{desk: {{}}}}
+steps:
+  check: {{lane: backstage, owner: desk, fail_point: Wrong bill}}
+  call: {{lane: customer, channel: phone}}
+  chase: {{lane: customer, channel: email}}
+  answer: {{lane: frontstage, owner: desk}}
+  fixed: {{outcome: success}}
+flows: {flows}
+start: {"check" if "check" in flows else "call"}
+"""
+    s = bp.stats(bp.loads(text))
+    assert s.expected_failure_contacts == pytest.approx(failure_contacts)
+
+
+def test_a_blueprint_without_costs_has_no_cost_and_no_reason():
+    s = bp.stats(bp.loads(LOOP.replace("cost: 30/hour", "staff: 1").replace(", cost: 0.5", "")))
+    assert s.expected_cost is None and s.expected_failure_cost is None and "expected_cost" not in s.why_null
+    assert "cost" not in s.to_text().split("Team")[0].replace("working time", "")
+
+
+def test_a_year_is_365_days_of_the_arrival_rate():
+    s = bp.stats(bp.loads(LOOP))
+    assert s.per_year["cases"] == pytest.approx(36_500)
+    assert s.per_year["cost"] == pytest.approx(36_500 * 4.375)
+    assert s.per_year["failure_contacts"] == pytest.approx(36_500 * 0.25)
+    assert "A year (365 days of arrivals, 36,500 cases): about GBP 160k" in s.to_text()
+    doc = s.to_json()
+    assert doc["currency"] == "GBP" and doc["expected_cost"] == pytest.approx(4.375)
+    at = bp.stats(bp.loads(LOOP.replace("{rate: 100/day}", "{at: [0, 5]}")))
+    assert at.per_year is None and at.year_text() == ""
+
+
+def test_parallel_work_gives_no_exact_failure_contacts_but_says_to_simulate():
+    s = bp.stats(bp.loads("""
+teams: {desk: {cost: 30/hour}}
+steps:
+  call: {lane: customer, channel: phone}
+  fan: {lane: backstage, owner: desk, split: all}
+  x: {lane: backstage, owner: desk, duration: 1}
+  y: {lane: backstage, owner: desk, duration: 1}
+  meet: {lane: backstage, owner: desk, join: all}
+  done: {outcome: success}
+flows: [[call, fan], [fan, x], [fan, y], [x, meet], [y, meet], [meet, done]]
+start: call
+"""))
+    assert s.expected_cost == pytest.approx(1.0)
+    assert s.expected_failure_contacts is None and "simulate for" in s.why_null["expected_failure_contacts"]
