@@ -65,7 +65,15 @@ from .durations import TIME_UNITS, rate_in, to_unit
 from .model import CUSTOMER, Blueprint
 from .ways import step_times
 
-__all__ = ["CostFigures", "cost_figures", "has_costs", "per_case_weights", "per_year", "DAYS_A_YEAR"]
+__all__ = ["CostFigures", "cost_figures", "has_costs", "per_case_weights", "per_year", "year_sentence", "money",
+           "DAYS_A_YEAR", "MEANINGS"]
+
+#: What the cost figures mean, in a consultant's words (the report and the docs say it).
+MEANINGS = ("Cost: each step's amount at every visit, plus each team's rate for the time its staff work on the "
+            "case (a repeated story's retelling time included). Failure contacts: contacts the customer makes "
+            "only because something failed: at a contact step they had been at before, or after the case "
+            "passed a fail point. Failure cost: what the case costs after it passed a fail point, plus the "
+            "retelling time. A year: 365 days of cases at the blueprint's arrival rate.")
 
 #: The days of a year in the yearly figures.
 DAYS_A_YEAR = 365
@@ -169,8 +177,8 @@ def cost_figures(model: Blueprint, chain, total_of: Callable[[str, np.ndarray], 
                                             "first depends on time; simulate for the failure cost")
         else:
             failure_cost = max(cost - clean, 0.0)
-    else:
-        why["expected_failure_cost"] = why["expected_cost"]
+    else:  # the reason is filed by total_of, or just above
+        why["expected_failure_cost"] = why.get("expected_cost") or why_so_far.get("expected_cost", "unknown cost")
     return CostFigures(cost, failure_cost, failures, retell_time, why)
 
 
@@ -278,6 +286,26 @@ def per_year(model: Blueprint, figures: dict[str, float | None]) -> dict[str, fl
         return None
     cases = rate * DAYS_A_YEAR * TIME_UNITS["day"] / TIME_UNITS[model.time_unit]
     return {"cases": cases, **{k: (None if v is None else v * cases) for k, v in figures.items()}}
+
+
+def year_sentence(doc: dict) -> str:
+    """The yearly figure of a ``stats`` document in words ("" when it has none).
+
+    Examples
+    --------
+    >>> year_sentence({"currency": "GBP", "per_year": {"cases": 36500.0, "cost": 1_095_000.0,
+    ...                "failure_cost": 365_000.0, "failure_contacts": 9125.0}})
+    'A year (365 days of arrivals, 36,500 cases): about GBP 1.1M, of which GBP 365k after a fail point or on retelling; 9,125 failure contacts.'
+    """
+    year, currency = doc.get("per_year"), doc.get("currency")
+    if not year or year.get("cost") is None:
+        return ""
+    text = f"A year ({DAYS_A_YEAR} days of arrivals, {year['cases']:,.0f} cases): about {money(year['cost'], currency)}"
+    if year.get("failure_cost") is not None:
+        text += f", of which {money(year['failure_cost'], currency)} after a fail point or on retelling"
+    if year.get("failure_contacts") is not None:
+        text += f"; {year['failure_contacts']:,.0f} failure contacts"
+    return text + "."
 
 
 def money(amount: float | None, currency: str | None = None) -> str:

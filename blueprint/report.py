@@ -33,6 +33,7 @@ from typing import Any, Callable, Optional
 from .chain import stats
 from .checker import check
 from .compare import compare
+from .costs import MEANINGS, year_sentence
 from .errors import BlueprintError
 from .files import write_atomic
 from .findings import Report
@@ -136,27 +137,37 @@ def _findings(side: _Side, shown: int = SHOWN) -> Block:
 
 
 def _cost(side: _Side) -> list[Block]:
-    """Cost and failure demand, where the documents carry them (the format's cost keys)."""
+    """Cost and failure demand, where the documents carry them (the format's cost keys), the year's
+    figure where the arrivals give a rate, and what each figure means."""
     s, sim = side.stats or {}, side.simulated or {}
-    rows = []
-    if s.get("expected_failure_contacts") is not None:
-        rows.append(["contacts caused by a failure, per case (exact)", figure(s["expected_failure_contacts"]), ""])
-    if s.get("expected_cost") is not None:
-        rows.append(["cost per case (exact, without queueing)", figure(s["expected_cost"]), ""])
-    cost = sim.get("cost") or {}
     ci = sim.get("ci95") or {}
-    for key, label in (("mean", "cost per case (simulated)"), ("total", "cost of all simulated cases")):
-        if cost.get(key) is not None:
-            pair = ci.get(f"cost.{key}")
-            rows.append([label, figure(cost[key]), f"[{figure(pair[0])}, {figure(pair[1])}]" if pair else ""])
+
+    def pair(key):
+        low_high = ci.get(key)
+        return f"[{figure(low_high[0])}, {figure(low_high[1])}]" if low_high else ""
+
+    rows = []
+    for key, label in (("expected_failure_contacts", "contacts caused by a failure, per case (exact)"),
+                       ("expected_cost", "cost per case (exact, without queueing)"),
+                       ("expected_failure_cost", "of which after a fail point or on retelling (exact)")):
+        if s.get(key) is not None:
+            rows.append([label, figure(s[key]), ""])
     failures = (sim.get("failure_contacts") or {}).get("mean")
     if failures is not None:
-        rows.append(["contacts caused by a failure, per case (simulated)", figure(failures), ""])
+        rows.append(["contacts caused by a failure, per case (simulated)", figure(failures),
+                     pair("failure_contacts.mean")])
+    cost = sim.get("cost") or {}
+    for key, label in (("mean", "cost per case (simulated, with queues and hours)"),
+                       ("total", f"cost of all {sim.get('cases', {}).get('arrived', '')} simulated cases")):
+        if cost.get(key) is not None:
+            rows.append([label, figure(cost[key]), pair(f"cost.{key}")])
     if not rows:
         return []
     currency = getattr(side.model, "currency", None) or ""
-    return [Block("heading", "Cost and failure demand" + (f" ({currency})" if currency else "")),
-            Block("table", table=Table(["", "value", "95% interval"], rows, [1]))]
+    out = [Block("heading", "Cost and failure demand" + (f" ({currency})" if currency else "")),
+           Block("table", table=Table(["", "value", "95% interval"], rows, [1]))]
+    year = year_sentence({**s, "currency": currency or None})
+    return out + [Block("note", (year + " " if year else "") + MEANINGS)]
 
 
 def _about_side(side: _Side) -> list[Block]:

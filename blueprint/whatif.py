@@ -24,8 +24,8 @@ from .tables import comparison_table
 __all__ = ["whatif", "WhatIf", "paired", "paired_interval", "parse_changes"]
 
 #: The KPIs a what-if table shows first, in this order; the JSON holds every KPI.
-HEADLINE = ("time_in_system.mean", "time_in_system.p90", "contacts.mean", "handoffs.mean",
-            "story_repeats.mean", "cases.finished", "cases.in_progress")
+HEADLINE = ("time_in_system.mean", "time_in_system.p90", "contacts.mean", "failure_contacts.mean", "handoffs.mean",
+            "story_repeats.mean", "cost.mean", "cost.total", "cases.finished", "cases.in_progress")
 
 
 def paired_interval(differences: Sequence[float], level: float = 0.95) -> tuple[float, list[float] | None]:

@@ -146,7 +146,7 @@ def test_a_timeout_that_sends_a_case_round_a_loop_for_ever_is_a_livelock_everywh
 
 
 # --- properties on generated blueprints ------------------------------------------------------------
-FIGURES = 6
+FIGURES = 8
 Z = st.norm.ppf(1 - 0.01 / 2 / FIGURES)  # 99% for the family of figures compared per blueprint
 
 
@@ -175,7 +175,8 @@ def test_without_queues_the_simulation_agrees_with_every_exact_figure(model):
             assert chance_within(int(np.sum(run.outcome == i)), n, exact.outcomes[outcome]), outcome
     assert chance_within(int(np.sum(run.outcome < 0)), n, exact.never_finishes)
     for figure, sample in (("expected_contacts", run.contacts), ("expected_handoffs", run.handoffs),
-                           ("expected_story_repeats", run.story_repeats)):
+                           ("expected_story_repeats", run.story_repeats),
+                           ("expected_failure_contacts", run.tally.per_case()["failure_contacts"])):
         if getattr(exact, figure) is not None:
             assert within(sample.astype(float), getattr(exact, figure)), figure
 

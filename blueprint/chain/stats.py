@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..costs import cost_figures, money, per_year
+from ..costs import cost_figures, per_year, year_sentence
 from ..errors import BlueprintError
 from ..gcpause import without_gc
 from ..graph import Facts, listing
@@ -132,24 +132,9 @@ class Stats:
         return "\n".join(lines)
 
     def year_text(self) -> str:
-        """The yearly figure in words, where costs and the arrival rate give one ("" otherwise).
-
-        Examples
-        --------
-        >>> Stats("day", {}, 0.0, {}, 1.0, 0.0, 0.0, expected_cost=30.0, expected_failure_cost=10.0,
-        ...       per_year={"cases": 36500.0, "cost": 1_095_000.0, "failure_cost": 365_000.0,
-        ...                 "failure_contacts": 9125.0}, currency="GBP").year_text()
-        'A year (365 days of arrivals, 36,500 cases): about GBP 1.1M, of which GBP 365k after a fail point or on retelling; 9,125 failure contacts.'
-        """
-        year = self.per_year
-        if not year or year.get("cost") is None:
-            return ""
-        text = f"A year (365 days of arrivals, {year['cases']:,.0f} cases): about {money(year['cost'], self.currency)}"
-        if year.get("failure_cost") is not None:
-            text += f", of which {money(year['failure_cost'], self.currency)} after a fail point or on retelling"
-        if year.get("failure_contacts") is not None:
-            text += f"; {year['failure_contacts']:,.0f} failure contacts"
-        return text + "."
+        """The yearly figure in words, where costs and the arrival rate give one ("" otherwise):
+        :func:`blueprint.costs.year_sentence`."""
+        return year_sentence({"per_year": self.per_year, "currency": self.currency})
 
     def __str__(self) -> str:
         return json.dumps(self.to_json(), indent=2)

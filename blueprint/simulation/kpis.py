@@ -4,6 +4,11 @@
   ``in_progress`` (arrived = finished + in_progress), and how many ended at each outcome; with
   several replications these are totals.
 * ``time_in_system``: from arrival to the outcome, over the finished cases.
+* ``cost`` (when the blueprint gives costs): ``mean`` per case and ``total`` over all cases: the
+  amounts of the steps reached, each team's rate times the time its staff worked on the case, a
+  repeated story's ``retelling`` time included (:mod:`blueprint.costs` gives the exact figure);
+* ``failure_contacts``: contacts made at a contact step the case had already been at, or after it
+  passed a fail point (:mod:`blueprint.costs` defines them), per case;
 * ``contacts``, ``handoffs``, ``story_repeats``: per case, over every case that arrived (what had
   happened to it by the end, for one still in progress).
 * ``teams``: per team, ``utilization`` (the staff time it spent working while on duty, over its
@@ -46,7 +51,7 @@ __all__ = ["kpis", "ci95"]
 
 INF = math.inf
 _QUANTILES = (("p50", 50), ("p90", 90), ("p95", 95))
-_PER_CASE = ("contacts", "handoffs", "story_repeats")
+_PER_CASE = ("contacts", "handoffs", "story_repeats", "failure_contacts")
 
 
 def _time_in_system(reps: list[Replication]) -> dict[str, Optional[float]]:
@@ -90,6 +95,18 @@ def _per_case(reps: list[Replication], name: str) -> dict[str, Any]:
             figure = tally.counts[name]
             total, most, n = total + figure[0], max(most, figure[1]), n + tally.cases
     return {"mean": total / n if n else None, "max": most if n else None}
+
+
+def _cost(reps: list[Replication]) -> dict[str, Any]:
+    """The cost per case (over every case that arrived) and of all of them."""
+    total, n = 0.0, 0
+    for r in reps:
+        if r.tally.exact:
+            values = r.tally.per_case()["cost"]
+            total, n = total + float(values.sum()), n + len(values)
+        else:
+            total, n = total + r.tally.cost, n + r.tally.cases
+    return {"mean": total / n if n else None, "total": total}
 
 
 def _outcome_counts(plan: Plan, reps: list[Replication]) -> np.ndarray:
@@ -145,12 +162,13 @@ def kpis(plan: Plan, reps: list[Replication]) -> dict:
                   "by_outcome": dict(zip(plan.outcomes, counts.tolist()))},
         "time_in_system": _time_in_system(reps),
         **{name: _per_case(reps, name) for name in _PER_CASE},
+        **({"cost": _cost(reps)} if plan.costs else {}),
         "teams": {team: _team(plan, j, reps) for j, team in enumerate(plan.teams)},
     }
 
 
 def _has_interval(key: str) -> bool:
-    return key.startswith("cases.by_outcome.") or key.rsplit(".", 1)[-1] in (
+    return key.startswith("cases.by_outcome.") or key == "cost.total" or key.rsplit(".", 1)[-1] in (
         "mean", "p50", "p90", "p95", "utilization", "overtime", "mean_wait", "mean_busy")
 
 
@@ -178,6 +196,6 @@ def ci95(per_replication: list[dict[str, Any]]) -> dict[str, Optional[list[float
             continue
         a = np.asarray(values, dtype=float)
         mean, half = float(a.mean()), float(a.std(ddof=1)) * factor
-        scale = n if key.startswith("cases.by_outcome.") else 1
+        scale = n if key.startswith("cases.by_outcome.") or key == "cost.total" else 1
         out[key] = [(mean - half) * scale, (mean + half) * scale]
     return out
