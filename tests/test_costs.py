@@ -1,10 +1,14 @@
 """Cost, failure demand and retelling: the format's keys, the exact figures, the simulation's."""
 from __future__ import annotations
 
+import math
+
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 import blueprint as bp
 from blueprint.schema import json_schema
+from blueprint.strategies import blueprints
 
 BASE = """
 currency: GBP
@@ -172,3 +176,78 @@ start: call
 """))
     assert s.expected_cost == pytest.approx(1.0)
     assert s.expected_failure_contacts is None and "simulate for" in s.why_null["expected_failure_contacts"]
+
+
+# --- the simulation agrees with the exact figures ---------------------------------------------
+
+@pytest.mark.parametrize("text", [LOOP, REDELIVERY, RETELLING, RETELLING.replace("30/hour", "60/hour")],
+                         ids=["loop", "redelivery", "retelling", "retelling-one-rate"])
+def test_with_unlimited_staff_the_simulated_cost_is_within_its_interval_of_the_exact_figure(text):
+    model = bp.loads(text)
+    exact = bp.stats(model)
+    doc = bp.simulate(model, cases=2000, replications=8, seed=11).to_json()
+    for kpi, figure in (("cost.mean", exact.expected_cost),
+                        ("failure_contacts.mean", exact.expected_failure_contacts)):
+        low, high = doc["ci95"][kpi]
+        assert low - 1e-9 <= figure <= high + 1e-9, (kpi, figure, low, high)
+    low, high = doc["ci95"]["cost.total"]
+    assert low <= doc["cost"]["total"] <= high and doc["cost"]["total"] == pytest.approx(
+        doc["cost"]["mean"] * doc["cases"]["arrived"])
+
+
+def test_retelling_makes_the_frontstage_step_longer_in_the_simulation():
+    plain = bp.simulate(bp.loads(RETELLING.replace("retelling: 10min", "")), cases=50, seed=1).to_json()
+    told = bp.simulate(bp.loads(RETELLING), cases=50, seed=1).to_json()
+    assert told["time_in_system"]["mean"] == pytest.approx(plain["time_in_system"]["mean"] + 10.0)
+    assert told["cost"]["mean"] == pytest.approx(17.5) and plain["cost"]["mean"] == pytest.approx(7.5)
+
+
+def test_the_simulation_has_no_cost_without_costs_but_counts_failure_contacts():
+    doc = bp.simulate(bp.loads(LOOP.replace("cost: 30/hour", "staff: 1").replace(", cost: 0.5", "")),
+                      cases=500, seed=2).to_json()
+    assert "cost" not in doc and doc["failure_contacts"]["mean"] == pytest.approx(doc["contacts"]["mean"] - 1)
+
+
+COSTED = blueprints(min_steps=2, max_steps=8, staffed=False, hours=False, patience=False, dead_ends=True)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(COSTED)
+def test_on_generated_blueprints_the_simulated_cost_agrees_with_the_exact_one(model):
+    changes = {"steps.*.cost": 1.5}
+    if model.teams:
+        changes["teams.*.cost"] = "30/hour"
+    if not any(s.timeout for s in model.steps.values()):  # a timeout may cut the longer work short
+        changes["retelling"] = 2
+    model = model.with_changes(changes)
+    exact = bp.stats(model).expected_cost
+    if exact is None:
+        return
+    run = bp.simulate(model, cases=2000, seed=7, events=False).runs[0]
+    sample = run.tally.per_case()["cost"]
+    spread = sample.std(ddof=1) / math.sqrt(len(sample))
+    assert abs(sample.mean() - exact) <= 3.5 * spread + 1e-9 * (1 + abs(exact))
+
+
+# --- what-if and compare: cost rows with paired intervals -------------------------------------
+
+def test_whatif_gives_cost_and_failure_contact_deltas_with_paired_intervals():
+    model = bp.loads(LOOP)
+    answer = bp.whatif(model, {"flows[answer->fixed].p": 0.9}, cases=1000, replications=5, seed=4)
+    for key in ("cost.mean", "cost.total", "failure_contacts.mean"):
+        d = answer.delta[key]
+        assert d["value"] < 0 and d["ci95"][0] <= d["value"] <= d["ci95"][1], key
+    # exactly: 1/0.9 - 1/0.8 visits of 3.5 each
+    assert answer.delta["cost.mean"]["ci95"][0] <= 3.5 * (1 / 0.9 - 1 / 0.8) <= answer.delta["cost.mean"]["ci95"][1]
+    text = answer.to_text()
+    assert "cost.mean" in text and "failure_contacts.mean" in text
+
+
+def test_compare_of_the_fires_pair_has_cost_and_failure_rows():
+    from pathlib import Path
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    both = bp.compare(examples / "damaged_fires.yaml", examples / "damaged_fires_after.yaml",
+                      cases=300, replications=3, seed=1)
+    for key in ("contacts.mean", "time_in_system.mean", "failure_contacts.mean", "cost.mean"):
+        assert both.delta[key]["ci95"] is not None, key
+    assert both.delta["cost.mean"]["value"] < 0 and both.delta["failure_contacts.mean"]["value"] < 0
