@@ -113,6 +113,10 @@ def _glance(side: _Side) -> list[dict[str, str]]:
                        ("expected_handoffs", "handoffs between teams per case")):
         if s.get(key) is not None:
             items.append({"label": label, "value": figure(s[key])})
+    if s.get("expected_cost") is not None:
+        currency = getattr(side.model, "currency", None)
+        items.append({"label": "cost per case" + (f" ({currency})" if currency else ""),
+                      "value": figure(s["expected_cost"])})
     mean = (sim.get("time_in_system") or {}).get("mean")
     if mean is not None:
         items.append({"label": f"time to an outcome ({sim.get('time_unit')}s, simulated)", "value": figure(mean)})
@@ -157,7 +161,7 @@ def _cost(side: _Side) -> list[Block]:
         rows.append(["contacts caused by a failure, per case (simulated)", figure(failures),
                      pair("failure_contacts.mean")])
     cost = sim.get("cost") or {}
-    for key, label in (("mean", "cost per case (simulated, with queues and hours)"),
+    for key, label in (("mean", "cost per case (simulated: queues, hours, customers giving up)"),
                        ("total", f"cost of all {sim.get('cases', {}).get('arrived', '')} simulated cases")):
         if cost.get(key) is not None:
             rows.append([label, figure(cost[key]), pair(f"cost.{key}")])
@@ -167,7 +171,7 @@ def _cost(side: _Side) -> list[Block]:
     out = [Block("heading", "Cost and failure demand" + (f" ({currency})" if currency else "")),
            Block("table", table=Table(["", "value", "95% interval"], rows, [1]))]
     year = year_sentence({**s, "currency": currency or None})
-    return out + [Block("note", (year + " " if year else "") + MEANINGS)]
+    return out + ([Block("text", year)] if year else []) + [Block("note", MEANINGS)]
 
 
 def _about_side(side: _Side) -> list[Block]:

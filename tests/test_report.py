@@ -107,7 +107,7 @@ def test_cost_and_failure_demand_show_only_where_the_documents_carry_them():
     assert blocks[0].text.startswith("Cost and failure demand")
     rows = {row[0]: row[1:] for row in blocks[1].table.rows}
     assert rows["cost per case (exact, without queueing)"] == ["12.5", ""]
-    assert rows["cost per case (simulated, with queues and hours)"] == ["12", "[11, 13]"]
+    assert rows["cost per case (simulated: queues, hours, customers giving up)"] == ["12", "[11, 13]"]
     assert "Failure contacts: contacts the customer makes only because something failed" in blocks[-1].text
     assert rows["contacts caused by a failure, per case (exact)"][0] == "0.4"
     kinds = [b.kind for b in _blocks(_side({"expected_cost": 3.0}), None, None, "settings")]
