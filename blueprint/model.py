@@ -400,7 +400,7 @@ class Blueprint(_Part):
         G.graph.update(name=self.name, description=self.description, time_unit=self.time_unit,
                        lanes=list(self.lanes), stages=list(self.stages), teams=data["teams"],
                        start=dict(self.entry), arrivals=data["arrivals"], patience=data["patience"],
-                       checks=dict(self.checks))
+                       checks=dict(self.checks), currency=self.currency, retelling=data["retelling"])
         for sid, step in data["steps"].items():
             G.add_node(sid, id=sid, **step)
         for flow in data["flows"]:
