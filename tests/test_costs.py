@@ -139,8 +139,10 @@ steps:
 flows: {flows}
 start: {"check" if "check" in flows else "call"}
 """
-    s = bp.stats(bp.loads(text))
-    assert s.expected_failure_contacts == pytest.approx(failure_contacts)
+    model = bp.loads(text)
+    assert bp.stats(model).expected_failure_contacts == pytest.approx(failure_contacts)
+    low, high = bp.simulate(model, cases=1000, replications=6, seed=5).to_json()["ci95"]["failure_contacts.mean"]
+    assert low - 1e-9 <= failure_contacts <= high + 1e-9
 
 
 def test_a_blueprint_without_costs_has_no_cost_and_no_reason():
