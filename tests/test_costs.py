@@ -241,6 +241,9 @@ def test_whatif_gives_cost_and_failure_contact_deltas_with_paired_intervals():
         assert d["value"] < 0 and d["ci95"][0] <= d["value"] <= d["ci95"][1], key
     # exactly: 1/0.9 - 1/0.8 visits of 3.5 each
     assert answer.delta["cost.mean"]["ci95"][0] <= 3.5 * (1 / 0.9 - 1 / 0.8) <= answer.delta["cost.mean"]["ci95"][1]
+    doc = answer.to_json()
+    assert answer.delta["cost.total"]["value"] == pytest.approx(
+        doc["scenario"]["cost"]["total"] - doc["baseline"]["cost"]["total"])
     text = answer.to_text()
     assert "cost.mean" in text and "failure_contacts.mean" in text
 
