@@ -66,6 +66,7 @@ from .model import CUSTOMER, Blueprint
 from .ways import step_times
 
 __all__ = ["CostFigures", "cost_figures", "has_costs", "per_case_weights", "per_year", "year_sentence", "money",
+           "saving_sentence",
            "DAYS_A_YEAR", "MEANINGS"]
 
 #: What the cost figures mean, in a consultant's words (the report and the docs say it).
@@ -306,6 +307,30 @@ def year_sentence(doc: dict) -> str:
     if year.get("failure_contacts") is not None:
         text += f"; {year['failure_contacts']:,.0f} failure contacts"
     return text + "."
+
+
+def saving_sentence(doc: dict, year: dict | None, currency: str | None = None) -> str:
+    """What a change saves a year, with its paired interval, from a ``whatif``/``compare`` document
+    (the delta of ``cost.mean`` times the cases of a year, `year` being the ``per_year`` of the
+    baseline's ``stats``); "" without a cost delta or a yearly rate.
+
+    Examples
+    --------
+    >>> doc = {"delta": {"cost.mean": {"value": -88.9, "ci95": [-94.5, -83.2]}}}
+    >>> saving_sentence(doc, {"cases": 1095.0}, "GBP")
+    'Simulated, the change saves about GBP 97k a year (95% interval GBP 91k to GBP 103k) at 1,095 cases a year.'
+    """
+    delta = (doc.get("delta") or {}).get("cost.mean")
+    if not delta or not year or not year.get("cases"):
+        return ""
+    cases = year["cases"]
+    saves = -delta["value"] * cases
+    verb, amount = ("saves", saves) if saves >= 0 else ("adds", -saves)
+    text = f"Simulated, the change {verb} about {money(amount, currency)} a year"
+    if delta.get("ci95"):
+        low, high = sorted(-x * cases if verb == "saves" else x * cases for x in delta["ci95"])
+        text += f" (95% interval {money(low, currency)} to {money(high, currency)})"
+    return text + f" at {cases:,.0f} cases a year."
 
 
 def money(amount: float | None, currency: str | None = None) -> str:

@@ -33,7 +33,7 @@ from typing import Any, Callable, Optional
 from .chain import stats
 from .checker import check
 from .compare import compare
-from .costs import MEANINGS, year_sentence
+from .costs import MEANINGS, saving_sentence, year_sentence
 from .errors import BlueprintError
 from .files import write_atomic
 from .findings import Report
@@ -209,6 +209,9 @@ def _comparison(doc: dict, before: _Side, after: _Side) -> list[Block]:
            Block("note", "Both simulated on common random numbers: the same customers arrive at the same times, "
                          "so a change is the redesign's doing. Lower is better for every figure but finished cases."),
            Block("table", table=Table(["", "before", "after", "change", "95% interval (paired)", ""], rows, [1, 2, 3]))]
+    saving = saving_sentence(doc, (before.stats or {}).get("per_year"), getattr(before.model, "currency", None))
+    if saving:
+        out.insert(2, Block("text", saving))
     for kind, title, side in (("resolved", "Findings the redesign resolves", before),
                               ("appeared", "Findings the redesign brings", after)):
         found = (doc.get("findings") or {}).get(kind) or []

@@ -256,3 +256,15 @@ def test_compare_of_the_fires_pair_has_cost_and_failure_rows():
     for key in ("contacts.mean", "time_in_system.mean", "failure_contacts.mean", "cost.mean"):
         assert both.delta[key]["ci95"] is not None, key
     assert both.delta["cost.mean"]["value"] < 0 and both.delta["failure_contacts.mean"]["value"] < 0
+
+
+@pytest.mark.parametrize("delta, year, words", [
+    ({"value": -2.0, "ci95": [-3.0, -1.0]}, {"cases": 10_000.0}, "saves about 20k a year (95% interval 10k to 30k)"),
+    ({"value": 1.0, "ci95": [0.5, 1.5]}, {"cases": 10_000.0}, "adds about 10k a year (95% interval 5,000 to 15k)"),
+    ({"value": -2.0, "ci95": None}, {"cases": 10_000.0}, "saves about 20k a year at 10,000 cases"),
+    ({"value": -2.0, "ci95": None}, None, ""),
+])
+def test_the_saving_a_year_is_the_paired_cost_delta_times_the_cases_of_a_year(delta, year, words):
+    from blueprint.costs import saving_sentence
+    text = saving_sentence({"delta": {"cost.mean": delta}}, year)
+    assert words in text if words else text == ""
