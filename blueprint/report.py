@@ -10,8 +10,8 @@ common random numbers (:func:`blueprint.compare`). The result reads top to botto
 4. where it fails: the findings in plain words, numbered as the marks on the picture, each with
    its fix;
 5. exact expectations per case, and the simulated KPIs with their 95% intervals;
-6. cost and failure demand, where the documents carry them (``stats.expected_cost``,
-   ``expected_failure_contacts``, the simulated ``cost``);
+6. cost and failure demand (:mod:`blueprint.costs`): exact and simulated, the year's figure where
+   the arrivals give a rate, and what each figure means;
 7. with ``after``: each KPI before and after with its paired interval, and the findings resolved
    and new.
 
