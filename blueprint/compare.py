@@ -7,8 +7,9 @@ findings the redesign resolves and those it brings.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 from .loader import load
 from .model import Blueprint
@@ -25,7 +26,7 @@ def _model(which: Blueprint | str | Path, default: str) -> tuple[Blueprint, str]
 
 def compare(before: Blueprint | str | Path, after: Blueprint | str | Path, *, cases: int = 10_000,
             replications: int = 10, seed: int = 0, jobs: int = 1, client: Any = None, until: Any = None,
-            progress: Optional[Callable[[str, int, Optional[int], float], None]] = None) -> WhatIf:
+            progress: Callable[[str, int, int | None, float], None] | None = None) -> WhatIf:
     """Simulate two blueprints of the same service on common random numbers and compare them.
 
     Parameters

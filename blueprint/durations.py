@@ -24,7 +24,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, PlainValidator, Tag, WithJsonSchema, field_validator
 
 __all__ = [
-    "TIME_UNITS", "Quantity", "Rate", "Duration", "Fixed", "Exponential", "Uniform", "Triangular",
+    "TIME_UNITS", "Quantity", "Rate", "CostRate", "Duration", "Fixed", "Exponential", "Uniform", "Triangular",
     "Normal", "Lognormal", "Empirical", "to_unit", "rate_in", "mean_of", "sample", "Law", "law_of",
 ]
 
@@ -113,6 +113,30 @@ Rate = Annotated[
     WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0},
                               {"type": "string", "pattern": RATE_PATTERN}],
                     "description": "arrivals per time: N/unit (5/day, 12/h) or a number per time_unit"}),
+]
+
+
+def _check_cost_rate(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError(f"expected what an hour of the team's work costs, with its time unit, like 30/hour or "
+                         f"0.5/minute, found {value!r}")
+    match = _RATE_RE.match(value)
+    if not match:
+        raise ValueError(f"'{value}' is not a cost of time; write an amount per unit of time, like 30/hour "
+                         "or 0.5/minute")
+    _finite(float(match.group(1)), "a cost")
+    if match.group(2) is not None and float(match.group(2)) == 0:
+        raise ValueError(f"'{value}' divides by zero time")
+    return value
+
+
+#: What a team's time costs: an amount per unit of time, ``30/hour``, ``0.5/minute``, ``240/day``
+#: (0 allowed: volunteers); the unit is required, so a bare number is never read in the wrong unit.
+CostRate = Annotated[
+    str,
+    PlainValidator(_check_cost_rate),
+    WithJsonSchema({"type": "string", "pattern": RATE_PATTERN,
+                    "description": "an amount per unit of time: 30/hour, 0.5/minute"}),
 ]
 
 

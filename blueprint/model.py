@@ -12,16 +12,29 @@ it imports nothing above the format. Jupyter shows a blueprint as its drawing: t
 """
 from __future__ import annotations
 
+import math
 from functools import cached_property
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal
 
 import networkx as nx
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr,
-                      StringConstraints, Tag, ValidationError, WithJsonSchema, field_validator,
-                      model_validator)
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    PrivateAttr,
+    StringConstraints,
+    Tag,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from .changes import apply_changes
-from .durations import Duration, Quantity, Rate, TimeUnit, mean_of
+from .durations import CostRate, Duration, Quantity, Rate, TimeUnit, mean_of
 from .errors import BlueprintError, Problem
 from .explain import MOST_STAFF, path_text, translate
 from .hours import parse_hours
@@ -36,6 +49,20 @@ Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 CUSTOMER = "customer"
 DEFAULT_LANES = ("customer", "frontstage", "backstage", "support")
 RULE_LEVELS = ("off", "info", "warning", "error")
+
+
+def _check_amount(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"a step's cost is an amount paid each time a case reaches it, a number like 12.5 "
+                         f"(the currency goes at the top: currency: GBP), not {value!r}")
+    if not math.isfinite(value) or not 0 <= value <= 1e12:
+        raise ValueError(f"a step's cost is an amount from 0 to 1e12, not {value!r}")
+    return float(value)
+
+
+#: An amount of money: a number, 0 or more (the blueprint's ``currency`` names the unit).
+Amount = Annotated[float, PlainValidator(_check_amount),
+                   WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1e12})]
 
 
 class _Part(BaseModel):
@@ -59,14 +86,15 @@ class Team(_Part):
     3
     """
 
-    name: Optional[str] = Field(None, description="what the team is called")
-    staff: Optional[int] = Field(None, ge=0, le=MOST_STAFF,
+    name: str | None = Field(None, description="what the team is called")
+    staff: int | None = Field(None, ge=0, le=MOST_STAFF,
                                  description="cases worked on at once; leave out for unlimited, 0 for nobody")
     systems: list[str] = Field(default_factory=list, description="systems holding the case record")
     can: list[str] = Field(default_factory=list, description="capabilities, e.g. outbound_call")
-    hours: Optional[str] = Field(None, description='when the team works, e.g. "Mon-Fri 09:00-17:00"')
+    hours: str | None = Field(None, description='when the team works, e.g. "Mon-Fri 09:00-17:00"')
     external: bool = Field(False, description="an outside party, not part of the service")
-    description: Optional[str] = None
+    cost: CostRate | None = Field(None, description="what an hour of its work costs: 30/hour, 0.5/minute")
+    description: str | None = None
 
     @field_validator("hours")
     @classmethod
@@ -99,22 +127,24 @@ class Step(_Part):
     True
     """
 
-    name: Optional[str] = Field(None, description="what happens, in the consultant's words")
-    description: Optional[str] = None
-    lane: Optional[str] = Field(None, description="customer, frontstage, backstage, support or a declared lane")
-    stage: Optional[str] = Field(None, description="the journey phase, one of stages")
-    owner: Optional[Id] = Field(None, description="the team that does a staff step")
-    channel: Optional[str] = Field(None, description="makes a customer step a contact: phone, email, store, ...")
-    duration: Optional[Duration] = Field(None, description="how long the step takes; default 0")
-    evidence: Optional[str] = Field(None, description="what the customer sees or holds")
-    fail_point: Optional[str] = Field(None, description="what can go wrong here")
-    emotion: Optional[float] = Field(None, ge=-5, le=5, description="how the customer feels, -5 to +5")
-    moment: Optional[str] = Field(None, description="a moment that matters to the customer")
-    outcome: Optional[Literal["success", "failure"]] = Field(None, description="ends the case")
+    name: str | None = Field(None, description="what happens, in the consultant's words")
+    description: str | None = None
+    lane: str | None = Field(None, description="customer, frontstage, backstage, support or a declared lane")
+    stage: str | None = Field(None, description="the journey phase, one of stages")
+    owner: Id | None = Field(None, description="the team that does a staff step")
+    channel: str | None = Field(None, description="makes a customer step a contact: phone, email, store, ...")
+    duration: Duration | None = Field(None, description="how long the step takes; default 0")
+    evidence: str | None = Field(None, description="what the customer sees or holds")
+    fail_point: str | None = Field(None, description="what can go wrong here")
+    emotion: float | None = Field(None, ge=-5, le=5, description="how the customer feels, -5 to +5")
+    moment: str | None = Field(None, description="a moment that matters to the customer")
+    outcome: Literal["success", "failure"] | None = Field(None, description="ends the case")
     needs: list[str] = Field(default_factory=list, description="capabilities the owner must have")
-    split: Optional[Literal["all"]] = Field(None, description="all: send the case down every flow at once")
-    join: Optional[Literal["all"]] = Field(None, description="all: wait for every incoming flow")
-    timeout: Optional[Timeout] = None
+    split: Literal["all"] | None = Field(None, description="all: send the case down every flow at once")
+    join: Literal["all"] | None = Field(None, description="all: wait for every incoming flow")
+    timeout: Timeout | None = None
+    cost: Amount | None = Field(
+        None, description="an amount paid each time a case reaches the step: postage, a refund, a call's telephony")
 
     @model_validator(mode="after")
     def _lane_unless_outcome(self):
@@ -155,8 +185,8 @@ class Flow(_Part):
 
     source: Id = Field(alias="from")
     target: Id = Field(alias="to")
-    p: Optional[float] = Field(None, ge=0, le=1, description="chance of this branch")
-    label: Optional[str] = None
+    p: float | None = Field(None, ge=0, le=1, description="chance of this branch")
+    label: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -197,7 +227,7 @@ def _arrival_kind(value: Any) -> str | None:
 
 
 Arrivals = Annotated[
-    Union[Annotated[Every, Tag("every")], Annotated[RateArrivals, Tag("rate")], Annotated[At, Tag("at")]],
+    Annotated[Every, Tag("every")] | Annotated[RateArrivals, Tag("rate")] | Annotated[At, Tag("at")],
     Discriminator(_arrival_kind, custom_error_type="arrivals",
                   custom_error_message="arrivals are one of {every: DURATION}, {rate: N/unit}, {at: [TIMES]}"),
 ]
@@ -231,7 +261,7 @@ class Blueprint(_Part):
 
     blueprint: Literal[1] = Field(1, description="format version")
     name: str = Field("", description="what the service is")
-    description: Optional[str] = None
+    description: str | None = None
     time_unit: TimeUnit = Field("minute", description="unit of bare numbers")
     lanes: list[str] = Field(default_factory=lambda: list(DEFAULT_LANES), min_length=1,
                              description="lanes top to bottom")
@@ -239,16 +269,27 @@ class Blueprint(_Part):
     teams: dict[Id, Team] = Field(default_factory=dict)
     steps: dict[Id, Step] = Field(min_length=1)
     flows: list[Flow] = Field(default_factory=list)
-    start: Optional[Union[Id, dict[Id, float]]] = Field(
+    start: Id | dict[Id, float] | None = Field(
         None, description="the step cases start at, or {step: weight}; default: the one step nothing flows into")
-    arrivals: Optional[Arrivals] = Field(None, description="how cases arrive; default one per time unit at random")
-    patience: Optional[Duration] = Field(None, description="a case not finished by then is abandoned")
+    arrivals: Arrivals | None = Field(None, description="how cases arrive; default one per time unit at random")
+    patience: Duration | None = Field(None, description="a case not finished by then is abandoned")
+    currency: str | None = Field(
+        None, pattern=r"^[A-Z]{3}$", description="the code of the currency the costs are in (GBP, EUR, USD); labels the figures")
+    retelling: Quantity = Field(0, description="how much longer a frontstage step takes when the customer "
+                                               "repeats the story there: 5min")
     checks: Annotated[dict[str, Literal["off", "info", "warning", "error"]], BeforeValidator(_checks),
                       WithJsonSchema({"type": "object", "additionalProperties": {
                           "enum": list(RULE_LEVELS)}})] = Field(default_factory=dict,
                                                                   description="rule id: severity")
 
     _source: Any = PrivateAttr(None)
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _currency(cls, v):
+        if v is not None and (not isinstance(v, str) or not v.isascii() or not v.isalpha() or len(v) != 3):
+            raise ValueError(f"currency is a three-letter code (GBP, EUR, USD), not {v!r}")
+        return v.upper() if isinstance(v, str) else v
 
     @model_validator(mode="after")
     def _references(self):
@@ -321,7 +362,7 @@ class Blueprint(_Part):
         data["flows"] = [[f["from"], f["to"]] if set(f) == {"from", "to"} else f for f in data.get("flows", [])]
         return data
 
-    def with_changes(self, changes: dict[str, Any]) -> "Blueprint":
+    def with_changes(self, changes: dict[str, Any]) -> Blueprint:
         """A new, validated blueprint with `changes` made; this one is left as it was.
 
         Parameters
@@ -371,7 +412,7 @@ class Blueprint(_Part):
         G.graph.update(name=self.name, description=self.description, time_unit=self.time_unit,
                        lanes=list(self.lanes), stages=list(self.stages), teams=data["teams"],
                        start=dict(self.entry), arrivals=data["arrivals"], patience=data["patience"],
-                       checks=dict(self.checks))
+                       checks=dict(self.checks), currency=self.currency, retelling=data["retelling"])
         for sid, step in data["steps"].items():
             G.add_node(sid, id=sid, **step)
         for flow in data["flows"]:

@@ -10,8 +10,8 @@ common random numbers (:func:`blueprint.compare`). The result reads top to botto
 4. where it fails: the findings in plain words, numbered as the marks on the picture, each with
    its fix;
 5. exact expectations per case, and the simulated KPIs with their 95% intervals;
-6. cost and failure demand, where the documents carry them (``stats.expected_cost``,
-   ``expected_failure_contacts``, the simulated ``cost``);
+6. cost and failure demand (:mod:`blueprint.costs`): exact and simulated, the year's figure where
+   the arrivals give a rate, and what each figure means;
 7. with ``after``: each KPI before and after with its paired interval, and the findings resolved
    and new.
 
@@ -25,26 +25,28 @@ drawings cannot do for a document of several pages.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 from .chain import stats
 from .checker import check
 from .compare import compare
+from .costs import MEANINGS, saving_sentence, year_sentence
+from .drawing.htmlpage import document
+from .drawing.labels import headline, marks, plain, what_and_fix
+from .drawing.render import svg_of
+from .drawing.swimlane import drawing
 from .errors import BlueprintError
 from .files import write_atomic
 from .findings import Report
 from .formats import format_of
-from .drawing.htmlpage import document
-from .drawing.labels import headline, marks, plain, what_and_fix
 from .loader import load
 from .model import Blueprint
 from .numbers import figure, percent
-from .drawing.render import svg_of
 from .simulation import simulate
-from .drawing.swimlane import drawing
 from .tables import Table, comparison_rows, simulation_tables, stats_tables
 
 __all__ = ["report", "write_report", "Block", "FORMATS"]
@@ -112,6 +114,10 @@ def _glance(side: _Side) -> list[dict[str, str]]:
                        ("expected_handoffs", "handoffs between teams per case")):
         if s.get(key) is not None:
             items.append({"label": label, "value": figure(s[key])})
+    if s.get("expected_cost") is not None:
+        currency = getattr(side.model, "currency", None)
+        items.append({"label": "cost per case" + (f" ({currency})" if currency else ""),
+                      "value": figure(s["expected_cost"])})
     mean = (sim.get("time_in_system") or {}).get("mean")
     if mean is not None:
         items.append({"label": f"time to an outcome ({sim.get('time_unit')}s, simulated)", "value": figure(mean)})
@@ -136,27 +142,37 @@ def _findings(side: _Side, shown: int = SHOWN) -> Block:
 
 
 def _cost(side: _Side) -> list[Block]:
-    """Cost and failure demand, where the documents carry them (the format's cost keys)."""
+    """Cost and failure demand, where the documents carry them (the format's cost keys), the year's
+    figure where the arrivals give a rate, and what each figure means."""
     s, sim = side.stats or {}, side.simulated or {}
-    rows = []
-    if s.get("expected_failure_contacts") is not None:
-        rows.append(["contacts caused by a failure, per case (exact)", figure(s["expected_failure_contacts"]), ""])
-    if s.get("expected_cost") is not None:
-        rows.append(["cost per case (exact, without queueing)", figure(s["expected_cost"]), ""])
-    cost = sim.get("cost") or {}
     ci = sim.get("ci95") or {}
-    for key, label in (("mean", "cost per case (simulated)"), ("total", "cost of all simulated cases")):
-        if cost.get(key) is not None:
-            pair = ci.get(f"cost.{key}")
-            rows.append([label, figure(cost[key]), f"[{figure(pair[0])}, {figure(pair[1])}]" if pair else ""])
+
+    def pair(key):
+        low_high = ci.get(key)
+        return f"[{figure(low_high[0])}, {figure(low_high[1])}]" if low_high else ""
+
+    rows = []
+    for key, label in (("expected_failure_contacts", "contacts caused by a failure, per case (exact)"),
+                       ("expected_cost", "cost per case (exact, without queueing)"),
+                       ("expected_failure_cost", "of which after a fail point or on retelling (exact)")):
+        if s.get(key) is not None:
+            rows.append([label, figure(s[key]), ""])
     failures = (sim.get("failure_contacts") or {}).get("mean")
     if failures is not None:
-        rows.append(["contacts caused by a failure, per case (simulated)", figure(failures), ""])
+        rows.append(["contacts caused by a failure, per case (simulated)", figure(failures),
+                     pair("failure_contacts.mean")])
+    cost = sim.get("cost") or {}
+    for key, label in (("mean", "cost per case (simulated: queues, hours, customers giving up)"),
+                       ("total", f"cost of all {sim.get('cases', {}).get('arrived', '')} simulated cases")):
+        if cost.get(key) is not None:
+            rows.append([label, figure(cost[key]), pair(f"cost.{key}")])
     if not rows:
         return []
     currency = getattr(side.model, "currency", None) or ""
-    return [Block("heading", "Cost and failure demand" + (f" ({currency})" if currency else "")),
-            Block("table", table=Table(["", "value", "95% interval"], rows, [1]))]
+    out = [Block("heading", "Cost and failure demand" + (f" ({currency})" if currency else "")),
+           Block("table", table=Table(["", "value", "95% interval"], rows, [1]))]
+    year = year_sentence({**s, "currency": currency or None})
+    return out + ([Block("text", year)] if year else []) + [Block("note", MEANINGS)]
 
 
 def _about_side(side: _Side) -> list[Block]:
@@ -194,6 +210,9 @@ def _comparison(doc: dict, before: _Side, after: _Side) -> list[Block]:
            Block("note", "Both simulated on common random numbers: the same customers arrive at the same times, "
                          "so a change is the redesign's doing. Lower is better for every figure but finished cases."),
            Block("table", table=Table(["", "before", "after", "change", "95% interval (paired)", ""], rows, [1, 2, 3]))]
+    saving = saving_sentence(doc, (before.stats or {}).get("per_year"), getattr(before.model, "currency", None))
+    if saving:
+        out.insert(2, Block("text", saving))
     for kind, title, side in (("resolved", "Findings the redesign resolves", before),
                               ("appeared", "Findings the redesign brings", after)):
         found = (doc.get("findings") or {}).get(kind) or []
@@ -234,7 +253,7 @@ def _blocks(before: _Side, after: _Side | None, comparison: dict | None, setting
 
 def report(before: Blueprint | str | Path, *, after: Blueprint | str | Path | None = None, format: str = "html",
            cases: int = 2_000, replications: int = 5, seed: int = 0, engine: str | None = None, page: str = "a4",
-           progress: Optional[Callable[[str], None]] = None) -> str | bytes:
+           progress: Callable[[str], None] | None = None) -> str | bytes:
     """The consultant's deliverable as one self-contained HTML page or PDF.
 
     Parameters

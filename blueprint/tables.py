@@ -8,11 +8,12 @@ nothing breaks where it is not.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
-from .requirements import flatten
 from .numbers import figure, interval, percent, signed
+from .requirements import flatten
 
 __all__ = ["Table", "html_table", "check_table", "stats_table", "stats_tables", "simulation_table",
            "simulation_tables", "comparison_table", "comparison_rows", "KPI_NAMES", "HEADLINE"]
@@ -110,8 +111,9 @@ def stats_tables(doc: Mapping[str, Any], labels: Mapping[str, str] | None = None
     per_case = [(label, doc.get(key)) for key, label in (
         ("expected_contacts", "customer contacts"), ("expected_failure_contacts", "contacts caused by a failure"),
         ("expected_handoffs", "handoffs between teams"), ("expected_story_repeats", "times the story is repeated"),
-        ("expected_duration", f"working time ({unit}s, without queueing)"), ("expected_cost", "cost"))
-        if key in doc]
+        ("expected_duration", f"working time ({unit}s, without queueing)"), ("expected_cost", "cost"),
+        ("expected_failure_cost", "cost after a fail point or on retelling"))
+        if key in doc and not (key.endswith("_cost") and doc[key] is None and key not in (doc.get("why_null") or {}))]
     unanswered = "no figure: see below"
     rows = [[label, unanswered if value is None else figure(value)] for label, value in per_case]
     never = doc.get("never_finishes", 0.0)

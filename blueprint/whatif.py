@@ -8,24 +8,25 @@ differences (Student t), narrow where the change does little.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-from .loader import parse_value
 from .checker import check
 from .errors import BlueprintError
-from .requirements import flatten
+from .loader import parse_value
 from .model import Blueprint
+from .requirements import flatten
 from .simulation import simulate
 from .tables import comparison_table
 
 __all__ = ["whatif", "WhatIf", "paired", "paired_interval", "parse_changes"]
 
 #: The KPIs a what-if table shows first, in this order; the JSON holds every KPI.
-HEADLINE = ("time_in_system.mean", "time_in_system.p90", "contacts.mean", "handoffs.mean",
-            "story_repeats.mean", "cases.finished", "cases.in_progress")
+HEADLINE = ("time_in_system.mean", "time_in_system.p90", "contacts.mean", "failure_contacts.mean", "handoffs.mean",
+            "story_repeats.mean", "cost.mean", "cost.total", "cases.finished", "cases.in_progress")
 
 
 def paired_interval(differences: Sequence[float], level: float = 0.95) -> tuple[float, list[float] | None]:
@@ -100,7 +101,7 @@ class WhatIf:
             d = self.delta[key]
             interval = f"[{_num(d['ci95'][0])}, {_num(d['ci95'][1])}]" if d["ci95"] else "n/a"
             mark = "significant" if d.get("significant") else ""
-            rows.append((key, _num(base.get(key)), _num(scen.get(key)), f"{d['value']:+.4g}", interval, mark))
+            rows.append((key, _num(base.get(key)), _num(scen.get(key)), _num(float(d['value']), "+"), interval, mark))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         question = self.question or f"What if {', '.join(f'{k} = {_show(v)}' for k, v in self.changes.items())}?"
         lines = [question,
@@ -117,8 +118,13 @@ class WhatIf:
         return comparison_table(self.to_json())
 
 
-def _num(x: Any) -> str:
-    return "-" if x is None else f"{x:.4g}" if isinstance(x, float) else str(x)
+def _num(x: Any, sign: str = "") -> str:
+    """A figure for the table: 4 significant digits, large ones whole with thousands separators."""
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:{sign},.0f}" if abs(x) >= 1e4 else f"{x:{sign}.4g}"
+    return str(x)
 
 
 def _show(value: Any) -> str:
@@ -208,6 +214,9 @@ def paired(model: Blueprint, scenario_model: Blueprint, changes: dict[str, Any] 
         value, interval = paired_interval(diffs)
         if math.isnan(value):
             continue
+        if key == "cost.total":  # a total over every replication, as the arms show it
+            n = len(diffs)
+            value, interval = value * n, interval and [x * n for x in interval]
         delta[key] = {"value": value, "ci95": interval,
                       "significant": bool(interval and (interval[0] > 0 or interval[1] < 0))}
     before, after = list(check(model)), list(check(scenario_model))

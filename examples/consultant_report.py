@@ -1,8 +1,9 @@
 """A consultant's deliverable for a client's service: `blueprint report`, and a few lines around it.
 
 Writes the report as HTML and PDF (the same as `blueprint report FILE [--after FILE2] -o OUT`) into
-the folder you name, and prints the places the service fails most, with their fix, to paste into an
-e-mail to the client.
+the folder you name, and prints the business case (the cost of a year, of which on failure demand,
+and with ``--after`` the saving) and the places the service fails most, with their fix, to paste
+into an e-mail to the client.
 
     python examples/consultant_report.py examples/damaged_fires.yaml \
         --after examples/damaged_fires_after.yaml --out report/
@@ -21,6 +22,7 @@ import sys
 from pathlib import Path
 
 import blueprint as bp
+from blueprint.costs import money
 from blueprint.drawing.labels import headline, marks, plain, what_and_fix
 from blueprint.report import write_report
 
@@ -53,6 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"{args.out}: cannot write the report: {exc.strerror}", file=sys.stderr)
         return 2
+    print(f"\n{model.name}: the business case")
+    before = bp.stats(model)
+    print("  " + (before.year_text() or "no yearly figure: the blueprint gives no costs or no arrival rate"))
+    if args.after:
+        after = bp.stats(bp.load(args.after))
+        years = [s.per_year and s.per_year.get("cost") for s in (before, after)]
+        if None not in years:
+            print(f"  The redesign: {money(years[1], after.currency)} a year, "
+                  f"a saving of {money(years[0] - years[1], after.currency)} (exact, without queueing).")
     print(f"\n{model.name}: where it fails first")
     for mark in marks(model, bp.check(model))[:3]:
         where = model.steps[mark.step].name if mark.step else "the blueprint as a whole"

@@ -2,7 +2,6 @@
 import json
 from html.parser import HTMLParser
 
-import pytest
 from click.testing import CliRunner
 
 import blueprint as bp

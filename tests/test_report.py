@@ -101,13 +101,14 @@ def _side(stats_extra=None, simulated_extra=None) -> _Side:
 
 
 def test_cost_and_failure_demand_show_only_where_the_documents_carry_them():
-    assert _cost(_side()) == []
+    assert _cost(_side({"expected_failure_contacts": None}, {"failure_contacts": None})) == []
     blocks = _cost(_side({"expected_cost": 12.5, "expected_failure_contacts": 0.4},
                          {"cost": {"mean": 12.0, "total": 1200.0}, "ci95": {"cost.mean": [11.0, 13.0]}}))
     assert blocks[0].text.startswith("Cost and failure demand")
     rows = {row[0]: row[1:] for row in blocks[1].table.rows}
     assert rows["cost per case (exact, without queueing)"] == ["12.5", ""]
-    assert rows["cost per case (simulated)"] == ["12", "[11, 13]"]
+    assert rows["cost per case (simulated: queues, hours, customers giving up)"] == ["12", "[11, 13]"]
+    assert "Failure contacts: contacts the customer makes only because something failed" in blocks[-1].text
     assert rows["contacts caused by a failure, per case (exact)"][0] == "0.4"
     kinds = [b.kind for b in _blocks(_side({"expected_cost": 3.0}), None, None, "settings")]
     assert kinds.count("picture") == 1 and "Cost and failure demand" in [b.text for b in _blocks(

@@ -213,7 +213,7 @@ def _model(doc: Document, sim: Simulation) -> dict[str, Any]:
         data["description"] = description
     if doc.ours.model.get("time_unit"):
         data["time_unit"] = doc.ours.model["time_unit"]
-    for key in ("blueprint", "lanes", "stages", "arrivals", "patience", "checks"):
+    for key in ("blueprint", "lanes", "stages", "arrivals", "patience", "checks", "currency", "retelling"):
         value = json_attr(doc.ours.model, key)
         if value is not None:
             data[key] = value
@@ -293,7 +293,7 @@ def _team(doc: Document, teams: dict, team_id: str | None, name: str | None, ext
         if team_id not in teams:
             attrs = doc.ours.teams[team_id]
             data = {key: attrs[key] for key in ("name", "description", "hours") if attrs.get(key) is not None}
-            for key in ("staff", "systems", "can", "external"):
+            for key in ("staff", "systems", "can", "external", "cost"):
                 if attrs.get(key) is not None:
                     data[key] = json_attr(attrs, key)
             teams[team_id] = data
@@ -388,7 +388,7 @@ def _step_data(doc: Document, sim: Simulation, node: Node, lanes: list[str], tea
     for key in ("stage", "channel", "evidence", "fail_point", "moment"):
         if el.get(B + key) is not None:
             data[key] = el.get(B + key)
-    for key in ("duration", "emotion", "needs", "split", "join"):
+    for key in ("duration", "emotion", "needs", "split", "join", "cost"):
         value = json_attr(el.attrib, B + key)
         if value is not None:
             data[key] = value

@@ -22,7 +22,7 @@ __all__ = ["to_bpmn", "plan", "Plan", "Element", "Edge"]
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSI_TYPE = "{%s}type" % XSI
 _TEXT_KEYS = ("stage", "channel", "evidence", "fail_point", "moment")
-_JSON_KEYS = ("duration", "emotion", "needs")
+_JSON_KEYS = ("duration", "emotion", "needs", "cost")
 
 
 def _json(value) -> str:
@@ -87,7 +87,8 @@ def to_bpmn(model: Blueprint) -> str:
 def _extensions(ext, model: Blueprint, data: dict) -> None:
     """The ``blueprint:model`` and ``blueprint:team`` elements: what BPMN cannot say about the model."""
     model_attrs = {"name": model.name}
-    for key in ("blueprint", "time_unit", "lanes", "stages", "arrivals", "patience", "checks", "start"):
+    for key in ("blueprint", "time_unit", "lanes", "stages", "arrivals", "patience", "checks", "start",
+                "currency", "retelling"):
         if key in data:
             model_attrs[key] = data[key] if key == "time_unit" else _json(data[key])
     model_attrs["order"] = _json([[f.source, f.target] for f in model.flows])

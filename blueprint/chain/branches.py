@@ -450,7 +450,7 @@ class Explorer:
         while queue:
             key = queue.popleft()
             tokens, buffers = key
-            if len(tokens) > MAX_BRANCHES:
+            if len(tokens) + len(buffers) > MAX_BRANCHES:  # those waiting at a join are branches too
                 if every_order:
                     raise _Crowded()
                 raise TooManyStates(self.net.ids[root], branches=True)

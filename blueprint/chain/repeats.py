@@ -32,10 +32,12 @@ __all__ = ["MOST_STATES", "story_repeats"]
 MOST_STATES = 2_000_000
 
 
-def story_repeats(chain: StepChain, general: bool = False) -> tuple[float | None, str | None, set[int]]:
+def story_repeats(chain: StepChain, general: bool = False,
+                  weights: np.ndarray | None = None) -> tuple[float | None, str | None, set[int]]:
     """Expected story repeats per case: ``(value, None, piles)``, or ``(None, why, piles)``; `piles` are
     the joins where branches that remember different things pile up (the answer depends on time).
-    Without parallel work the chain of phase 0 is solved once for every circle (unless `general`)."""
+    Without parallel work the chain of phase 0 is solved once for every circle (unless `general`).
+    `weights` (by step; without parallel work only) counts a repeat at step s as ``weights[s]``."""
     net = chain.net
     circles = net.records.circles
     if not circles or not net.records.test:
@@ -49,13 +51,16 @@ def story_repeats(chain: StepChain, general: bool = False) -> tuple[float | None
     coo = chain.move.tocoo()
     edges = _Edges(coo.row, coo.col, coo.data, owned[coo.col], owned, n)
     first = None if chain.splits or general else _first_teams(chain, owned)
+    if weights is not None and first is None:
+        raise ValueError("weighted story repeats are followed without parallel work only")
     for k in range(len(circles)):
         bit = 2 << k
         if not (test == bit).any():
             continue  # a circle of teams without frontstage steps: nobody there hears a story
         try:
             if first is not None:  # no parallel work: the same chain, phase 0 solved once for all circles
-                value, more = _one_circle_alone(chain, first, (touch & bit) > 0, test == bit, budget), set()
+                front = test == bit if weights is None else (test == bit) * weights
+                value, more = _one_circle_alone(chain, first, (touch & bit) > 0, front, budget), set()
             else:
                 value, more = _one_circle(chain, net, bit, edges, (touch & bit) > 0, test == bit, budget)
         except TooManyStates:

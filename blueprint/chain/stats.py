@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..costs import cost_figures, per_year, year_sentence
 from ..errors import BlueprintError
 from ..gcpause import without_gc
 from ..graph import Facts, listing
@@ -52,6 +53,11 @@ class Stats:
     labels: dict[str, str] = field(default_factory=dict, repr=False)
     expected_story_repeats: float | None = 0.0
     teams: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    expected_failure_contacts: float | None = 0.0
+    expected_cost: float | None = None
+    expected_failure_cost: float | None = None
+    per_year: dict[str, float | None] | None = None
+    currency: str | None = None
 
     def to_json(self) -> dict:
         """The SPEC's ``stats`` document (with ``why_null``: the reason for every ``null``)."""
@@ -59,7 +65,10 @@ class Stats:
                 "never_finishes": self.never_finishes, "expected_visits": dict(self.expected_visits),
                 "expected_contacts": self.expected_contacts, "expected_handoffs": self.expected_handoffs,
                 "expected_story_repeats": self.expected_story_repeats,
-                "expected_duration": self.expected_duration,
+                "expected_failure_contacts": self.expected_failure_contacts,
+                "expected_duration": self.expected_duration, "expected_cost": self.expected_cost,
+                "expected_failure_cost": self.expected_failure_cost, "currency": self.currency,
+                "per_year": None if self.per_year is None else dict(self.per_year),
                 "teams": {t: dict(v) for t, v in self.teams.items()}, "why_null": dict(self.why_null)}
 
     def to_text(self) -> str:
@@ -81,6 +90,7 @@ class Stats:
         contacts                  1.000
         handoffs                  0.000
         story repeats             0.000
+        failure contacts          0.000
         working time              0.000
         <BLANKLINE>
         Step                      visits
@@ -102,7 +112,14 @@ class Stats:
                   f"{'contacts'.ljust(width)}  {number(self.expected_contacts, 3)}",
                   f"{'handoffs'.ljust(width)}  {number(self.expected_handoffs, 3)}",
                   f"{'story repeats'.ljust(width)}  {number(self.expected_story_repeats, 3)}",
+                  f"{'failure contacts'.ljust(width)}  {number(self.expected_failure_contacts, 3)}",
                   f"{'working time'.ljust(width)}  {number(self.expected_duration, 3)}"]
+        if self.expected_cost is not None or "expected_cost" in self.why_null:
+            lines += [f"{('cost (' + self.currency + ')' if self.currency else 'cost').ljust(width)}  "
+                      f"{number(self.expected_cost, 2)}",
+                      f"{'  after a fail point'.ljust(width)}  {number(self.expected_failure_cost, 2)}"]
+        if self.year_text():
+            lines += ["", self.year_text()]
         if self.teams:
             lines += ["", "Team".ljust(width) + "  load (staff busy)  utilization"]
             for team, figures in self.teams.items():
@@ -114,6 +131,11 @@ class Stats:
         if self.why_null:
             lines += ["", "Unknown:"] + [f"  {k}: {v}" for k, v in self.why_null.items()]
         return "\n".join(lines)
+
+    def year_text(self) -> str:
+        """The yearly figure in words, where costs and the arrival rate give one ("" otherwise):
+        :func:`blueprint.costs.year_sentence`."""
+        return year_sentence({"per_year": self.per_year, "currency": self.currency})
 
     def __str__(self) -> str:
         return json.dumps(self.to_json(), indent=2)
@@ -331,10 +353,19 @@ def _document(model: Blueprint, net: Net, chain: StepChain, total, plain, unknow
     duration = total_of("expected_duration", spent)
     handoffs = _handoffs(chain, plain, unknown, owned, pile_why, why)
     repeats = _repeats(chain, unknown, front, why)
+    money_ = cost_figures(model, chain, total_of, contacts, repeats, why)
+    why.update(money_.why)
+    if duration is not None and money_.retelling_time:
+        duration += money_.retelling_time
+    elif duration is not None and money_.retelling_time is None:
+        duration, why["expected_duration"] = None, why["retelling"]
     teams = _teams(model, net, total, unknown, why)
     labels = {sid: f"{s.name} [{sid}]" if s.name else f"[{sid}]" for sid, s in model.steps.items()}
+    year = per_year(model, {"cost": money_.expected_cost, "failure_cost": money_.expected_failure_cost,
+                            "failure_contacts": money_.expected_failure_contacts})
     return Stats(model.time_unit, outcomes, never, visits, contacts, handoffs, duration, why, model.name,
-                 labels, repeats, teams)
+                 labels, repeats, teams, money_.expected_failure_contacts, money_.expected_cost,
+                 money_.expected_failure_cost, year, model.currency)
 
 
 def _handoffs(chain: StepChain, plain, unknown: _Unknown, owned, pile_why, why) -> float | None:

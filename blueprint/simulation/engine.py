@@ -58,7 +58,7 @@ from .parts import (
     Team,
     live_parts,
 )
-from .plan import CONTACT, JOIN, OUTCOME, STUCK, TIMEOUT_SET, Plan
+from .plan import CONTACT, FAILS, JOIN, OUTCOME, PAID, STUCK, TIMEOUT_SET, Plan
 from .streams import arrival_times, choices, draws
 from .tally import CaseTally, Replication
 
@@ -90,7 +90,8 @@ class Engine:
 
     __slots__ = ("steps", "teams", "entry", "patience", "arrivals", "abandoned", "cases", "until", "story",
                  "heap", "rows", "open", "ended", "tally", "n_cases", "n_branches", "now", "next_arrival",
-                 "window", "progress", "should_stop", "interrupted", "n_events", "plan", "instant", "arrival_after")
+                 "window", "progress", "should_stop", "interrupted", "n_events", "plan", "instant", "arrival_after",
+                 "retelling")
 
     def __init__(self, plan: Plan, seed: int = 0, rep: int = 0, *, cases: int | None = None,
                  until: float = INF, record: bool = True,
@@ -111,6 +112,7 @@ class Engine:
         self.arrival_after = chain(times, repeat(INF)).__next__
         self.abandoned = len(plan.outcomes) - 1
         self.cases, self.until, self.story = cases, until, plan.story
+        self.retelling = plan.retelling
         self.heap: list[tuple] = [(until, _STOPS, 0, None)]
         self.rows: list[tuple] | None = [] if record else None
         self.open: dict[int, Case] = {}  # the cases that have not ended, by number
@@ -203,6 +205,8 @@ class Engine:
             self.rows.append((branch.case.number, step.number, branch.reached, branch.started, t, _DONE))
         team = step.team
         if team is not None:
+            if team.rate:
+                branch.case.cost += team.rate * (t - branch.started)
             if team.queued and team.hours is None:  # the same staff member takes the next in line
                 self.hand_over(team, t)
             else:
@@ -269,6 +273,9 @@ class Engine:
             known = branch.seen
             if step.test and retells(known, step.test):
                 case.repeats += 1
+                branch.extra = self.retelling  # the story takes time to tell again
+            elif branch.extra:
+                branch.extra = 0.0
             branch.seen = known | team.touch
         if step.idle:  # its team cannot do it: the branch waits for the timeout, if any
             branch.started = None
@@ -294,6 +301,7 @@ class Engine:
         """The parts of reaching a step that only some steps have; False when the branch stops."""
         special, case = step.special, branch.case
         if special & OUTCOME:
+            case.cost += step.amount
             branch.state = GONE
             if self.rows is not None:
                 self.rows.append((case.number, step.number, t, t, t, step.ended_as))
@@ -301,12 +309,22 @@ class Engine:
             return False
         if special & JOIN and came_from in step.join_from and not self.joined(branch, step, came_from):
             return False
+        if special & PAID:  # once a visit: a join is paid when it goes on
+            case.cost += step.amount
         branch.started = None
         if special & STUCK:
             branch.state = STUCK_HERE
             return False
         if special & CONTACT:
             case.contacts += 1
+            if case.failed or (case.met is not None and step.number in case.met):
+                case.failures += 1
+            elif case.met is None:
+                case.met = {step.number}
+            else:
+                case.met.add(step.number)
+        if special & FAILS:
+            case.failed = True
         if special & TIMEOUT_SET:
             heappush(self.heap, (t + step.timeout_after(), _TIMEOUTS + branch.serial, branch.visit, branch))
         return True
@@ -317,7 +335,7 @@ class Engine:
         team.started += 1
         branch.started = t
         branch.state = WORKING
-        heappush(self.heap, (t + branch.step.duration(), branch.serial, branch.visit, branch))
+        heappush(self.heap, (t + branch.step.duration() + branch.extra, branch.serial, branch.visit, branch))
 
     def take_next(self, team: Team, t: float, opening: bool = False) -> None:
         """`team` takes cases from its queue while it has free staff and is open (else books its opening)."""
@@ -426,6 +444,8 @@ class Engine:
         team = step.team
         if team is not None:
             if state == WORKING:
+                if team.rate:
+                    branch.case.cost += team.rate * (t - branch.started)
                 self.free_staff(team, branch, t)
                 return team
             if state == QUEUED:

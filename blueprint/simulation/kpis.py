@@ -4,6 +4,11 @@
   ``in_progress`` (arrived = finished + in_progress), and how many ended at each outcome; with
   several replications these are totals.
 * ``time_in_system``: from arrival to the outcome, over the finished cases.
+* ``cost`` (when the blueprint gives costs): ``mean`` per case and ``total`` over all cases: the
+  amounts of the steps reached, each team's rate times the time its staff worked on the case, a
+  repeated story's ``retelling`` time included (:mod:`blueprint.costs` gives the exact figure);
+* ``failure_contacts``: contacts made at a contact step the case had already been at, or after it
+  passed a fail point (:mod:`blueprint.costs` defines them), per case;
 * ``contacts``, ``handoffs``, ``story_repeats``: per case, over every case that arrived (what had
   happened to it by the end, for one still in progress).
 * ``teams``: per team, ``utilization`` (the staff time it spent working while on duty, over its
@@ -33,7 +38,7 @@ rank (:class:`~blueprint.simulation.tally.Sketch`).
 from __future__ import annotations
 
 import math
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from scipy.special import stdtrit
@@ -46,10 +51,10 @@ __all__ = ["kpis", "ci95"]
 
 INF = math.inf
 _QUANTILES = (("p50", 50), ("p90", 90), ("p95", 95))
-_PER_CASE = ("contacts", "handoffs", "story_repeats")
+_PER_CASE = ("contacts", "handoffs", "story_repeats", "failure_contacts")
 
 
-def _time_in_system(reps: list[Replication]) -> dict[str, Optional[float]]:
+def _time_in_system(reps: list[Replication]) -> dict[str, float | None]:
     """Mean, quantiles and maximum of the finished cases' times: exact while every tally is."""
     if all(r.tally.exact for r in reps):
         times = np.concatenate([r.time_in_system for r in reps])
@@ -90,6 +95,18 @@ def _per_case(reps: list[Replication], name: str) -> dict[str, Any]:
             figure = tally.counts[name]
             total, most, n = total + figure[0], max(most, figure[1]), n + tally.cases
     return {"mean": total / n if n else None, "max": most if n else None}
+
+
+def _cost(reps: list[Replication]) -> dict[str, Any]:
+    """The cost per case (over every case that arrived) and of all of them."""
+    total, n = 0.0, 0
+    for r in reps:
+        if r.tally.exact:
+            values = r.tally.per_case()["cost"]
+            total, n = total + float(values.sum()), n + len(values)
+        else:
+            total, n = total + r.tally.cost, n + r.tally.cases
+    return {"mean": total / n if n else None, "total": total}
 
 
 def _outcome_counts(plan: Plan, reps: list[Replication]) -> np.ndarray:
@@ -145,16 +162,17 @@ def kpis(plan: Plan, reps: list[Replication]) -> dict:
                   "by_outcome": dict(zip(plan.outcomes, counts.tolist()))},
         "time_in_system": _time_in_system(reps),
         **{name: _per_case(reps, name) for name in _PER_CASE},
+        **({"cost": _cost(reps)} if plan.costs else {}),
         "teams": {team: _team(plan, j, reps) for j, team in enumerate(plan.teams)},
     }
 
 
 def _has_interval(key: str) -> bool:
-    return key.startswith("cases.by_outcome.") or key.rsplit(".", 1)[-1] in (
+    return key.startswith("cases.by_outcome.") or key == "cost.total" or key.rsplit(".", 1)[-1] in (
         "mean", "p50", "p90", "p95", "utilization", "overtime", "mean_wait", "mean_busy")
 
 
-def ci95(per_replication: list[dict[str, Any]]) -> dict[str, Optional[list[float]]]:
+def ci95(per_replication: list[dict[str, Any]]) -> dict[str, list[float] | None]:
     """95% Student-t intervals across replications for the average KPIs (``None`` with one
     replication, or where a replication has no value); for outcome counts, of the total.
 
@@ -170,7 +188,7 @@ def ci95(per_replication: list[dict[str, Any]]) -> dict[str, Optional[list[float
     if n < 2:
         return {k: None for k in keys}
     factor = float(stdtrit(n - 1, 0.975)) / math.sqrt(n)  # Student t's 97.5% point
-    out: dict[str, Optional[list[float]]] = {}
+    out: dict[str, list[float] | None] = {}
     for key in keys:
         values = [p.get(key) for p in per_replication]
         if any(v is None for v in values):
@@ -178,6 +196,6 @@ def ci95(per_replication: list[dict[str, Any]]) -> dict[str, Optional[list[float
             continue
         a = np.asarray(values, dtype=float)
         mean, half = float(a.mean()), float(a.std(ddof=1)) * factor
-        scale = n if key.startswith("cases.by_outcome.") else 1
+        scale = n if key.startswith("cases.by_outcome.") or key == "cost.total" else 1
         out[key] = [(mean - half) * scale, (mean + half) * scale]
     return out

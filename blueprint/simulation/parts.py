@@ -51,7 +51,7 @@ class Team:
     """
 
     __slots__ = ("number", "staff", "hours", "touch", "busy", "queue", "queued", "max_queue", "opening_booked",
-                 "busy_time", "overtime", "duty_clock", "wait_sum", "started")
+                 "busy_time", "overtime", "duty_clock", "wait_sum", "started", "rate")
 
     def __init__(self, number: int, staff: float, hours, touch: int):
         self.number, self.staff, self.hours, self.touch = number, staff, hours, touch
@@ -61,6 +61,7 @@ class Team:
         self.opening_booked = False
         self.busy_time = self.overtime = self.wait_sum = 0.0
         self.duty_clock = duty_clock(hours)
+        self.rate = 0.0  # what its work costs per time unit
 
 
 class Step:
@@ -71,7 +72,7 @@ class Step:
     """
 
     __slots__ = ("number", "team", "special", "duration", "route", "split_to", "timeout_after", "timeout_to",
-                 "join_from", "test", "idle", "outcome", "ended_as")
+                 "join_from", "test", "idle", "outcome", "ended_as", "amount")
 
     def __init__(self, number: int, team: Team | None, special: int):
         self.number, self.team, self.special = number, team, special
@@ -84,13 +85,18 @@ class Case:
     ``waiting`` holds, per join step, the branches that came in along each incoming flow.
     """
 
-    __slots__ = ("number", "arrival", "end", "outcome", "contacts", "handoffs", "repeats", "branches", "waiting")
+    __slots__ = ("number", "arrival", "end", "outcome", "contacts", "handoffs", "repeats", "branches", "waiting",
+                 "cost", "failures", "met", "failed")
 
     def __init__(self, number: int, arrival: float):
         self.number, self.arrival = number, arrival
         self.end = INF
         self.outcome = -1
         self.contacts = self.handoffs = self.repeats = 0
+        self.cost = 0.0
+        self.failures = 0  # contacts again at a contact step met before, or after a fail point
+        self.met: set | None = None  # the contact steps met
+        self.failed = False  # it has passed a fail point
         self.branches: list[Branch] = []
         self.waiting: dict | None = None
 
@@ -105,7 +111,8 @@ class Branch:
     team working on it closes (teams with hours).
     """
 
-    __slots__ = ("serial", "case", "step", "visit", "state", "reached", "started", "last", "several", "seen", "closes")
+    __slots__ = ("serial", "case", "step", "visit", "state", "reached", "started", "last", "several", "seen", "closes",
+                 "extra")
 
     def __init__(self, serial: int, case: Case, last: int = -1, seen: int = 0):
         self.serial, self.case, self.last, self.seen = serial, case, last, seen
@@ -116,12 +123,15 @@ class Branch:
         self.started: float | None = None
         self.several: list[int] | None = None
         self.closes = INF
+        self.extra = 0.0  # the retelling time the work at this step takes more
 
 
 def live_parts(plan: Plan, base: np.random.SeedSequence) -> tuple[list[Step], list[Team]]:
     """The steps and teams of one replication, each step with its own streams from `base`."""
     unit = plan.time_unit
     teams = [Team(j, plan.capacity[j], plan.hours[j], plan.touch[j]) for j in range(len(plan.teams))]
+    for team, rate in zip(teams, plan.rate):
+        team.rate = rate
     steps = [Step(s, teams[o] if o >= 0 else None, plan.flags[s]) for s, o in enumerate(plan.owner)]
     for s, step in enumerate(steps):
         name = plan.steps[s]
@@ -136,6 +146,7 @@ def live_parts(plan: Plan, base: np.random.SeedSequence) -> tuple[list[Step], li
         step.join_from = frozenset(steps[f] for f in plan.join_from[s]) if step.special & JOIN else frozenset()
         step.test, step.idle = plan.test[s], plan.idle[s]
         step.outcome = plan.outcome[s]
+        step.amount = plan.amount[s] if plan.amount else 0.0
         step.ended_as = STATUSES.index(plan.results[s]) if step.special & OUTCOME else -1
     return steps, teams
 

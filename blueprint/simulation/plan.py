@@ -18,12 +18,14 @@ from ..story import records
 from ..ways import incapable, never_leaves
 from .duty import Hours, hours_in
 
-__all__ = ["Plan", "prepare", "OUTCOME", "JOIN", "CONTACT", "TIMEOUT_SET", "STUCK"]
+__all__ = ["Plan", "prepare", "OUTCOME", "JOIN", "CONTACT", "TIMEOUT_SET", "STUCK", "FAILS", "PAID"]
 
 INF = math.inf
 
 #: Flags of a step that need more than the plain path through it (:attr:`Plan.flags`).
 OUTCOME, JOIN, CONTACT, TIMEOUT_SET, STUCK = 1, 2, 4, 8, 16
+#: A fail point (what comes after it is failure demand), and a step with an amount paid at each visit.
+FAILS, PAID = 32, 64
 
 
 @dataclass
@@ -60,13 +62,18 @@ class Plan:
     arrivals: tuple
     patience: Any
     story: bool = field(default=False)
+    amount: list[float] = field(default_factory=list)  # each step's amount paid at a visit
+    rate: list[float] = field(default_factory=list)  # each team's cost per time_unit of work
+    retelling: float = 0.0  # time a repeated story adds to a frontstage step, in time_unit
+    costs: bool = False  # whether the blueprint gives costs (the KPIs then have one)
 
 
 def _flags(model: Blueprint, sid: str, stuck: set[str]) -> int:
     s = model.steps[sid]
     return ((OUTCOME if s.is_outcome else 0) | (JOIN if s.join == "all" else 0)
             | (CONTACT if s.lane == CUSTOMER and s.channel else 0)
-            | (TIMEOUT_SET if s.timeout is not None else 0) | (STUCK if sid in stuck else 0))
+            | (TIMEOUT_SET if s.timeout is not None else 0) | (STUCK if sid in stuck else 0)
+            | (FAILS if s.fail_point is not None else 0) | (PAID if s.cost else 0))
 
 
 def _arrivals(model: Blueprint) -> tuple:
@@ -135,4 +142,7 @@ def prepare(model: Blueprint) -> Plan:
         entry=[number[sid] for sid, _ in entry],
         entry_chances=[w / weight if weight > 0 else 1.0 / len(entry) for _, w in entry],
         arrivals=_arrivals(model), patience=model.patience, story=bool(memory.test),
+        amount=[s.cost or 0.0 for s in every], retelling=to_unit(model.retelling, unit),
+        rate=[rate_in(t.cost, unit) if t.cost is not None else 0.0 for t in model.teams.values()],
+        costs=any(t.cost is not None for t in model.teams.values()) or any(s.cost is not None for s in every),
     )

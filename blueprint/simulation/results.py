@@ -142,9 +142,14 @@ class SimulationResult:
         t = doc["time_in_system"]
         lines.append(f"{'time in system':<16}" + "".join(cell(t[k]) for k in ("mean", "p50", "p90", "p95", "max"))
                      + _interval(ci.get("time_in_system.mean")))
-        for key, label in (("contacts", "contacts"), ("handoffs", "handoffs"), ("story_repeats", "story repeats")):
+        for key, label in (("contacts", "contacts"), ("failure_contacts", "  of them failure"),
+                           ("handoffs", "handoffs"), ("story_repeats", "story repeats")):
             lines.append(f"{label:<16}{cell(doc[key]['mean'])}{'':>30}{cell(doc[key]['max'])}"
                          + _interval(ci.get(f"{key}.mean")))
+        if "cost" in doc:
+            lines.append(f"{'cost per case':<16}{cell(doc['cost']['mean'])}{'':>40}" + _interval(ci.get("cost.mean")))
+            total, pair = doc["cost"]["total"], ci.get("cost.total")
+            lines.append(f"cost of all cases: {total:,.0f}" + (f"  (95% CI [{pair[0]:,.0f}, {pair[1]:,.0f}])" if pair else ""))
         if doc["teams"]:
             lines += ["", f"{'team':<24}{'utilization':>12}{'mean wait':>12}{'max queue':>12}{'busy':>10}"]
             for team, k in doc["teams"].items():

@@ -23,8 +23,9 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -76,7 +77,7 @@ class Sketch:
             self._cover(low, int(keys.max()))
             self.counts += np.bincount(keys - self.low, minlength=len(self.counts))
 
-    def merge(self, other: "Sketch") -> None:
+    def merge(self, other: Sketch) -> None:
         """Add the counts of `other`."""
         self.zeros += other.zeros
         if len(other.counts):
@@ -84,7 +85,7 @@ class Sketch:
             start = other.low - self.low
             self.counts[start:start + len(other.counts)] += other.counts
 
-    def quantile(self, q: float) -> Optional[float]:
+    def quantile(self, q: float) -> float | None:
         """The value at rank ``q (n - 1)`` (``None`` for an empty sketch)."""
         n = self.n
         if n == 0:
@@ -100,19 +101,21 @@ class CaseTally:
     """The figures of every case of a replication: one by one up to `exact` cases, then folded.
 
     :meth:`add` takes case records with ``number``, ``outcome`` (``-1`` for a case still open),
-    ``arrival``, ``end``, ``contacts``, ``handoffs`` and ``repeats``.
+    ``arrival``, ``end``, ``contacts``, ``handoffs``, ``repeats``, ``failures`` and ``cost``.
     """
 
     def __init__(self, n_outcomes: int, exact: int = EXACT_CASES):
         self.n_outcomes, self.limit = n_outcomes, exact
-        self.blocks: Optional[list[tuple[np.ndarray, ...]]] = []  # None once folded
+        self.blocks: list[tuple[np.ndarray, ...]] | None = []  # None once folded
         self.kept = 0
         self.outcomes = np.zeros(n_outcomes, dtype=np.int64)
         self.cases = 0
         self.finished_time = [0, 0.0, -math.inf]  # how many, their sum, the longest
-        self.counts = {"contacts": [0, 0], "handoffs": [0, 0], "story_repeats": [0, 0]}  # sum, max
+        self.counts = {"contacts": [0, 0], "handoffs": [0, 0], "story_repeats": [0, 0],
+                       "failure_contacts": [0, 0]}  # sum, max
+        self.cost = 0.0  # the sum over the folded cases
         self.sketch = Sketch()
-        self._arrays: Optional[dict[str, np.ndarray]] = None
+        self._arrays: dict[str, np.ndarray] | None = None
 
     @property
     def exact(self) -> bool:
@@ -129,7 +132,9 @@ class CaseTally:
                  np.array([c.end for c in cases]) - np.array([c.arrival for c in cases]),
                  np.array([c.contacts for c in cases], dtype=np.int32),
                  np.array([c.handoffs for c in cases], dtype=np.int32),
-                 np.array([c.repeats for c in cases], dtype=np.int32))
+                 np.array([c.repeats for c in cases], dtype=np.int32),
+                 np.array([c.failures for c in cases], dtype=np.int32),
+                 np.array([c.cost for c in cases], dtype=float))
         if self.blocks is not None and self.kept + len(cases) <= self.limit:
             self.blocks.append(block)
             self.kept += len(cases)
@@ -155,6 +160,7 @@ class CaseTally:
         for (name, figure), values in zip(self.counts.items(), counts):
             figure[0] += int(values.sum(dtype=np.int64))
             figure[1] = max(figure[1], int(values.max()))
+        self.cost += float(counts[-1].sum())
 
     def per_case(self) -> dict[str, np.ndarray]:
         """Each case's figures in case order (only while :attr:`exact`): ``outcome``, ``contacts``,
@@ -171,13 +177,14 @@ class CaseTally:
         if not blocks:
             empty = np.zeros(0, dtype=np.int64)
             return {"outcome": empty, "contacts": empty, "handoffs": empty, "story_repeats": empty,
-                    "time_in_system": np.zeros(0)}
-        number, outcome, time, contacts, handoffs, repeats = (np.concatenate(x) for x in zip(*blocks))
+                    "failure_contacts": empty, "cost": np.zeros(0), "time_in_system": np.zeros(0)}
+        number, outcome, time, contacts, handoffs, repeats, failures, cost = (np.concatenate(x) for x in zip(*blocks))
         order = np.argsort(number, kind="stable")
         outcome = outcome[order].astype(np.int64)
         return {"outcome": outcome, "time_in_system": time[order][outcome >= 0],
                 "contacts": contacts[order].astype(np.int64), "handoffs": handoffs[order].astype(np.int64),
-                "story_repeats": repeats[order].astype(np.int64)}
+                "story_repeats": repeats[order].astype(np.int64),
+                "failure_contacts": failures[order].astype(np.int64), "cost": cost[order]}
 
 
 @dataclass
@@ -206,7 +213,7 @@ class Replication:
     wait_sum: list[float]
     started: list[int]
     max_queue: list[int]
-    events: Optional[list[tuple]]
+    events: list[tuple] | None
     n_events: int
     interrupted: bool = False
 
