@@ -61,7 +61,12 @@ class Exploration:
         timed = any(part in TIME_KPIS for part in kpi.split("."))
         return f"{value:.4g} {self.time_unit}s" if timed else f"{value:.4g}"
 
+    def __str__(self) -> str:
+        return self.to_text()
+
     def to_text(self) -> str:
+        """What the search found, in a sentence or two: the requirement held, or the smallest change
+        that breaks it."""
         kpi = self.requirement.split()[0]
         if self.holds:
             changes = ", ".join(f"{k} = {v}" for k, v in self.worst["changes"].items()) or "the baseline"

@@ -18,7 +18,7 @@ from .durations import mean_of
 from .model import CUSTOMER, Blueprint
 from .ways import never_leaves, successors
 
-__all__ = ["to_networkx", "Facts", "Handoff", "reach", "strong_parts", "dominator_spans", "depth_first", "listing"]
+__all__ = ["to_networkx", "Facts", "Handoff", "reach", "strong_parts", "dominator_spans", "listing"]
 
 
 def to_networkx(model: Blueprint) -> nx.MultiDiGraph:
@@ -70,41 +70,6 @@ def listing(model, step_ids: Iterable[str], limit: int = 4) -> str:
     if len(ids) > limit:
         return ", ".join(names) + f" and {len(ids) - limit} more"
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def depth_first(successors: dict, roots) -> tuple[set, list]:
-    """One depth-first walk from `roots`, then from every node not reached yet.
-
-    Returns the edges that close a loop (to a node still on the walk's path) and the nodes in
-    post-order; reversed, the post-order is a topological order once those edges are left out.
-
-    Examples
-    --------
-    >>> back, post = depth_first({"a": ["b"], "b": ["c", "a"], "c": []}, ["a"])
-    >>> back, post
-    ({('b', 'a')}, ['c', 'b', 'a'])
-    """
-    state: dict = {}  # 1: on the walk's path, 2: done
-    back: set = set()
-    post: list = []
-    for root in list(roots) + [n for n in successors if n not in roots]:
-        if root in state:
-            continue
-        state[root] = 1
-        stack = [(root, iter(successors[root]))]
-        while stack:
-            node, children = stack[-1]
-            child = next(children, None)
-            if child is None:
-                state[node] = 2
-                post.append(node)
-                stack.pop()
-            elif state.get(child) == 1:
-                back.add((node, child))
-            elif child not in state:
-                state[child] = 1
-                stack.append((child, iter(successors[child])))
-    return back, post
 
 
 class Handoff(NamedTuple):

@@ -274,7 +274,8 @@ class Blueprint(_Part):
     arrivals: Arrivals | None = Field(None, description="how cases arrive; default one per time unit at random")
     patience: Duration | None = Field(None, description="a case not finished by then is abandoned")
     currency: str | None = Field(
-        None, pattern=r"^[A-Z]{3}$", description="the code of the currency the costs are in (GBP, EUR, USD); labels the figures")
+        None, pattern=r"^[A-Z]{3}$",
+        description="the code of the currency the costs are in (GBP, EUR, USD); labels the figures")
     retelling: Quantity = Field(0, description="how much longer a frontstage step takes when the customer "
                                                "repeats the story there: 5min")
     checks: Annotated[dict[str, Literal["off", "info", "warning", "error"]], BeforeValidator(_checks),

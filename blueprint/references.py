@@ -62,7 +62,8 @@ def view_of_data(data: Any) -> dict | None:
             f = {"from": f[0], "to": f[1], "p": f[2] if len(f) == 3 else None}
         if isinstance(f, dict) and isinstance(f.get("from"), str) and isinstance(f.get("to"), str):
             p = f.get("p")
-            flows.append((i, f["from"], f["to"], p if isinstance(p, (int, float)) and not isinstance(p, bool) else None))
+            chance = p if isinstance(p, (int, float)) and not isinstance(p, bool) else None
+            flows.append((i, f["from"], f["to"], chance))
     checks = data.get("checks", {})
     return {"lanes": lanes, "stages": stages, "teams": set(teams) if isinstance(teams, dict) else None,
             "steps": view_steps if isinstance(steps, dict) else None, "flows": flows,
@@ -98,7 +99,8 @@ def reference_problems(view: dict | None) -> list[tuple[Loc, str]]:
         problems.append((("lanes",), "a lane is listed twice; list each lane once"))
     if steps is not None:
         suspects = [(sid, s) for sid, s in steps.items()
-                    if (s["owner"] is not None and (teams is None or s["owner"] not in teams or s["lane"] == "customer"))
+                    if (s["owner"] is not None
+                        and (teams is None or s["owner"] not in teams or s["lane"] == "customer"))
                     or (s["lane"] is not None and lanes is not None and s["lane"] not in lanes)
                     or (s["stage"] is not None and (stages is None or s["stage"] not in stages))
                     or s["timeout_to"] is not None]
@@ -107,13 +109,15 @@ def reference_problems(view: dict | None) -> list[tuple[Loc, str]]:
                 problems.append((("steps", sid, "owner"), _no_such("team", s["owner"], teams)
                                  + "; declare it under teams or fix the name"))
             if s["lane"] is not None and lanes is not None and s["lane"] not in lanes:
-                problems.append((("steps", sid, "lane"), f"'{s['lane']}' is not a lane{did_you_mean(s['lane'], lanes)}; "
+                problems.append((("steps", sid, "lane"),
+                                 f"'{s['lane']}' is not a lane{did_you_mean(s['lane'], lanes)}; "
                                  f"use one of {', '.join(lanes)}, or declare it in lanes: [...]"))
             if s["lane"] == "customer" and s["owner"] is not None:
                 problems.append((("steps", sid, "owner"), "a customer step has no owner (the customer does it); "
                                  "drop the owner, or move the step to a staff lane"))
             if s["stage"] is not None and stages is not None and s["stage"] not in stages:
-                problems.append((("steps", sid, "stage"), f"'{s['stage']}' is not a stage{did_you_mean(s['stage'], stages)}; "
+                problems.append((("steps", sid, "stage"),
+                                 f"'{s['stage']}' is not a stage{did_you_mean(s['stage'], stages)}; "
                                  + (f"use one of {', '.join(stages)}" if stages else "declare it in stages: [...]")))
             if s["timeout_to"] is not None and s["timeout_to"] not in steps:
                 problems.append((("steps", sid, "timeout", "to"), _no_such("step", s["timeout_to"], steps)))

@@ -10,7 +10,7 @@ common random numbers (:func:`blueprint.compare`). The result reads top to botto
 4. where it fails: the findings in plain words, numbered as the marks on the picture, each with
    its fix;
 5. exact expectations per case, and the simulated KPIs with their 95% intervals;
-6. cost and failure demand (:mod:`blueprint.costs`): exact and simulated, the year's figure where
+6. cost and failure demand (:mod:`blueprint.chain.costs`): exact and simulated, the year's figure where
    the arrivals give a rate, and what each figure means;
 7. with ``after``: each KPI before and after with its paired interval, and the findings resolved
    and new.
@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from .chain import stats
+from .chain.costs import MEANINGS, saving_sentence, year_sentence
 from .checker import check
 from .compare import compare
-from .costs import MEANINGS, saving_sentence, year_sentence
 from .drawing.htmlpage import document
 from .drawing.labels import headline, marks, plain, what_and_fix
 from .drawing.render import svg_of

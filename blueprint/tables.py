@@ -61,8 +61,9 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, caption
 
     Examples
     --------
-    >>> print(html_table(["step", "visits"], [["Asks <a>", "1.5"]], numeric=[1]))
-    <table class="blueprint" style="border-collapse:collapse"><thead><tr><th>step</th><th style="text-align:right">visits</th></tr></thead>
+    >>> print(html_table(["step", "visits"], [["Asks <a>", "1.5"]], numeric=[1]).replace("<thead>", "\\n<thead>"))
+    <table class="blueprint" style="border-collapse:collapse">
+    <thead><tr><th>step</th><th style="text-align:right">visits</th></tr></thead>
     <tbody>
     <tr><td>Asks &lt;a&gt;</td><td style="text-align:right">1.5</td></tr>
     </tbody></table>

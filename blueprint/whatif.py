@@ -89,6 +89,9 @@ class WhatIf:
         return {"baseline": self.baseline.to_json(), "scenario": self.scenario.to_json(),
                 "changes": changes, "delta": self.delta, "findings": self.findings}
 
+    def __str__(self) -> str:
+        return self.to_text()
+
     def to_text(self) -> str:
         """A consultant's slide: each KPI, baseline, scenario, change, interval, significance."""
         base, scen = flatten(self.baseline.to_json()), flatten(self.scenario.to_json())

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 import blueprint as bp
-from blueprint.costs import money
+from blueprint.chain.costs import money
 from blueprint.drawing.labels import headline, marks, plain, what_and_fix
 from blueprint.report import write_report
 

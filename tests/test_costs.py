@@ -265,6 +265,6 @@ def test_compare_of_the_fires_pair_has_cost_and_failure_rows():
     ({"value": -2.0, "ci95": None}, None, ""),
 ])
 def test_the_saving_a_year_is_the_paired_cost_delta_times_the_cases_of_a_year(delta, year, words):
-    from blueprint.costs import saving_sentence
+    from blueprint.chain.costs import saving_sentence
     text = saving_sentence({"delta": {"cost.mean": delta}}, year)
     assert words in text if words else text == ""

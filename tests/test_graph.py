@@ -7,7 +7,8 @@ import pytest
 from scipy.sparse import csr_matrix
 
 import blueprint as bp
-from blueprint.graph import Facts, Handoff, depth_first, dominator_spans, listing, reach, steps_with_joins, strong_parts
+from blueprint.graph import Facts, Handoff, dominator_spans, listing, reach, steps_with_joins, strong_parts
+from blueprint.walks import depth_first
 
 from .conftest import EXAMPLES
 

@@ -1,11 +1,11 @@
 """One way to ask any result for text: ``to_text()``; ``str()`` gives that same text, and JSON comes
-from ``to_json()`` (a document that ``json.dumps`` takes). Results whose module still does otherwise
-are marked xfail(strict) with the place to change: once fixed there, the mark must go."""
+from ``to_json()`` (a document that ``json.dumps`` takes)."""
 import json
 
 import pytest
 
 import blueprint as bp
+from blueprint.simulation import SimulationResult
 
 MODEL = bp.loads("""
 teams: {desk: {name: Help desk, staff: 1}}
@@ -22,21 +22,15 @@ LOG = [{"case": "1", "activity": "ask", "timestamp": "2024-01-01T09:00:00"},
        {"case": "1", "activity": "done", "timestamp": "2024-01-01T09:05:00"}]
 
 
-def not_yet(place: str):
-    return pytest.mark.xfail(strict=True, reason=f"str() is not to_text() yet: {place}")
-
-
 RESULTS = {
     "Report": lambda: bp.check(MODEL),
     "Finding": lambda: bp.check(MODEL)[0],
     "Replay": lambda: bp.replay(LOG, MODEL),
     "SimulationResult": lambda: bp.simulate(MODEL, cases=50, seed=1),
-    "Stats": pytest.param(lambda: bp.stats(MODEL), marks=not_yet("blueprint/chain/stats.py: Stats.__str__ gives JSON")),
-    "WhatIf": pytest.param(lambda: bp.whatif(MODEL, {"teams.desk.staff": 2}, cases=50, replications=2),
-                           marks=not_yet("blueprint/whatif.py: WhatIf has no __str__")),
-    "Exploration": pytest.param(lambda: bp.explore(MODEL, {"teams.desk.staff": (1, 2)}, "time_in_system.p90 < 1000",
-                                                   examples=2, cases=50),
-                                marks=not_yet("blueprint/explore.py: Exploration has no __str__")),
+    "Stats": lambda: bp.stats(MODEL),
+    "WhatIf": lambda: bp.whatif(MODEL, {"teams.desk.staff": 2}, cases=50, replications=2),
+    "Exploration": lambda: bp.explore(MODEL, {"teams.desk.staff": (1, 2)}, "time_in_system.p90 < 1000",
+                                      examples=2, cases=50),
 }
 
 
@@ -53,5 +47,5 @@ def test_str_of_a_result_is_its_text_and_json_comes_from_to_json(make):
 
 
 def test_no_result_keeps_a_second_name_for_its_text():
-    # one name, to_text(): the old text() lives on only as a deprecated alias on SimulationResult
-    assert not hasattr(bp.Report, "text") and not hasattr(bp.Replay, "text") and not hasattr(bp.Stats, "text")
+    # one name, to_text()
+    assert not any(hasattr(kind, "text") for kind in (bp.Report, bp.Replay, bp.Stats, SimulationResult))

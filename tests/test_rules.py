@@ -129,7 +129,8 @@ steps:
 flows: [[refer, maker_says], [maker_says, fit], [fit, fitted]]
 start: refer
 """, ("refer", "call_maker", "maker_says")),
-    ("lost-context", LOST_CONTEXT, LOST_CONTEXT.replace("[till]", "[till, cases]").replace("[orders]", "[orders, cases]"),
+    ("lost-context", LOST_CONTEXT,
+     LOST_CONTEXT.replace("[till]", "[till, cases]").replace("[orders]", "[orders, cases]"),
      ("deliver", "unpack", "call", "answer")),
     ("fail-point-without-recovery", """
 teams: {finance: {}}
@@ -314,7 +315,8 @@ def test_the_damaged_fires_show_the_story():
     assert "the customer phones" in loop.message and "times on average" in loop.message
     (displaced,) = report.by_rule("displaced-ownership")
     assert "Manufacturer" in displaced.message
-    pairs = {tuple(sorted(f.message.split(" share no system")[0].split(" and "))) for f in report.by_rule("lost-context")}
+    pairs = {tuple(sorted(f.message.split(" share no system")[0].split(" and ")))
+             for f in report.by_rule("lost-context")}
     assert {("Home delivery", "Store"), ("Social media team", "Store")} <= pairs
 
 

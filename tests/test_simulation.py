@@ -432,7 +432,8 @@ def test_arrivals_every_zero_need_a_number_of_cases():
 def test_without_cases_or_until_ten_thousand_cases_are_simulated():
     plan = prepare(bp.load(FIXTURES / "valid" / "minimal.yaml"))
     assert run_replication(plan, cases=10, record=False).arrived == 10
-    assert bp.simulate(bp.load(FIXTURES / "valid" / "minimal.yaml"), events=False).to_json()["cases"]["arrived"] == 10_000
+    result = bp.simulate(bp.load(FIXTURES / "valid" / "minimal.yaml"), events=False)
+    assert result.to_json()["cases"]["arrived"] == 10_000
 
 
 def test_progress_is_reported_with_cases_done_and_a_rate():

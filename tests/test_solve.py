@@ -119,7 +119,7 @@ def test_the_formats_rule_ids_are_the_registrys():
 @pytest.mark.parametrize("leave", [0.5, 1e-3, 1e-6])
 def test_a_loop_cases_rarely_leave_is_solved_the_same_both_ways(leave, monkeypatch):
     """Round a, b, c and back: the case leaves at c with chance `leave`, so each step is visited 1/leave times."""
-    text = (f"steps: {{a: {{lane: customer}}, b: {{lane: customer}}, c: {{lane: customer}}, ok: {{outcome: success}}}}\n"
+    text = ("steps: {a: {lane: customer}, b: {lane: customer}, c: {lane: customer}, ok: {outcome: success}}\n"
             f"flows: [[a, b], [b, c], [c, a, {1 - leave}], [c, ok, {leave}]]\nstart: a")
     direct = bp.stats(bp.loads(text)).expected_visits
     monkeypatch.setattr(solving, "DIRECT_MOST", 0)

@@ -117,7 +117,8 @@ def test_explore_cli_exits_1_with_a_counterexample():
 @pytest.mark.parametrize("args,words", [
     (["--vary", "teams.triage.staff=1-3"], "PATH=LOW..HIGH"),
     (["--vary", "teams.triage.staff=3..1"], "range 3..1 is empty"),
-    (["--vary", "teams.triage.staff=1..3", "--require", "time_in_sytem.mean < 3"], "did you mean 'time_in_system.mean'"),
+    (["--vary", "teams.triage.staff=1..3", "--require", "time_in_sytem.mean < 3"],
+     "did you mean 'time_in_system.mean'"),
     (["--vary", "teams.triage.staff=1..3", "--require", "fast please"], "KPI OP VALUE"),
 ])
 def test_explore_bad_input(args, words):

@@ -11,9 +11,10 @@ JACKSON = bp.load(EXAMPLES / "jackson_network.yaml")
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as c:
-            yield c
+    with (distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                   dashboard_address=None) as cluster,
+          distributed.Client(cluster) as c):
+        yield c
 
 
 def test_whatif_on_a_cluster_equals_the_local_run(client):

@@ -1,14 +1,12 @@
 """The ``stats`` document: every exact expectation of a blueprint, with the reason for each unknown."""
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..costs import cost_figures, per_year, year_sentence
 from ..errors import BlueprintError
 from ..gcpause import without_gc
 from ..graph import Facts, listing
@@ -18,6 +16,7 @@ from ..tolerance import TOLERANCE
 from ..ways import never_leaves, step_times, successors
 from .branches import MAX_BRANCHES, MAX_STATES, Explorer, Net, Race, Teams, TooManyStates
 from .capacity import Capacity, arrival_rate, capacity
+from .costs import cost_figures, per_year, year_sentence
 from .repeats import story_repeats
 from .steps import StepChain
 
@@ -134,11 +133,11 @@ class Stats:
 
     def year_text(self) -> str:
         """The yearly figure in words, where costs and the arrival rate give one ("" otherwise):
-        :func:`blueprint.costs.year_sentence`."""
+        :func:`blueprint.chain.costs.year_sentence`."""
         return year_sentence({"per_year": self.per_year, "currency": self.currency})
 
     def __str__(self) -> str:
-        return json.dumps(self.to_json(), indent=2)
+        return self.to_text()
 
     def _repr_html_(self) -> str:
         """The expectations as tables (Jupyter shows them)."""

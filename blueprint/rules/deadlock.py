@@ -48,7 +48,8 @@ def _why(model, source: str, join: str, reason: str) -> str:
         return f"no case ever reaches {model.label(source)}"
     if reason == "after the join":
         return f"{model.label(source)} only comes after {model.label(join)} itself"
-    return f"nothing before {model.label(source)} has split: all, so the case is there or on another branch, never on both"
+    return (f"nothing before {model.label(source)} has split: all, "
+            "so the case is there or on another branch, never on both")
 
 
 def check(facts):

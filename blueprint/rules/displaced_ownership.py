@@ -74,7 +74,8 @@ def check(facts):
         parties = list(dict.fromkeys(model.team_name(model.steps[s].owner) for s in region
                                      if model.steps[s].owner in external))
         party = " and ".join(parties) if parties else "an outside party"
-        who = (f"{listing(model, senders, 3)} sends the customer" if senders else "The case starts by sending the customer")
+        who = (f"{listing(model, senders, 3)} sends the customer" if senders
+               else "The case starts by sending the customer")
         yield Issue(f"{who} to {party} ({listing(model, region, 3)}), and nothing brings the case back to a "
                     "team of the service: nobody in the service owns the outcome from there. Keep the case with "
                     "one of your teams: let it deal with the outside party and bring the case back to it.",

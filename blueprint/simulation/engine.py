@@ -434,7 +434,7 @@ class Engine:
     def leave(self, branch: Branch, t: float, status: int) -> Team | None:
         """`branch` leaves its step unfinished; returns the team whose staff it freed, if any."""
         state = branch.state
-        if state == GONE or state == DEADEND or state == MOVING:
+        if state in (GONE, DEADEND, MOVING):
             return None
         step = branch.step
         branch.visit += 1

@@ -6,9 +6,9 @@
 * ``time_in_system``: from arrival to the outcome, over the finished cases.
 * ``cost`` (when the blueprint gives costs): ``mean`` per case and ``total`` over all cases: the
   amounts of the steps reached, each team's rate times the time its staff worked on the case, a
-  repeated story's ``retelling`` time included (:mod:`blueprint.costs` gives the exact figure);
+  repeated story's ``retelling`` time included (:mod:`blueprint.chain.costs` gives the exact figure);
 * ``failure_contacts``: contacts made at a contact step the case had already been at, or after it
-  passed a fail point (:mod:`blueprint.costs` defines them), per case;
+  passed a fail point (:mod:`blueprint.chain.costs` defines them), per case;
 * ``contacts``, ``handoffs``, ``story_repeats``: per case, over every case that arrived (what had
   happened to it by the end, for one still in progress).
 * ``teams``: per team, ``utilization`` (the staff time it spent working while on duty, over its

@@ -10,7 +10,6 @@ function that made the replications is handed to it (``rerun``) to make them aga
 """
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any
@@ -149,7 +148,8 @@ class SimulationResult:
         if "cost" in doc:
             lines.append(f"{'cost per case':<16}{cell(doc['cost']['mean'])}{'':>40}" + _interval(ci.get("cost.mean")))
             total, pair = doc["cost"]["total"], ci.get("cost.total")
-            lines.append(f"cost of all cases: {total:,.0f}" + (f"  (95% CI [{pair[0]:,.0f}, {pair[1]:,.0f}])" if pair else ""))
+            interval = f"  (95% CI [{pair[0]:,.0f}, {pair[1]:,.0f}])" if pair else ""
+            lines.append(f"cost of all cases: {total:,.0f}" + interval)
         if doc["teams"]:
             lines += ["", f"{'team':<24}{'utilization':>12}{'mean wait':>12}{'max queue':>12}{'busy':>10}"]
             for team, k in doc["teams"].items():
@@ -158,10 +158,6 @@ class SimulationResult:
                              f"{k['max_queue']:>12,}{cell(k['mean_busy'])}")
         return "\n".join(lines)
 
-    def text(self, names: dict[str, str] | None = None) -> str:
-        """Deprecated: :meth:`to_text` (the name every result of the library uses)."""
-        warnings.warn("SimulationResult.text() is now to_text()", DeprecationWarning, stacklevel=2)
-        return self.to_text(names)
 
     def _repr_html_(self) -> str:
         """The KPIs as tables (Jupyter shows them)."""

@@ -70,7 +70,7 @@ def _blocks(base: np.random.SeedSequence, purpose: str,
 
 def _constant(duration: Any, unit: str) -> float | None:
     """The value of a duration that is always the same, else ``None``."""
-    if duration is None or isinstance(duration, (int, float, str)) or isinstance(duration, Fixed):
+    if duration is None or isinstance(duration, (int, float, str, Fixed)):
         return mean_of(duration, unit)
     return None
 

@@ -157,7 +157,7 @@ class CaseTally:
             f[1] += float(times.sum())
             f[2] = max(f[2], float(times.max()))
             self.sketch.add(times)
-        for (name, figure), values in zip(self.counts.items(), counts):
+        for figure, values in zip(self.counts.values(), counts):
             figure[0] += int(values.sum(dtype=np.int64))
             figure[1] = max(figure[1], int(values.max()))
         self.cost += float(counts[-1].sum())

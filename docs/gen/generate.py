@@ -30,6 +30,7 @@ import re
 import shlex
 import sys
 import textwrap
+import types
 import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -190,7 +191,7 @@ DURATION_FORMS = [durations.Fixed, durations.Exponential, durations.Uniform, dur
 
 
 def _strip_optional(annotation: Any) -> Any:
-    if typing.get_origin(annotation) is typing.Union:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = tuple(a for a in typing.get_args(annotation) if a is not type(None))
         return args[0] if len(args) == 1 else typing.Union[args]  # noqa: UP007 (a Union built from a tuple of types)
     return annotation
@@ -220,7 +221,7 @@ def type_name(annotation: Any) -> str:
         return f"list of {type_name(args[0])}"
     if origin is dict:
         return f"mapping of {type_name(args[0])} to {type_name(args[1])}"
-    if origin is typing.Union:
+    if origin in (typing.Union, types.UnionType):
         return " or ".join(type_name(a) for a in args)
     if isinstance(annotation, type) and annotation in _ANCHORS:
         return f"[{annotation.__name__}](#{_ANCHORS[annotation]})"

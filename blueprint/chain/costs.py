@@ -58,12 +58,12 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
-from .chain.capacity import arrival_rate
-from .chain.repeats import story_repeats
-from .chain.solve import expected_visits, loops
-from .durations import TIME_UNITS, rate_in, to_unit
-from .model import CUSTOMER, Blueprint
-from .ways import step_times
+from ..durations import TIME_UNITS, rate_in, to_unit
+from ..model import CUSTOMER, Blueprint
+from ..ways import step_times
+from .capacity import arrival_rate
+from .repeats import story_repeats
+from .solve import expected_visits, loops
 
 __all__ = ["CostFigures", "cost_figures", "has_costs", "per_case_weights", "per_year", "year_sentence", "money",
            "saving_sentence",
@@ -296,7 +296,9 @@ def year_sentence(doc: dict) -> str:
     --------
     >>> year_sentence({"currency": "GBP", "per_year": {"cases": 36500.0, "cost": 1_095_000.0,
     ...                "failure_cost": 365_000.0, "failure_contacts": 9125.0}})
-    'A year (365 days of arrivals, 36,500 cases): about GBP 1.1M, of which GBP 365k after a fail point or on retelling; 9,125 failure contacts.'
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'A year (365 days of arrivals, 36,500 cases): about GBP 1.1M, of which GBP 365k after a fail point or
+     on retelling; 9,125 failure contacts.'
     """
     year, currency = doc.get("per_year"), doc.get("currency")
     if not year or year.get("cost") is None:
