@@ -217,7 +217,7 @@ def paired(model: Blueprint, scenario_model: Blueprint, changes: dict[str, Any] 
         value, interval = paired_interval(diffs)
         if math.isnan(value):
             continue
-        if key == "cost.total":  # a total over every replication, as the arms show it
+        if _is_total(key):  # a total over every replication, as the arms show it
             n = len(diffs)
             value, interval = value * n, interval and [x * n for x in interval]
         delta[key] = {"value": value, "ci95": interval,
@@ -226,6 +226,17 @@ def paired(model: Blueprint, scenario_model: Blueprint, changes: dict[str, Any] 
     findings = {"appeared": [f.to_json() for f in after if not _matched(f, before)],
                 "resolved": [f.to_json() for f in before if not _matched(f, after)]}
     return WhatIf(baseline, scenario, changes, delta, findings, question=question)
+
+
+def _is_total(key: str) -> bool:
+    """Whether a KPI is a count over every replication (``cases.*``, ``cost.total``), not a figure per case.
+
+    Examples
+    --------
+    >>> _is_total("cases.by_outcome.fitted"), _is_total("cost.total"), _is_total("cost.mean")
+    (True, True, False)
+    """
+    return key.startswith("cases.") or key == "cost.total"
 
 
 def _matched(finding, others) -> bool:

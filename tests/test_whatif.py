@@ -156,3 +156,16 @@ def test_explore_in_processes_finds_what_it_finds_in_one_and_stops_at_the_first_
     assert not one.holds and two.to_json()["counterexample"] == one.to_json()["counterexample"]
     assert two.value == one.value
     assert two.evaluations == one.evaluations  # tasks run ahead and dropped are not counted
+
+
+def test_a_count_over_every_replication_changes_by_the_difference_of_the_arms_totals():
+    # cases.* are totals over the replications in both arms; their change is too
+    model = bp.loads("steps: {a: {lane: customer}, ok: {outcome: success}, no: {outcome: failure}}\n"
+                     "flows: [[a, ok, 0.8], [a, no, 0.2]]\nstart: a")
+    answer = bp.whatif(model, {"flows[a->ok].p": 0.9}, cases=500, replications=4, seed=3)
+    doc = answer.to_json()
+    for key, before, after in [("cases.by_outcome.ok", doc["baseline"]["cases"]["by_outcome"]["ok"],
+                                doc["scenario"]["cases"]["by_outcome"]["ok"]),
+                               ("cases.finished", doc["baseline"]["cases"]["finished"],
+                                doc["scenario"]["cases"]["finished"])]:
+        assert answer.delta[key]["value"] == pytest.approx(after - before), key
