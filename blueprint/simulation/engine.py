@@ -41,7 +41,6 @@ import numpy as np
 
 from ..errors import BlueprintError
 from ..gcpause import without_gc
-from ..story import retells
 from .duty import next_opening, open_until
 from .parts import (
     DEADEND,
@@ -182,17 +181,13 @@ class Engine:
     # --- the five kinds of event ------------------------------------------------------------
 
     def arrival(self, t: float) -> float:
-        """A new case arrives: its first branch reaches an entry step (chosen by ``start``).
-
-        Returns the time of the next arrival.
-        """
+        """A new case arrives: its first branch reaches an entry step (chosen by ``start``); returns the
+        time of the next arrival."""
         self.now = t
         number = self.n_cases
-        case = Case(number, t)
-        self.n_cases = number + 1
+        case, self.n_cases = Case(number, t), number + 1
         self.open[number] = case
-        branch = Branch(self.n_branches, case)  # new_branch(case), inline
-        self.n_branches += 1
+        branch, self.n_branches = Branch(self.n_branches, case), self.n_branches + 1  # new_branch(case), inline
         case.branches.append(branch)
         if self.patience is not None:
             heappush(self.heap, (t + self.patience(), _PATIENCES + number, 0, case))
@@ -282,7 +277,7 @@ class Engine:
             branch.last = team.number
         if self.story:
             known, test = branch.seen, step.test
-            if test and known and not known & test:  # retells(known, test), inline
+            if test and known and not known & test:  # story.retells(known, test), inline
                 case.repeats += 1
                 branch.extra = self.retelling  # the story takes time to tell again
             elif branch.extra:
