@@ -41,7 +41,6 @@ import numpy as np
 
 from ..errors import BlueprintError
 from ..gcpause import without_gc
-from ..story import retells
 from .duty import next_opening, open_until
 from .parts import (
     DEADEND,
@@ -133,12 +132,12 @@ class Engine:
         arrival, work_ends, timeout_expires = self.arrival, self.work_ends, self.timeout_expires
         patience_runs_out, team_opens = self.patience_runs_out, self.team_opens
         events, check_at = 0, _CHECK_EVERY
-        self.next_arrival = self.arrival_after()
+        self.next_arrival = next_arrival = self.arrival_after()
         try:
             with without_gc():  # the loop makes no reference cycles: spare it the collector
                 while True:
-                    if self.next_arrival < heap[0][0]:
-                        arrival(self.next_arrival)
+                    if next_arrival < heap[0][0]:
+                        next_arrival = arrival(next_arrival)
                         continue
                     t, order, visit, who = heappop(heap)
                     events += 1
@@ -181,19 +180,22 @@ class Engine:
 
     # --- the five kinds of event ------------------------------------------------------------
 
-    def arrival(self, t: float) -> None:
-        """A new case arrives: its first branch reaches an entry step (chosen by ``start``)."""
+    def arrival(self, t: float) -> float:
+        """A new case arrives: its first branch reaches an entry step (chosen by ``start``); returns the
+        time of the next arrival."""
         self.now = t
-        case = Case(self.n_cases, t)
-        self.n_cases += 1
-        self.open[case.number] = case
-        branch = self.new_branch(case)
+        number = self.n_cases
+        case, self.n_cases = Case(number, t), number + 1
+        self.open[number] = case
+        branch, self.n_branches = Branch(self.n_branches, case), self.n_branches + 1  # new_branch(case), inline
+        case.branches.append(branch)
         if self.patience is not None:
-            heappush(self.heap, (t + self.patience(), _PATIENCES + case.number, 0, case))
-        self.next_arrival = self.arrival_after()
-        if self.next_arrival == INF and self.until == INF:  # the last case has arrived: the time cases arrive ends
+            heappush(self.heap, (t + self.patience(), _PATIENCES + number, 0, case))
+        self.next_arrival = next_arrival = self.arrival_after()
+        if next_arrival == INF and self.until == INF:  # the last case has arrived: the time cases arrive ends
             self.window = (t, *self.work_until(t))
         self.reach(branch, self.entry(), t, None)
+        return next_arrival
 
     def work_ends(self, t: float, branch: Branch, visit: int) -> None:
         """Work on a step is done: the team takes its next case, and the branch goes on."""
@@ -207,8 +209,12 @@ class Engine:
         if team is not None:
             if team.rate:
                 branch.case.cost += team.rate * (t - branch.started)
-            if team.queued and team.hours is None:  # the same staff member takes the next in line
-                self.hand_over(team, t)
+            if team.hours is None:
+                if team.queued:  # the same staff member takes the next in line
+                    self.hand_over(team, t)
+                else:  # free_staff(team, branch, t), inline
+                    team.busy -= 1
+                    team.busy_time += t
             else:
                 self.free_staff(team, branch, t)
                 if team.queued:
@@ -270,8 +276,8 @@ class Engine:
                 case.handoffs += self.handed_over(branch, team.number)
             branch.last = team.number
         if self.story:
-            known = branch.seen
-            if step.test and retells(known, step.test):
+            known, test = branch.seen, step.test
+            if test and known and not known & test:  # story.retells(known, test), inline
                 case.repeats += 1
                 branch.extra = self.retelling  # the story takes time to tell again
             elif branch.extra:
@@ -286,7 +292,11 @@ class Engine:
             team.busy_time -= t
             if team.hours is not None:
                 branch.closes = close
-            self.start_work(team, branch, t)
+            # start_work(team, branch, t), inline (it waited no time): the path of most step visits
+            team.started += 1
+            branch.started = t
+            branch.state = WORKING
+            heappush(self.heap, (t + step.duration() + branch.extra, branch.serial, branch.visit, branch))
         else:
             team.queue.append((branch, branch.visit))
             branch.started = None
@@ -368,7 +378,12 @@ class Engine:
         while branch.visit != visit:
             branch, visit = queue.popleft()
         team.queued -= 1
-        self.start_work(team, branch, t)
+        # start_work(team, branch, t), inline: the path of every case that queued
+        team.wait_sum += t - branch.reached
+        team.started += 1
+        branch.started = t
+        branch.state = WORKING
+        heappush(self.heap, (t + branch.step.duration() + branch.extra, branch.serial, branch.visit, branch))
 
     def free_staff(self, team: Team, branch: Branch, t: float) -> None:
         """The staff member working on `branch` stops at `t` (counting work past closing time)."""

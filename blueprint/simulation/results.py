@@ -65,6 +65,8 @@ class SimulationResult:
 
     @cached_property
     def per_replication(self) -> list[dict[str, Any]]:
+        if len(self.runs) == 1:  # one replication: its KPIs are the pooled ones, worked out once
+            return [flatten(self._pooled)]
         return [flatten(kpis(self.plan, [r])) for r in self.runs]
 
     def to_json(self) -> dict:
