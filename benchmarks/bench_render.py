@@ -2,6 +2,7 @@
 
     python benchmarks/bench_render.py            # writes the "render" section of docs/performance.md
     python benchmarks/bench_render.py --png out  # also keeps the drawings (out.svg, out.png) to look at
+    python benchmarks/bench_render.py --sizes 60 125 250 500  # how the drawing grows ("render-scale")
 
 Targets: under 2 s with the system ``dot``, under 5 s with the embedded Graphviz (SVG, findings on).
 Each figure is the median of a few runs in one process, after one warm-up run (the embedded
@@ -93,7 +94,44 @@ def timed(fn, repeat: int = 3) -> float:
     return statistics.median(times)
 
 
+def scale(sizes: list[int]) -> int:
+    """Where Graphviz's own cost takes over: the same kind of service at growing sizes, one run each
+    (after a warm-up at the smallest), with the time `check` takes apart."""
+    engine = "system" if shutil.which("dot") else "embedded"
+    bp.render(service(sizes[0]), "svg", engine=engine)
+    rows, first = [], None
+    for n in sizes:
+        model = service(n)
+        start = time.perf_counter()
+        report = bp.check(model)
+        checked = time.perf_counter() - start
+        start = time.perf_counter()
+        bp.render(model, "svg", engine=engine, findings=report, max_steps=None)
+        drawn = time.perf_counter() - start
+        first = first or (n, drawn)
+        growth = drawn / first[1] / (n / first[0])
+        rows.append([f"{len(model.steps):,}", f"{len(model.flows):,}", f"{checked:.2f} s", f"{drawn:.2f} s",
+                     f"{growth:.1f}x"])
+        print(f"{n} steps: check {checked:.2f} s, drawing {drawn:.2f} s")
+    write_section("render-scale", f"""## Rendering at growing sizes
+
+`python benchmarks/bench_render.py --sizes {' '.join(map(str, sizes))}` on {machine()}, {engine} Graphviz:
+the generated service of the section above at growing sizes, one run each. "check" is the
+findings the drawing marks; "drawing" everything else (placing, Graphviz's layout and routing,
+dressing the SVG). The last column is the drawing's time per step against the smallest size's:
+1.0x would be linear. The growth is Graphviz's: its layout and its routing of the arrows around the
+steps grow much faster than the steps, so `render` refuses a blueprint of more than 500 steps (or
+1,000 flows) before Graphviz starts, naming `--max-steps` to lift the limit (a page of more
+steps cannot be read anyway).
+
+{table(["steps", "flows", "check", "drawing", "time per step vs the first"], rows)}
+""")
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if "--sizes" in argv:
+        return scale([int(a) for a in argv[argv.index("--sizes") + 1:]])
     model = service(60)
     report = bp.check(model)
     engines = (["system"] if shutil.which("dot") else []) + ["embedded"]

@@ -14,12 +14,13 @@ import warnings
 
 import click
 
+from .bpmn.write import MOST_STEPS_LAID_OUT
 from .chain import stats as solve
 from .chain import workload
 from .checker import check as check_model
 from .checker import locate
 from .compare import compare as run_compare
-from .drawing.render import format_for
+from .drawing.render import MOST_STEPS_DRAWN, format_for, too_large_to_draw
 from .drawing.render import render as draw
 from .errors import BlueprintError
 from .eventlog import check_events_path
@@ -287,11 +288,16 @@ def schema(output):
 @click.option("--page", type=click.Choice(["a4", "a3", "none"], case_sensitive=False), default="a4",
               show_default=True, help="The landscape page the drawing is fitted to (long journeys wrap into "
                                       "bands); none: one band, at its own size.")
-def render(file, output, fmt, findings, heat, page):
+@click.option("--max-steps", type=click.IntRange(min=1), default=MOST_STEPS_DRAWN, show_default=True,
+              help="Refuse a larger blueprint (or one of more than twice as many flows) before Graphviz "
+                   "starts: its layout takes minutes beyond this.")
+def render(file, output, fmt, findings, heat, page, max_steps):
     """Draw blueprint FILE as a swimlane diagram: lanes, stages, findings and load."""
     fmt = format_for(output, fmt)
     model = load(file)
-    drawn = draw(model, fmt, findings=findings, heat=heat, page=page.lower())
+    if fmt != "mermaid":
+        too_large_to_draw(model, max_steps, "--max-steps", file=file)
+    drawn = draw(model, fmt, findings=findings, heat=heat, page=page.lower(), max_steps=None)
     write_atomic(output, drawn)
     _wrote(output, f"{file} drawn as {fmt}", drawn)
 
@@ -306,11 +312,19 @@ def _wrote(output: str, what: str, content: str | bytes) -> None:
 @click.argument("source", type=click.Path(dir_okay=True))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="The file to write; its extension names the format (.yaml, .json, .bpmn, .mmd).")
-def convert(source, output):
+@click.option("--max-steps", type=click.IntRange(min=1), default=MOST_STEPS_LAID_OUT, show_default=True,
+              help="Refuse to write a BPMN file of a larger blueprint: its diagram takes about 60 kB of "
+                   "memory a step to lay out (6 GB at 100,000 steps of random flows).")
+def convert(source, output, max_steps):
     """Convert a blueprint between YAML, JSON and BPMN (and Mermaid out)."""
     if same_file(source, output):
         raise BlueprintError(f"{output}: converting a file onto itself; write to another file")
-    _save(load(source), output)
+    model = load(source)
+    if format_of(output, [*WRITERS, "mermaid"], hint="") == "bpmn" and len(model.steps) > max_steps:
+        raise BlueprintError(f"the blueprint has {len(model.steps):,} steps, more than the {max_steps:,} a BPMN "
+                             "file's diagram is laid out for by default (about 60 kB of memory a step); raise "
+                             f"the limit with --max-steps {len(model.steps)}", file=source)
+    _save(model, output)
 
 
 def _save(model, output: str) -> None:

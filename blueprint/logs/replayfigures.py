@@ -18,13 +18,14 @@ import numpy as np
 
 from .. import tables
 from ..chain import timeout_chance
-from ..durations import TIME_UNITS, mean_of, rate_in
-from ..model import At, Blueprint, Every, RateArrivals
+from ..chain.capacity import arrival_rate
+from ..durations import TIME_UNITS
+from ..model import Blueprint
 from ..numbers import cell, figure
 from .discover import most_at_once
 from .observed import summary, wait_causes
 
-__all__ = ["document", "text", "html_table", "arrival_rate", "model_loads", "open_share"]
+__all__ = ["document", "text", "html_table", "model_loads", "open_share"]
 
 
 #: A figure the log cannot give (no start times, no visits): every value null.
@@ -35,28 +36,6 @@ def _r(x: float | None, digits: int = 6) -> float | None:
     if x is None or not math.isfinite(x):
         return None
     return float(f"{x:.{digits}g}")
-
-
-def arrival_rate(model: Blueprint) -> float | None:
-    """Cases per ``time_unit`` the blueprint brings (one a unit without ``arrivals``; ``None`` for
-    arrivals at given times).
-
-    Examples
-    --------
-    >>> from blueprint import loads
-    >>> arrival_rate(loads("time_unit: hour\\nsteps: {a: {lane: customer}, b: {outcome: success}}\\n"
-    ...                    "flows: [[a, b]]\\narrivals: {every: 30min}"))
-    2.0
-    """
-    arrivals, unit = model.arrivals, model.time_unit
-    if arrivals is None:
-        return 1.0
-    if isinstance(arrivals, RateArrivals):
-        return rate_in(arrivals.rate, unit)
-    if isinstance(arrivals, Every):
-        gap = mean_of(arrivals.every, unit)
-        return 1.0 / gap if gap > 0 else None
-    return None if isinstance(arrivals, At) else None
 
 
 def open_share(hours) -> float:
