@@ -43,6 +43,7 @@ from typing import NamedTuple
 
 from ..errors import BlueprintError
 from ..model import CUSTOMER, Blueprint
+from ..story import records, remember, retells
 
 __all__ = ["Rules", "Played", "play", "UNKNOWN", "MISSING_START", "MISSING_FLOW", "EARLY_JOIN", "NO_OUTCOME",
            "UNUSED_FLOW", "KINDS"]
@@ -85,15 +86,10 @@ class Rules:
         self.outcome = [s.outcome for s in steps]
         self.owner = [team_index.get(s.owner, -1) if s.owner else -1 for s in steps]
         self.contact = [s.lane == CUSTOMER and bool(s.channel) for s in steps]
-        self.front = [s.lane == "frontstage" and bool(s.owner) for s in steps]
         self.patience = model.patience is not None
-        bits: dict[str, int] = {}
-        self.systems = []
-        for team in model.teams.values():
-            mask = 0
-            for name in team.systems:
-                mask |= bits.setdefault(name, 2 << len(bits))  # bit 0: some team has handled the case
-            self.systems.append(mask)
+        memory = records(model)  # the case record's bits, as the simulation and stats keep them
+        self.test = [memory.test.get(sid) for sid in ids]
+        self.touch = [memory.touch[s.owner] if s.owner else 0 for s in steps]
         self.ends = [self._ends(i) for i in range(len(ids))] + [{}]
 
     def _ends(self, i: int) -> dict:
@@ -109,15 +105,14 @@ class Rules:
     def story(self, known: int, step: int) -> tuple[bool, int]:
         """Whether the customer repeats the story on reaching `step`, and what the case knows after.
 
-        The rule of :mod:`blueprint.simulation` (SPEC §2): a frontstage step whose team shares no
-        system with any team that owned a step the case reached before (when there was one). The
-        one place replay applies it, so that it follows the simulation's definition.
+        The rule of :mod:`blueprint.story` (SPEC §2), which the simulation and ``stats`` follow too:
+        a frontstage step whose team shares no system with any team that owned a step the case
+        reached before (when there was one).
         """
-        o = self.owner[step]
-        if o < 0 or self.outcome[step] is not None:
+        touch = self.touch[step]
+        if not touch or self.outcome[step] is not None:
             return False, known
-        mask = self.systems[o]
-        return bool(known and self.front[step] and not mask & known), known | mask | 1
+        return retells(known, self.test[step]), remember(known, touch)
 
 
 class Played(NamedTuple):
