@@ -162,8 +162,8 @@ def main(argv: list[str]) -> int:
 rework loops, a split/join, a timeout, fail points, evidence) drawn by `bp.render`. "SVG" is the
 whole call with findings on (`blueprint check` included); "drawing only" passes a ready report;
 "PNG" adds resvg (1.5x, at most 20 megapixels). Median of 3 runs after a warm-up, on {machine()};
-{versions}. Nearly all of the system figure is Graphviz routing the arrows around the steps
-(`dot -Knop2`), which Graphviz 2.43 does several times slower than the current Graphviz embedded.
+{versions}. Graphviz only routes the arrows around the steps
+(`dot -Knop2`, the steps placed beforehand), so both engines take about the same time.
 
 {table(["engine", "SVG", "drawing only", "PNG", "target (SVG)", "met"], rows)}
 """)
