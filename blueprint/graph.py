@@ -14,42 +14,10 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from .durations import mean_of
 from .model import CUSTOMER, Blueprint
 from .ways import never_leaves, successors
 
-__all__ = ["to_networkx", "Facts", "Handoff", "reach", "strong_parts", "dominator_spans", "listing"]
-
-
-def to_networkx(model: Blueprint) -> nx.MultiDiGraph:
-    """An ``nx.MultiDiGraph``: steps as nodes with their attributes, flows as edges with theirs.
-
-    A step's timeout adds an edge with ``timeout=True`` and ``after`` (its mean, in ``time_unit``).
-    ``G.graph`` holds ``name``, ``time_unit``, ``lanes``, ``stages``, ``teams`` (as dicts), ``start``
-    (the entry weights), ``arrivals``, ``patience`` and ``checks``.
-
-    Examples
-    --------
-    >>> from blueprint import loads
-    >>> G = loads("steps: {a: {lane: customer}, b: {outcome: success}}\\nflows: [[a, b, 1.0]]").to_networkx()
-    >>> G.edges["a", "b", 0]["p"], G.graph["start"]
-    (1.0, {'a': 1.0})
-    """
-    G = nx.MultiDiGraph()
-    data = model.model_dump(mode="json", by_alias=True)
-    G.graph.update(name=model.name, description=model.description, time_unit=model.time_unit,
-                   lanes=list(model.lanes), stages=list(model.stages), teams=data["teams"],
-                   start=dict(model.entry), arrivals=data["arrivals"], patience=data["patience"],
-                   checks=dict(model.checks))
-    for sid, step in data["steps"].items():
-        G.add_node(sid, id=sid, **step)
-    for flow in data["flows"]:
-        G.add_edge(flow["from"], flow["to"], p=flow["p"], label=flow["label"], timeout=False)
-    for sid, step in model.steps.items():
-        if step.timeout is not None:
-            G.add_edge(sid, step.timeout.to, p=None, label="timeout", timeout=True,
-                       after=mean_of(step.timeout.after, model.time_unit))
-    return G
+__all__ = ["Facts", "Handoff", "reach", "strong_parts", "dominator_spans", "listing"]
 
 
 def listing(model, step_ids: Iterable[str], limit: int = 4) -> str:

@@ -56,14 +56,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import splu
 
 from ..durations import TIME_UNITS, rate_in, to_unit
 from ..model import CUSTOMER, Blueprint
 from ..ways import step_times
 from .capacity import arrival_rate
 from .repeats import story_repeats
-from .solve import expected_visits, loops
+from .solve import NoSolution, expected_visits, loops, solver
 
 __all__ = ["CostFigures", "cost_figures", "has_costs", "per_case_weights", "per_year", "year_sentence", "money",
            "saving_sentence",
@@ -247,7 +246,7 @@ def _failure_contacts(model: Blueprint, chain, contacts: float | None, why: dict
 def _first_visit_chances(killed: sp.csr_matrix, visits: np.ndarray, wanted: np.ndarray) -> list[float] | None:
     """For each wanted state reached, the chance a case reaches it at all: its expected visits over
     the visits a case that is there makes from then on (1 outside a loop; from the loop's own
-    sparse LU, one solve per wanted state inside it)."""
+    solver, one solve per wanted state inside it)."""
     labels, looping = loops(killed)
     out = []
     wanted_in_loop: dict[int, list[int]] = {}
@@ -262,11 +261,14 @@ def _first_visit_chances(killed: sp.csr_matrix, visits: np.ndarray, wanted: np.n
         part = np.flatnonzero(labels == label)
         place = {int(s): k for k, s in enumerate(part)}
         block = killed[part][:, part].tocsc()
-        lu = splu((sp.identity(len(part), format="csc") - block).tocsc())
+        try:  # the chain's one solver: a direct LU for a small loop, iterative for a large one
+            solve = solver(sp.identity(len(part), format="csc") - block, len(part))
+        except NoSolution:
+            return None
         for i in members:
             unit = np.zeros(len(part))
             unit[place[i]] = 1.0
-            again = float(lu.solve(unit)[place[i]])  # visits from a visit, this one included
+            again = float(solve(unit)[place[i]])  # visits from a visit, this one included
             out.append(float(visits[i]) / again)
     return out
 
