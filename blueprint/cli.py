@@ -200,7 +200,10 @@ def stats(file, fmt):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show progress on stderr (only when it is a terminal).")
-def simulate(file, cases, until, seed, replications, jobs, scheduler, events_out, fmt, progress):
+@click.option("--engine", type=click.Choice(["auto", "python", "compiled"]), default="auto", show_default=True,
+              help="The event loop: the compiled one is faster (blueprints without parallel work), the same "
+                   "result; auto takes it for long runs.")
+def simulate(file, cases, until, seed, replications, jobs, scheduler, events_out, fmt, progress, engine):
     """Simulate cases flowing through the teams: time in system, contacts, handoffs, utilisation.
 
     Without arrivals in the file, cases arrive at random at one per time_unit. Time 0 is a
@@ -214,7 +217,7 @@ def simulate(file, cases, until, seed, replications, jobs, scheduler, events_out
     client = _client(scheduler)
     try:
         result = run_simulation(model, cases=cases, until=until, seed=seed, replications=replications,
-                                jobs=jobs, client=client, progress=show, events=bool(events_out))
+                                jobs=jobs, client=client, progress=show, events=bool(events_out), engine=engine)
     finally:
         if show is not None:
             show.close()

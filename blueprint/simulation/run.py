@@ -28,6 +28,7 @@ from ..durations import mean_of, to_unit
 from ..errors import BlueprintError
 from ..model import Blueprint
 from ..parallel import map_tasks, stop_asked
+from .compiled import choose, run_compiled
 from .engine import run_replication
 from .plan import Plan, prepare
 from .results import SimulationResult
@@ -37,6 +38,8 @@ __all__ = ["simulate", "DEFAULT_CASES", "CtrlC"]
 
 #: Cases per replication when neither ``cases`` nor ``until`` is given.
 DEFAULT_CASES = 10_000
+#: The event loop of each engine: the same arguments, the same result on the same seed.
+_ENGINES = {"python": run_replication, "compiled": run_compiled}
 INF = math.inf
 
 
@@ -66,12 +69,13 @@ class CtrlC:
 
 
 def _replicate(task: tuple) -> Replication:
-    """One replication of ``(plan, seed, rep, cases, until, record)``: a top-level function that
-    process pools and dask workers can run (Ctrl-C in a process stops it where it is)."""
-    plan, seed, rep, cases, until, record = task
+    """One replication of ``(plan, seed, rep, cases, until, record, engine)``: a top-level function
+    that process pools and dask workers can run (Ctrl-C in a process stops it where it is)."""
+    plan, seed, rep, cases, until, record, engine = task
     with CtrlC() as ctrl_c:
-        return run_replication(plan, seed, rep, cases=cases, until=until, record=record,
-                               should_stop=lambda: ctrl_c() or stop_asked())
+        return _ENGINES[engine](plan, seed, rep, cases=cases, until=until, record=record,
+                                should_stop=lambda: ctrl_c() or stop_asked())
+
 
 
 def _whole_number(name: str, value: Any, least: int) -> int:
@@ -107,9 +111,9 @@ def _here(plan: Plan, tasks: list[tuple], ctrl_c: CtrlC,
     for task in tasks:
         if ctrl_c():
             break
-        _, seed, rep, cases, until, record = task
-        reps.append(run_replication(plan, seed, rep, cases=cases, until=until, record=record,
-                                    progress=report if progress else None, should_stop=ctrl_c))
+        _, seed, rep, cases, until, record, engine = task
+        reps.append(_ENGINES[engine](plan, seed, rep, cases=cases, until=until, record=record,
+                                     progress=report if progress else None, should_stop=ctrl_c))
         done, events = done + reps[-1].arrived, events + reps[-1].n_events
         report(0, 0)
         if reps[-1].interrupted:  # Ctrl-C in the loop: the replications not begun are left out
@@ -120,7 +124,7 @@ def _here(plan: Plan, tasks: list[tuple], ctrl_c: CtrlC,
 def simulate(model: Blueprint, *, cases: int | None = None, until: Any = None, seed: int = 0,
              replications: int = 1, jobs: int = 1, client: Any = None,
              progress: Callable[[int, int | None, float], None] | None = None,
-             events: bool = False) -> SimulationResult:
+             events: bool = False, engine: str = "auto") -> SimulationResult:
     """Simulate cases flowing through the blueprint's teams.
 
     Parameters
@@ -148,6 +152,13 @@ def simulate(model: Blueprint, *, cases: int | None = None, until: Any = None, s
         Keep one row per step visit while simulating. Without it the run is leaner, and
         :attr:`SimulationResult.events` simulates the same replications again when first read
         (the same seeds give the same rows).
+    engine : {"auto", "python", "compiled"}
+        The event loop to run: ``"python"`` the readable one
+        (:mod:`~blueprint.simulation.engine`), ``"compiled"`` the same loop compiled by numba
+        (:mod:`~blueprint.simulation.compiled`: several times faster, for blueprints without
+        parallel work; the first run on a machine compiles it, once), ``"auto"`` the compiled one
+        when it can run the blueprint and the run is long enough to pay for loading it. The same
+        seed gives the same result on either.
 
     Returns
     -------
@@ -159,7 +170,8 @@ def simulate(model: Blueprint, *, cases: int | None = None, until: Any = None, s
     Raises
     ------
     BlueprintError
-        For a number of cases, replications or jobs below 1, or an `until` that is not a time.
+        For a number of cases, replications or jobs below 1, an `until` that is not a time, or
+        ``engine="compiled"`` for a blueprint it cannot run.
 
     Examples
     --------
@@ -195,7 +207,8 @@ def simulate(model: Blueprint, *, cases: int | None = None, until: Any = None, s
     if cases is None and plan.arrivals[0] == "every" and mean_of(plan.arrivals[1], plan.time_unit) == 0:
         raise BlueprintError("arrivals: every 0 brings endless cases at one moment; give a time "
                              "between cases, or simulate a number of cases (--cases N)")
-    tasks = [(plan, seed, r, cases, horizon, events) for r in range(replications)]
+    engine = choose(plan, engine, cases, horizon, replications)
+    tasks = [(plan, seed, r, cases, horizon, events, engine) for r in range(replications)]
     with CtrlC() as ctrl_c:
         if client is not None or (jobs > 1 and replications > 1):
             clock = _time.perf_counter()
@@ -207,6 +220,6 @@ def simulate(model: Blueprint, *, cases: int | None = None, until: Any = None, s
             reps = _here(plan, tasks, ctrl_c, progress, cases * replications if cases is not None else None)
         interrupted = ctrl_c()
     result = SimulationResult(plan, seed, reps, cases=cases, until=horizon,
-                              rerun=partial(run_replication, plan, seed, cases=cases, until=horizon, record=True))
+                              rerun=partial(_ENGINES[engine], plan, seed, cases=cases, until=horizon, record=True))
     result.interrupted = result.interrupted or interrupted
     return result

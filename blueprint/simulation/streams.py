@@ -33,7 +33,8 @@ import numpy as np
 
 from ..durations import Fixed, mean_of, sample
 
-__all__ = ["stream", "draws", "choices", "arrival_times"]
+__all__ = ["stream", "blocks", "draws", "choices", "arrival_times", "constant", "duration_sampler",
+           "choice_sampler", "rate_sampler"]
 
 _FIRST_BLOCK, _LARGEST_BLOCK = 64, 8192
 T = TypeVar("T")
@@ -55,32 +56,46 @@ def stream(base: np.random.SeedSequence, purpose: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(base.entropy, spawn_key=key)))
 
 
+def blocks(base: np.random.SeedSequence, purpose: str,
+           sampler: Callable[[np.random.Generator, int], np.ndarray]) -> Iterator[np.ndarray]:
+    """The blocks of values of one purpose: ``sampler(rng, size)`` with sizes growing from 64 to
+    8192 (the generator is made at the first block)."""
+    rng = stream(base, purpose)
+    size = _FIRST_BLOCK
+    while True:
+        yield sampler(rng, size)
+        size = min(2 * size, _LARGEST_BLOCK)
+
+
 def _blocks(base: np.random.SeedSequence, purpose: str,
-            draw: Callable[[np.random.Generator, int], np.ndarray]) -> Iterator[Any]:
-    """Values from ``draw(rng, size)``, drawn in blocks that grow from 64 to 8192, one at a time."""
-
-    def lists():
-        rng = stream(base, purpose)
-        size = _FIRST_BLOCK
-        while True:
-            yield draw(rng, size).tolist()
-            size = min(2 * size, _LARGEST_BLOCK)
-    return itertools.chain.from_iterable(lists())
+            sampler: Callable[[np.random.Generator, int], np.ndarray]) -> Iterator[Any]:
+    """The values of :func:`blocks`, one at a time."""
+    return itertools.chain.from_iterable(block.tolist() for block in blocks(base, purpose, sampler))
 
 
-def _constant(duration: Any, unit: str) -> float | None:
+def constant(duration: Any, unit: str) -> float | None:
     """The value of a duration that is always the same, else ``None``."""
     if duration is None or isinstance(duration, (int, float, str, Fixed)):
         return mean_of(duration, unit)
     return None
 
 
+def duration_sampler(duration: Any, unit: str) -> Callable[[np.random.Generator, int], np.ndarray]:
+    """``sampler(rng, size)``: `size` draws of `duration` in `unit`."""
+    return lambda rng, n: sample(duration, rng, n, unit)
+
+
+def choice_sampler(chances: Sequence[float]) -> Callable[[np.random.Generator, int], np.ndarray]:
+    """``sampler(rng, size)``: `size` picks of an index by `chances`."""
+    return lambda rng, n: rng.choice(len(chances), n, p=np.asarray(chances))
+
+
 def draws(duration: Any, unit: str, base: np.random.SeedSequence, purpose: str) -> Callable[[], float]:
     """A function giving the next draw of `duration` (in `unit`), from the purpose's own stream."""
-    value = _constant(duration, unit)
+    value = constant(duration, unit)
     if value is not None:
         return itertools.repeat(value).__next__
-    return _blocks(base, purpose, lambda rng, n: sample(duration, rng, n, unit)).__next__
+    return _blocks(base, purpose, duration_sampler(duration, unit)).__next__
 
 
 def choices(options: Sequence[T], chances: Sequence[float], base: np.random.SeedSequence,
@@ -88,8 +103,7 @@ def choices(options: Sequence[T], chances: Sequence[float], base: np.random.Seed
     """A function giving the next choice among `options` (by `chances`), from the purpose's own stream."""
     if len(options) == 1:
         return itertools.repeat(options[0]).__next__
-    picks = _blocks(base, purpose, lambda rng, n: rng.choice(len(options), n, p=np.asarray(chances)))
-    return map(tuple(options).__getitem__, picks).__next__
+    return map(tuple(options).__getitem__, _blocks(base, purpose, choice_sampler(chances))).__next__
 
 
 def arrival_times(arrivals: tuple, unit: str, base: np.random.SeedSequence) -> Iterator[float]:
@@ -98,7 +112,12 @@ def arrival_times(arrivals: tuple, unit: str, base: np.random.SeedSequence) -> I
     if kind == "at":
         return iter(value)
     if kind == "rate":
-        gaps = _blocks(base, "arrivals", lambda rng, n: rng.exponential(1.0 / value, n))
+        gaps = _blocks(base, "arrivals", rate_sampler(value))
     else:
         gaps = iter(draws(value, unit, base, "arrivals"), None)
     return itertools.accumulate(gaps)
+
+
+def rate_sampler(rate: float) -> Callable[[np.random.Generator, int], np.ndarray]:
+    """``sampler(rng, size)``: `size` gaps between Poisson arrivals at `rate` per time unit."""
+    return lambda rng, n: rng.exponential(1.0 / rate, n)

@@ -126,18 +126,25 @@ class CaseTally:
         """Take the figures of `cases` (see the class notes)."""
         if not cases:
             return
+        self.add_block(np.array([c.number for c in cases], dtype=np.int64),
+                       np.array([c.outcome for c in cases], dtype=np.int16),
+                       np.array([c.end - c.arrival for c in cases]),  # the same subtraction, in one pass
+                       np.array([c.contacts for c in cases], dtype=np.int32),
+                       np.array([c.handoffs for c in cases], dtype=np.int32),
+                       np.array([c.repeats for c in cases], dtype=np.int32),
+                       np.array([c.failures for c in cases], dtype=np.int32),
+                       np.array([c.cost for c in cases], dtype=float))
+
+    def add_block(self, number: np.ndarray, outcome: np.ndarray, time: np.ndarray, contacts: np.ndarray,
+                  handoffs: np.ndarray, repeats: np.ndarray, failures: np.ndarray, cost: np.ndarray) -> None:
+        """Take the figures of a block of cases, one array a figure (``time`` is the time in the
+        system, ``inf`` for a case still open)."""
         self._arrays = None
-        block = (np.array([c.number for c in cases], dtype=np.int64),
-                 np.array([c.outcome for c in cases], dtype=np.int16),
-                 np.array([c.end - c.arrival for c in cases]),  # the same subtraction, in one pass
-                 np.array([c.contacts for c in cases], dtype=np.int32),
-                 np.array([c.handoffs for c in cases], dtype=np.int32),
-                 np.array([c.repeats for c in cases], dtype=np.int32),
-                 np.array([c.failures for c in cases], dtype=np.int32),
-                 np.array([c.cost for c in cases], dtype=float))
-        if self.blocks is not None and self.kept + len(cases) <= self.limit:
+        block = (number, outcome, time, contacts, handoffs, repeats, failures, cost)
+        n = len(number)
+        if self.blocks is not None and self.kept + n <= self.limit:
             self.blocks.append(block)
-            self.kept += len(cases)
+            self.kept += n
             return
         if self.blocks is not None:  # past the limit: fold what was kept, and from now on
             kept, self.blocks = self.blocks, None

@@ -1,0 +1,145 @@
+"""The compiled engine gives what the Python engine gives, bit for bit, on the same seed.
+
+The Python loop (:mod:`blueprint.simulation.engine`) is the reference; the compiled one
+(:mod:`blueprint.simulation.kernel`, driven by :mod:`blueprint.simulation.compiled`) must give the
+same KPIs, the same per-case figures and the same event rows: on every example and fixture it can
+run, by cases and by time, with team hours, timeouts, patience, costs, contacts and story repeats;
+on generated blueprints; when its pools start tiny and have to grow; and when it is stopped early.
+"""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import blueprint as bp
+from blueprint.errors import BlueprintError
+from blueprint.simulation import arrays as cols
+from blueprint.simulation import compiled, engine, parts, plan, prepare, run_replication
+from blueprint.simulation.compiled import choose, covers, run_compiled
+from blueprint.strategies import blueprints
+
+from .conftest import EXAMPLES, FIXTURES
+
+RUNNABLE = [p for p in sorted(EXAMPLES.glob("*.yaml")) + sorted((FIXTURES / "valid").glob("*.yaml"))
+            if covers(prepare(bp.load(p))) is None]
+FIGURES = ("outcome", "time_in_system", "contacts", "handoffs", "story_repeats", "failure_contacts", "cost")
+
+
+def same_replication(a, b) -> None:
+    """Two replications are the same, figure for figure and row for row."""
+    assert a.arrived == b.arrived and a.n_events == b.n_events and a.interrupted == b.interrupted
+    assert (a.horizon, a.window) == (b.horizon, b.window)
+    for name in ("busy_time", "duty_time", "window_busy", "window_duty", "wait_sum", "started", "max_queue"):
+        assert list(getattr(a, name)) == list(getattr(b, name)), name
+    ours, theirs = a.tally.per_case(), b.tally.per_case()
+    for name in FIGURES:
+        assert ours[name].tolist() == theirs[name].tolist(), name
+    assert a.events == b.events
+
+
+def test_the_array_codes_are_the_engines():
+    kinds = (engine.OPEN, engine.TIMEOUT, engine.PATIENCE, engine.STOP)
+    assert tuple(k * engine.KIND for k in kinds) == (cols.OPENS, cols.TIMEOUTS, cols.PATIENCES, cols.STOPS)
+    assert (cols.MOVING, cols.QUEUED, cols.WORKING, cols.JOINWAIT, cols.STUCK_HERE, cols.DEADEND, cols.GONE,
+            cols.IDLE) == (parts.MOVING, parts.QUEUED, parts.WORKING, parts.JOINWAIT, parts.STUCK_HERE,
+                           parts.DEADEND, parts.GONE, parts.IDLE)
+    assert (cols.OUTCOME, cols.CONTACT, cols.TIMEOUT_SET, cols.STUCK, cols.FAILS, cols.PAID) == (
+        plan.OUTCOME, plan.CONTACT, plan.TIMEOUT_SET, plan.STUCK, plan.FAILS, plan.PAID)
+    assert parts.STATUSES[cols.STILL_OPEN] == "open" and parts.STATUSES[cols.TIMED_OUT] == "timeout"
+
+
+@pytest.mark.parametrize("path", RUNNABLE, ids=lambda p: p.name)
+@pytest.mark.parametrize("options", [dict(cases=3000, seed=7, replications=2), dict(until="2w", seed=11)],
+                         ids=["by cases", "by time"])
+def test_both_engines_give_the_same_simulation(path, options):
+    model = bp.load(path)
+    python = bp.simulate(model, engine="python", events=True, **options)
+    fast = bp.simulate(model, engine="compiled", events=True, **options)
+    assert fast.to_json() == python.to_json()
+    for a, b in zip(fast.runs, python.runs):
+        same_replication(a, b)
+
+
+def test_pools_that_start_tiny_grow_without_changing_anything(monkeypatch):
+    """Slots, queue entries, the heap and the pool of random draws start at 2 and must grow; blocks of
+    event rows and ended cases are handed over every 16 and 8."""
+    for name in ("_SLOTS", "_QUEUE", "_HEAP", "_POOL"):
+        monkeypatch.setattr(compiled, name, 2)
+    monkeypatch.setattr(compiled, "_ROWS", 16)
+    monkeypatch.setattr(compiled, "_TALLY_BLOCK", 8)
+    crowded = prepare(bp.load(EXAMPLES / "damaged_fires.yaml"))
+    fast = run_compiled(crowded, 5, cases=400, record=True)
+    reference = run_replication(crowded, 5, cases=400, record=True)
+    assert fast.events == reference.events
+    assert fast.tally.per_case()["time_in_system"].tolist() == reference.tally.per_case()["time_in_system"].tolist()
+
+
+@pytest.mark.parametrize("options", [dict(cases=60_000), dict(until=30_000.0)])
+def test_stopped_at_the_first_look_both_stop_at_the_same_event(options):
+    model = prepare(bp.load(EXAMPLES / "jackson_network.yaml"))
+    fast = run_compiled(model, 2, record=False, should_stop=lambda: True, **options)
+    reference = run_replication(model, 2, record=False, should_stop=lambda: True, **options)
+    assert fast.interrupted and reference.interrupted
+    same_replication(fast, reference)
+
+
+def test_progress_is_reported_as_the_engine_reports_it():
+    model = prepare(bp.load(EXAMPLES / "jackson_network.yaml"))
+    seen: dict[str, list] = {"compiled": [], "python": []}
+    run_compiled(model, 1, cases=20_000, record=False, progress=lambda *a: seen["compiled"].append(a))
+    run_replication(model, 1, cases=20_000, record=False, progress=lambda *a: seen["python"].append(a))
+    assert seen["compiled"] == seen["python"] and len(seen["python"]) >= 3
+
+
+def test_a_loop_that_takes_no_time_stops_with_the_engines_message():
+    """The way out is there, but taken once in 10^12 rounds, all at one moment."""
+    model = prepare(bp.loads("steps: {a: {lane: customer}, b: {lane: customer}, c: {outcome: success}}\n"
+                             "flows: [[a, b], [b, a, 0.999999999999], [b, c, 0.000000000001]]\nstart: a\n"))
+    messages = []
+    for run in (run_compiled, run_replication):
+        with pytest.raises(BlueprintError) as caught:
+            run(model, 0, cases=3)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1] and "without time passing" in messages[0]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=blueprints(splits=False))
+def test_generated_blueprints_simulate_the_same_on_both_engines(model):
+    prepared = prepare(model)
+    if covers(prepared) is not None:
+        return
+    fast = run_compiled(prepared, 3, cases=200, record=True)
+    reference = run_replication(prepared, 3, cases=200, record=True)
+    same_replication(fast, reference)
+
+
+@pytest.mark.parametrize("asked, cases, replications, expected", [
+    ("python", 10**7, 1, "python"),
+    ("compiled", 10, 1, "compiled"),
+    ("auto", 1000, 1, "python"),  # too short to pay for loading the compiled engine
+    ("auto", 200_000, 1, "compiled"),
+    ("auto", 50_000, 4, "compiled"),
+])
+def test_the_engine_chosen_for_a_run(asked, cases, replications, expected):
+    jackson = prepare(bp.load(EXAMPLES / "jackson_network.yaml"))
+    assert choose(jackson, asked, cases, math.inf, replications) == expected
+
+
+def test_parallel_work_runs_on_the_python_engine_unless_the_compiled_one_is_demanded():
+    split = prepare(bp.load(EXAMPLES / "chief_executive_after.yaml"))
+    assert "parallel work" in covers(split)
+    assert choose(split, "auto", 10**7, math.inf) == "python"
+    with pytest.raises(BlueprintError, match="cannot run this blueprint: it has parallel work"):
+        choose(split, "compiled", 10, math.inf)
+    with pytest.raises(BlueprintError, match="'fast' is not an engine"):
+        choose(split, "fast", 10, math.inf)
+
+
+def test_a_replication_by_time_counts_every_arrival_before_the_horizon():
+    model = prepare(bp.loads("steps: {a: {lane: customer, duration: 2}, b: {outcome: success}}\n"
+                             "flows: [[a, b]]\narrivals: {at: [1, 2, 5, 9]}"))
+    fast = run_compiled(model, 0, until=6.0)
+    assert fast.arrived == 3 and fast.horizon == 6.0
+    assert np.array_equal(fast.tally.per_case()["outcome"], [0, 0, -1])
