@@ -96,8 +96,8 @@ def _drop_stdout() -> None:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    """A warning (such as what a BPMN import could not map) as one line on stderr."""
-    click.echo(f"warning: {message}", err=True)
+    """A warning (such as what a BPMN import could not map) as one line on stderr; a note as a note."""
+    click.echo(f"{'note' if category.__name__.endswith('Note') else 'warning'}: {message}", err=True)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

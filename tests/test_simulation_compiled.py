@@ -143,3 +143,30 @@ def test_a_replication_by_time_counts_every_arrival_before_the_horizon():
     fast = run_compiled(model, 0, until=6.0)
     assert fast.arrived == 3 and fast.horizon == 6.0
     assert np.array_equal(fast.tally.per_case()["outcome"], [0, 0, -1])
+
+
+def test_whether_the_compiled_loop_is_in_numbas_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    assert not compiled.is_cached()
+    index = tmp_path / "blueprint" / "simulation" / "loop.advance-512.py311.nbi"
+    index.parent.mkdir(parents=True)
+    index.write_bytes(b"")
+    assert compiled.is_cached()
+
+
+def test_a_note_is_said_as_a_note_on_the_command_line(capsys):
+    from blueprint.cli import _show_warning
+
+    _show_warning("compiling the simulation engine", compiled.CompilingNote, "x.py", 1)
+    _show_warning("a gateway could not be mapped", UserWarning, "x.py", 1)
+    assert capsys.readouterr().err.splitlines() == ["note: compiling the simulation engine",
+                                                    "warning: a gateway could not be mapped"]
+
+
+def test_processes_give_what_one_process_gives_on_the_compiled_engine():
+    fires = bp.load(EXAMPLES / "damaged_fires.yaml")
+    here = bp.simulate(fires, cases=300, seed=5, replications=3, events=True, engine="compiled")
+    there = bp.simulate(fires, cases=300, seed=5, replications=3, jobs=2, events=True, engine="compiled")
+    python = bp.simulate(fires, cases=300, seed=5, replications=3, events=True, engine="python")
+    assert here.to_json() == there.to_json() == python.to_json()
+    assert [r.events for r in here.runs] == [r.events for r in there.runs] == [r.events for r in python.runs]

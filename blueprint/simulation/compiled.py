@@ -18,13 +18,18 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import sys
+import warnings
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 
 from ..durations import mean_of
 from ..errors import BlueprintError
+from ..gcpause import without_gc
 from . import arrays as cols
 from .arrays import (
     CASE_FLOATS,
@@ -43,7 +48,7 @@ from .plan import CONTACT, JOIN, Plan
 from .streams import blocks, choice_sampler, constant, duration_sampler, rate_sampler
 from .tally import CaseTally, Replication
 
-__all__ = ["ENGINES", "covers", "choose", "run_compiled", "load", "layout"]
+__all__ = ["ENGINES", "covers", "choose", "run_compiled", "load", "layout", "CompilingNote", "is_cached"]
 
 INF = math.inf
 #: The engines a simulation can run on.
@@ -133,12 +138,30 @@ def numba_found() -> bool:
     return True
 
 
+class CompilingNote(UserWarning):
+    """Said once, when the compiled engine is about to be compiled (its first run after installing)."""
+
+
 def load() -> ModuleType:
-    """The compiled loop (:mod:`~blueprint.simulation.kernel`): numba is imported here, at the first
+    """The compiled loop (:mod:`~blueprint.simulation.loop`): numba is imported here, at the first
     compiled run, and the machine code loaded from its cache (compiled once per installation)."""
+    if "blueprint.simulation.loop" not in sys.modules and not is_cached():
+        warnings.warn("compiling the simulation engine for this machine: once after installing, "
+                      "10 to 30 s", CompilingNote, stacklevel=2)
     from . import loop  # imports numba: only a compiled run pays for it
 
     return loop
+
+
+def is_cached() -> bool:
+    """Whether numba's cache holds the compiled loop (True where that cannot be told)."""
+    folder = os.environ.get("NUMBA_CACHE_DIR")
+    here = Path(__file__).parent
+    if folder:
+        return any(Path(folder).rglob("loop.advance-*.nbi"))
+    if not os.access(here, os.W_OK):  # numba then caches in the user's cache folder
+        return True
+    return any((here / "__pycache__").glob("loop.advance-*.nbi"))
 
 
 def _sources(plan: Plan, base: np.random.SeedSequence) -> tuple[np.ndarray, list]:
@@ -301,23 +324,12 @@ def run_compiled(plan: Plan, seed: int = 0, rep: int = 0, *, cases: int | None =
     st = start(lay, fns, len(plan.teams), until, record)
     lay_s, st_s = fns.layout_struct(lay), fns.state_struct(st)
     tally, rows = CaseTally(len(plan.outcomes)), [] if record else None
-    instant, interrupted = (-1.0, 0, 0), False
     fns.SOURCES[token] = makers
     try:
         st.clock_f[cols.NEXT_ARRIVAL] = fns.next_arrival(lay_s, st_s)
-        while True:
-            status = fns.advance(lay_s, st_s)
-            if status == DONE:
-                break
-            if status == NEED_FLUSH:
-                _ended(st, tally)
-            elif status == NEED_ROWS:
-                _rows(st, rows)
-            elif status == NEED_LOOK:
-                instant, stop = _look(plan, st, fns.cases_of(st_s)[0], instant, progress, should_stop)
-                if stop:
-                    interrupted = True
-                    break
+        with without_gc():  # as the engine: the blocks handed over make no reference cycles
+            status = _drive(plan, st, lay_s, st_s, fns, tally, rows, progress, should_stop)
+        interrupted = status != DONE
     except KeyboardInterrupt:  # as the engine: stop here, keep what was done
         interrupted = True
     finally:
@@ -325,6 +337,22 @@ def run_compiled(plan: Plan, seed: int = 0, rep: int = 0, *, cases: int | None =
     return _finish(lay_s, st_s, fns, st, tally, rows, interrupted)
 
 
+def _drive(plan: Plan, st: State, lay_s, st_s, fns: ModuleType, tally: CaseTally, rows: list | None,
+           progress, should_stop) -> int:
+    """Call the loop until it is done (DONE) or asked to stop (NEED_LOOK), doing what it hands back."""
+    instant = (-1.0, 0, 0)
+    while True:
+        status = fns.advance(lay_s, st_s)
+        if status == DONE:
+            return status
+        if status == NEED_FLUSH:
+            _ended(st, tally)
+        elif status == NEED_ROWS:
+            _rows(st, rows)
+        elif status == NEED_LOOK:
+            instant, stop = _look(plan, st, fns.cases_of(st_s)[0], instant, progress, should_stop)
+            if stop:
+                return status
 
 
 def _look(plan: Plan, st: State, case_i: np.ndarray, instant: tuple, progress,
