@@ -94,8 +94,16 @@ class Records:
 def records(model: Blueprint) -> Records:
     """The memory bits of a blueprint: one per circle of a frontstage team (see the module notes).
 
-    A step owned by a team the blueprint does not declare has no systems.
+    A step owned by a team the blueprint does not declare has no systems. Worked out once per model
+    (a model does not change: a change makes a new one); `check` reads them in three places.
     """
+    found = model.__dict__.get("_records")
+    if found is None:
+        found = model.__dict__["_records"] = _records(model)
+    return found
+
+
+def _records(model: Blueprint) -> Records:
     systems = {tid: set(team.systems) for tid, team in model.teams.items()}
     owners = {s.owner for s in model.steps.values() if s.owner is not None}
     front = [tid for tid in dict.fromkeys(s.owner for s in model.steps.values()
