@@ -1,5 +1,6 @@
-"""The simulator against Ciw, SimPy, a plain heapq loop and that loop compiled by numba, on one
-open network of five M/M/c teams; and the peak memory of a million cases.
+"""The simulator (its compiled and its Python engine) against Ciw, SimPy, a plain heapq loop and
+that loop compiled by numba, on one open network of five M/M/c teams; the compiled engine's compile
+and load times; and the peak memory of a million cases.
 
     python benchmarks/bench_simulation.py [--cases 100000] [--repeat 3] [--memory-cases 1000000]
 
@@ -7,11 +8,12 @@ All of them simulate examples/jackson_network.yaml (Poisson arrivals, exponentia
 team, probabilistic routing with feedback) for the same number of arriving cases, each until every
 case has left; each is timed `--repeat` times, in turn, and the best time is kept. The mean time
 in system of each is shown next to the Erlang C value, to show they simulate the same thing. The
-numba loop's compile time is measured apart (a fresh cache), and so is its load from the cache in
-a new process. Peak memory: `bp.simulate` of `--memory-cases` cases in a process of its own, with
-and without event rows (the process's peak RSS, and what the run added to it after the imports).
-Writes its figures to docs/performance.md (section "simulation"). Needs the `bench` extra
-(``pip install -e ".[bench]"``: ciw, simpy, numba).
+compile times (blueprint's compiled engine, and the numba loop) are measured apart, each into a
+fresh cache in a new process, and so are the loads from that cache in another. Peak memory:
+`bp.simulate` of `--memory-cases` cases in a process of its own, on each engine, with and without
+event rows (the process's peak RSS, and what the run added to it after the imports). Writes its
+figures to docs/performance.md (section "simulation"). Needs the `bench` extra
+(``pip install -e ".[bench]"``: ciw, simpy).
 """
 from __future__ import annotations
 

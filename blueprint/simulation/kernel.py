@@ -7,7 +7,7 @@ arithmetic. :mod:`~blueprint.simulation.loop` builds the handlers from them.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, objmode
+from numba import objmode
 
 from .arrays import (
     ARRIVAL,
@@ -31,15 +31,15 @@ from .arrays import (
     TOKEN,
     VISIT,
 )
-from .structs import refill
+from .structs import compiled, inlined, refill
 
-__all__ = ["draw", "next_block", "grown", "open_until", "next_opening", "on_duty", "after_closing", "before", "place", "move",
-           "push", "pop", "row", "tally", "enqueue", "dequeue", "compact"]
+__all__ = ["draw", "next_block", "grown", "open_until", "next_opening", "on_duty", "after_closing", "before", "place",
+           "move", "push", "pop", "row", "tally", "enqueue", "dequeue", "compact"]
 
 
 # --- draws and hours ----------------------------------------------------------------------------
 
-@njit(cache=True)
+@inlined
 def draw(lay, st, k):
     """The next value of stream `k` (a new block from Python when the current one is used up)."""
     value = lay.constant[k]
@@ -52,7 +52,7 @@ def draw(lay, st, k):
     return st.pool[i]
 
 
-@njit(cache=True)
+@compiled
 def next_block(lay, st, k):
     """Stream `k`'s next block, from Python (:func:`refill`), copied into its region of the pool
     (a new region at the end when it is longer than the last); returns where it starts."""
@@ -72,7 +72,7 @@ def next_block(lay, st, k):
     return start
 
 
-@njit(cache=True)
+@compiled
 def grown(array, least):
     """`array` with at least `least` rows, and at least twice as many as it had; the new rows zero."""
     bigger = np.zeros((max(2 * array.shape[0], least),) + array.shape[1:], dtype=array.dtype)
@@ -80,7 +80,7 @@ def grown(array, least):
     return bigger
 
 
-@njit(cache=True)
+@inlined
 def open_until(lay, team, t):
     """When `team` closes next if it is open at `t`, else 0.0 (duty.open_until)."""
     lo, hi = lay.hours_at[team], lay.hours_at[team + 1]
@@ -92,7 +92,7 @@ def open_until(lay, team, t):
     return 0.0
 
 
-@njit(cache=True)
+@compiled
 def next_opening(lay, team, t):
     """The next start of `team`'s hours after `t` (duty.next_opening)."""
     lo, hi = lay.hours_at[team], lay.hours_at[team + 1]
@@ -102,7 +102,7 @@ def next_opening(lay, team, t):
     return t - w + (lay.hours_starts[i] if i < hi else week + lay.hours_starts[lo])
 
 
-@njit(cache=True)
+@compiled
 def on_duty(lay, team, t):
     """`team`'s time on duty from 0 to `t` (duty.duty_clock)."""
     lo, hi = lay.hours_at[team], lay.hours_at[team + 1]
@@ -113,7 +113,7 @@ def on_duty(lay, team, t):
     return weeks * lay.team_per_week[team] + within
 
 
-@njit(cache=True)
+@compiled
 def after_closing(lay, team, close, t):
     """Engine.after_closing."""
     return (t - close) - (on_duty(lay, team, t) - on_duty(lay, team, close))
@@ -121,7 +121,7 @@ def after_closing(lay, team, close, t):
 
 # --- the heap ---------------------------------------------------------------------------------
 
-@njit(cache=True)
+@inlined
 def before(t, order, visit, st, j):
     """Whether the entry ``(t, order, visit)`` comes before heap entry `j`: by time, order, visit."""
     tj = st.heap_t[j]
@@ -131,19 +131,19 @@ def before(t, order, visit, st, j):
     return order < oj or (order == oj and visit < st.heap_k[j, 1])
 
 
-@njit(cache=True)
+@inlined
 def place(st, i, t, order, visit, who):
     st.heap_t[i] = t
     st.heap_k[i, 0], st.heap_k[i, 1], st.heap_k[i, 2] = order, visit, who
 
 
-@njit(cache=True)
+@inlined
 def move(st, to, frm):
     st.heap_t[to] = st.heap_t[frm]
     st.heap_k[to, 0], st.heap_k[to, 1], st.heap_k[to, 2] = st.heap_k[frm, 0], st.heap_k[frm, 1], st.heap_k[frm, 2]
 
 
-@njit(cache=True)
+@inlined
 def push(st, t, order, visit, who):
     """heapq.heappush of ``(t, order, visit, who)``, on arrays (numba's heap of a list is slow):
     the parents after it move down one place until its own is found."""
@@ -160,7 +160,7 @@ def push(st, t, order, visit, who):
     place(st, i, t, order, visit, who)
 
 
-@njit(cache=True)
+@inlined
 def pop(st):
     """heapq.heappop: the first entry, as ``(t, order, visit, who)``; the last entry takes its place
     and goes down past the children that come before it."""
@@ -187,7 +187,7 @@ def pop(st):
 
 # --- rows, the tally and queues -----------------------------------------------------------------
 
-@njit(cache=True)
+@inlined
 def row(st, number, step, reached, started, end, status):
     n = st.clock_i[N_ROWS]
     st.rows_i[n, 0], st.rows_i[n, 1], st.rows_i[n, 2] = number, step, status
@@ -195,7 +195,7 @@ def row(st, number, step, reached, started, end, status):
     st.clock_i[N_ROWS] = n + 1
 
 
-@njit(cache=True)
+@inlined
 def tally(st, slot):
     """Hand an ended (or still open) case's figures to the block for the tally."""
     n = st.clock_i[N_ENDED]
@@ -207,7 +207,7 @@ def tally(st, slot):
     st.clock_i[N_ENDED] = n + 1
 
 
-@njit(cache=True)
+@inlined
 def enqueue(st, team, slot):
     """Put `slot` (at its current visit) last in `team`'s queue."""
     q = st.clock_i[QUEUE_FREE]
@@ -228,7 +228,7 @@ def enqueue(st, team, slot):
     ti[team, LISTED] += 1
 
 
-@njit(cache=True)
+@inlined
 def dequeue(st, team):
     """Take the first entry off `team`'s queue: returns (slot, visit)."""
     q = st.team_i[team, HEAD]
@@ -242,7 +242,7 @@ def dequeue(st, team):
     return slot, visit
 
 
-@njit(cache=True)
+@compiled
 def compact(st, team):
     """Drop the entries of cases that left `team`'s queue (Engine.leave keeps the deque short)."""
     q, last, kept = st.team_i[team, HEAD], NIL, 0

@@ -32,7 +32,6 @@ module (:func:`compiled.load`), so importing blueprint does not pay for numba.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from .arrays import (
     ABANDONED,
@@ -135,14 +134,14 @@ from .kernel import (
     row,
     tally,
 )
-from .structs import SOURCES, cases_of, layout_struct, state_struct
+from .structs import SOURCES, cases_of, compiled, inlined, layout_struct, state_struct
 
 __all__ = ["advance", "next_arrival", "work_until", "layout_struct", "state_struct", "cases_of", "SOURCES"]
 
 
 # --- the shared actions -----------------------------------------------------------------------
 
-@njit(cache=True)
+@inlined
 def push_work(lay, st, slot, t):
     """Engine.start_work's last part: the work's end goes on the heap."""
     step = st.case_i[slot, STEP]
@@ -150,7 +149,7 @@ def push_work(lay, st, slot, t):
          st.case_i[slot, VISIT], slot)
 
 
-@njit(cache=True)
+@inlined
 def start_work(lay, st, team, slot, t):
     """Engine.start_work: a staff member of `team` (already counted busy) starts on `slot`."""
     st.team_f[team, WAIT_SUM] += t - st.case_f[slot, REACHED]
@@ -160,7 +159,7 @@ def start_work(lay, st, team, slot, t):
     push_work(lay, st, slot, t)
 
 
-@njit(cache=True)
+@compiled
 def take_next(lay, st, team, t, opening):
     """Engine.take_next: `team` takes cases from its queue while it has free staff and is open."""
     hours = lay.team_hours[team]
@@ -189,7 +188,7 @@ def take_next(lay, st, team, t, opening):
             start_work(lay, st, team, slot, t)
 
 
-@njit(cache=True)
+@inlined
 def hand_over(lay, st, team, t):
     """Engine.hand_over: the staff member who just finished takes the next in `team`'s queue."""
     slot, visit = dequeue(st, team)
@@ -199,7 +198,7 @@ def hand_over(lay, st, team, t):
     start_work(lay, st, team, slot, t)
 
 
-@njit(cache=True)
+@inlined
 def free_staff(lay, st, team, slot, t):
     """Engine.free_staff."""
     st.team_i[team, BUSY] -= 1
@@ -208,7 +207,7 @@ def free_staff(lay, st, team, slot, t):
         st.team_f[team, OVERTIME] += after_closing(lay, team, st.case_f[slot, CLOSES], t)
 
 
-@njit(cache=True)
+@inlined
 def reach_special(lay, st, slot, step, t):
     """Engine.reach_special, without joins: False when the case stops here."""
     special, ci, cf = lay.step_flags[step], st.case_i, st.case_f
@@ -239,7 +238,7 @@ def reach_special(lay, st, slot, step, t):
     return True
 
 
-@njit(cache=True)
+@compiled
 def reach(lay, st, slot, step, t):
     """Engine.reach: the case in `slot` reaches `step` at `t`."""
     ci, cf = st.case_i, st.case_f
@@ -294,7 +293,7 @@ def reach(lay, st, slot, step, t):
         take_next(lay, st, team, t, False)
 
 
-@njit(cache=True)
+@compiled
 def leave(lay, st, slot, t, status):
     """Engine.leave: the case leaves its step unfinished; returns the team whose staff it freed, or -1."""
     ci, cf = st.case_i, st.case_f
@@ -320,7 +319,7 @@ def leave(lay, st, slot, t, status):
     return NIL
 
 
-@njit(cache=True)
+@compiled
 def end_case(lay, st, slot, t, outcome, status):
     """Engine.end_case: the case in `slot` ends at `t` with `outcome`."""
     st.case_f[slot, END] = t
@@ -342,7 +341,7 @@ def end_case(lay, st, slot, t, outcome, status):
 
 # --- the five kinds of event, and arrivals ----------------------------------------------------
 
-@njit(cache=True)
+@compiled
 def next_arrival(lay, st):
     """The time of the next case (Engine.arrival_after): INF once `cases` came or past `until`."""
     ci = st.clock_i
@@ -366,7 +365,7 @@ def next_arrival(lay, st):
     return t
 
 
-@njit(cache=True)
+@compiled
 def more_slots(st):
     """Twice the slots for cases, the new ones free."""
     n = st.case_i.shape[0]
@@ -377,7 +376,7 @@ def more_slots(st):
     st.clock_i[FREE_TOP] = n
 
 
-@njit(cache=True)
+@inlined
 def arrival(lay, st, t):
     """Engine.arrival: a new case, in a free slot, reaches an entry step."""
     st.clock_f[NOW] = t
@@ -406,7 +405,7 @@ def arrival(lay, st, t):
     reach(lay, st, slot, lay.entry[int(draw(lay, st, START))], t)
 
 
-@njit(cache=True)
+@inlined
 def work_ends(lay, st, t, slot, visit):
     """Engine.work_ends: the team takes its next case, and the case goes on."""
     ci, cf = st.case_i, st.case_f
@@ -437,7 +436,7 @@ def work_ends(lay, st, t, slot, visit):
         ci[slot, STATE] = DEADEND
 
 
-@njit(cache=True)
+@inlined
 def timeout_expires(lay, st, t, slot, visit):
     """Engine.timeout_expires: the case leaves its step by the timeout's way."""
     if st.case_i[slot, VISIT] != visit:
@@ -450,7 +449,7 @@ def timeout_expires(lay, st, t, slot, visit):
     reach(lay, st, slot, lay.step_timeout_to[step], t)
 
 
-@njit(cache=True)
+@inlined
 def patience_runs_out(lay, st, t, slot, number):
     """Engine.patience_runs_out: the customer gives up, unless the case has ended."""
     if st.case_i[slot, NUMBER] != number or st.case_i[slot, OUTCOME_AT] >= 0:
@@ -459,7 +458,7 @@ def patience_runs_out(lay, st, t, slot, number):
     end_case(lay, st, slot, t, lay.settings_i[ABANDONED_AS], ABANDONED)
 
 
-@njit(cache=True)
+@compiled
 def work_until(lay, st, t, worked, duty):
     """Engine.work_until: each team's staff time spent working up to `t` (into `worked`), and the
     part of it on duty (into `duty`)."""
@@ -475,7 +474,7 @@ def work_until(lay, st, t, worked, duty):
         duty[j] = worked[j] - late[j]
 
 
-@njit(cache=True)
+@compiled
 def advance(lay, st):
     """Engine.run: take events in time order, each to its handler, until the end or until Python is
     needed (the code returned says why; call again to go on)."""

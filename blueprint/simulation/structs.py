@@ -14,7 +14,15 @@ from numba.experimental import structref
 
 from .arrays import Layout, State
 
-__all__ = ["layout_struct", "state_struct", "cases_of", "refill", "SOURCES"]
+__all__ = ["layout_struct", "state_struct", "cases_of", "refill", "SOURCES", "compiled", "inlined"]
+
+#: How the loop's functions are compiled: to machine code cached on disk. numba increfs and
+#: decrefs a function's struct arguments at every call (four atomic operations for ``lay`` and
+#: ``st``, about as long as the rest of a small function): the small functions every event goes
+#: through are ``inlined`` into their callers, where that goes away (a third of the loop's time);
+#: the larger ones with several callers stay calls, so that compiling stays under half a minute.
+compiled = njit(cache=True)
+inlined = njit(cache=True, inline="always")
 
 
 @structref.register
@@ -48,7 +56,7 @@ LAYOUT_TYPE = LayoutStruct([(name, KINDS[_KIND_OF.get(name, "I1")]) for name in 
 STATE_TYPE = StateStruct([(name, KINDS[_KIND_OF.get(name, "I1")]) for name in State._fields])
 
 
-@njit(cache=True)
+@compiled
 def layout_struct(t):
     """The :class:`Layout` `t` as the loop's struct (the same arrays)."""
     lay = structref.new(LAYOUT_TYPE)
@@ -84,7 +92,7 @@ def layout_struct(t):
     return lay
 
 
-@njit(cache=True)
+@compiled
 def state_struct(t):
     """The :class:`State` `t` as the loop's struct (the same arrays)."""
     st = structref.new(STATE_TYPE)
@@ -121,7 +129,7 @@ def refill(token, stream):
     return SOURCES[token][stream]()
 
 
-@njit(cache=True)
+@compiled
 def cases_of(st):
     """The case arrays and the free slots as they are now (the loop grows them as it needs)."""
     return st.case_i, st.case_f
