@@ -1,14 +1,18 @@
-"""explore with 200 examples on a 10-team blueprint of 100,000 cases each (goal: under a minute on 2 cores).
+"""explore with 200 examples on a 10-team blueprint of 100,000 cases each (goal: under a minute on 2 cores),
+on the compiled simulation engine and on the Python one, side by side.
 
     python benchmarks/bench_explore.py [--cases 100000] [--examples 200] [--jobs 2] [--serial]
 
-`--serial` adds a row with one process, for comparison.
+`--serial` adds a row with one process, for comparison. The engine is named for each run by
+BLUEPRINT_ENGINE (which explore's simulations, on engine "auto", follow, in the worker processes
+too).
 
 Writes its figures to docs/performance.md (section "explore").
 """
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -69,17 +73,21 @@ def main() -> None:
         ("breaks", {**staff, "flows[triage->desk1].p": (0.1, 0.3)}, [args.jobs]),
     ]
     rows = []
+    bp.simulate(model, cases=10, engine="compiled")  # numba's cache is warm before timing
     for _name, ranges, jobs_list in scenarios:
-        for jobs in jobs_list:
-            start, cpu = time.perf_counter(), _cpu()
-            found = bp.explore(model, ranges, "time_in_system.p90 < 600", examples=args.examples,
-                               cases=args.cases, seed=1, jobs=jobs)
-            seconds, cpu = time.perf_counter() - start, _cpu() - cpu
-            shrunk = ", ".join(f"{k} = {v:g}" for k, v in (found.counterexample or {}).items()) or "-"
-            rows.append([args.examples, f"{args.cases:,}", jobs, found.evaluations,
-                         "holds" if found.holds else "breaks", shrunk, f"{seconds:.1f} s", f"{cpu:.1f} s",
-                         f"{cpu / jobs:.1f} s"])
-            print(rows[-1])
+        for engine in ("compiled", "python"):
+            os.environ["BLUEPRINT_ENGINE"] = engine
+            for jobs in jobs_list:
+                start, cpu = time.perf_counter(), _cpu()
+                found = bp.explore(model, ranges, "time_in_system.p90 < 600", examples=args.examples,
+                                   cases=args.cases, seed=1, jobs=jobs)
+                seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+                shrunk = ", ".join(f"{k} = {v:g}" for k, v in (found.counterexample or {}).items()) or "-"
+                rows.append([engine, args.examples, f"{args.cases:,}", jobs, found.evaluations,
+                             "holds" if found.holds else "breaks", shrunk, f"{seconds:.1f} s", f"{cpu:.1f} s",
+                             f"{cpu / jobs:.1f} s"])
+                print(rows[-1])
+    del os.environ["BLUEPRINT_ENGINE"]
     command = "python benchmarks/bench_explore.py" + (" --serial" if args.serial else "")
     write_section("explore", f"## explore\n\n`{command}` "
                   f"({machine()}). A 10-team contact centre (`ten_teams()` in the script), three staff "
@@ -87,15 +95,16 @@ def main() -> None:
                   "Where it holds, every example is simulated once; where it breaks, explore also shrinks "
                   "the counterexample (the extra evaluations) to the smallest change; the examples after the "
                   "first that breaks it are never simulated. Each evaluation simulates the cases anew "
-                  "(one replication, the same seed). Goal: 200 examples of 100,000 cases each in under a "
-                  "minute on 2 cores.\n\n"
+                  "(one replication, the same seed), on the compiled simulation engine and on the Python "
+                  "one (the same results: the same evaluations and the same smallest change). Goal: 200 "
+                  "examples of 100,000 cases each in under a minute on 2 cores.\n\n"
                   + "The machine is shared: beside the wall clock, the CPU time of this process and of the "
                   "worker processes together, and that CPU time shared out over the jobs: about the wall "
                   "clock with the cores to itself where all the work is spread over the processes (where "
                   "the requirement holds); where it breaks, the shrinking runs in one process, and the CPU "
                   "time itself is that estimate.\n\n"
-                  + table(["examples", "cases each", "jobs", "evaluations", "requirement", "smallest change",
-                           "time", "CPU, all processes", "CPU / jobs"], rows))
+                  + table(["engine", "examples", "cases each", "jobs", "evaluations", "requirement",
+                           "smallest change", "time", "CPU, all processes", "CPU / jobs"], rows))
 
 
 if __name__ == "__main__":

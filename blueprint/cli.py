@@ -212,8 +212,8 @@ def stats(file, fmt):
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show progress on stderr (only when it is a terminal).")
 @click.option("--engine", type=click.Choice(["auto", "python", "compiled"]), default="auto", show_default=True,
-              help="The event loop: the compiled one is faster (blueprints without parallel work), the same "
-                   "result; auto takes it for long runs.")
+              help="The event loop: the compiled one is faster, with the same result; auto takes it for "
+                   "long runs.")
 def simulate(file, cases, until, seed, replications, jobs, scheduler, events_out, fmt, progress, engine):
     """Simulate cases flowing through the teams: time in system, contacts, handoffs, utilisation.
 

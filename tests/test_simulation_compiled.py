@@ -1,10 +1,11 @@
 """The compiled engine gives what the Python engine gives, bit for bit, on the same seed.
 
 The Python loop (:mod:`blueprint.simulation.engine`) is the reference; the compiled one
-(:mod:`blueprint.simulation.kernel`, driven by :mod:`blueprint.simulation.compiled`) must give the
-same KPIs, the same per-case figures and the same event rows: on every example and fixture it can
-run, by cases and by time, with team hours, timeouts, patience, costs, contacts and story repeats;
-on generated blueprints; when its pools start tiny and have to grow; and when it is stopped early.
+(:mod:`blueprint.simulation.loop`, driven by :mod:`blueprint.simulation.compiled`) must give the
+same KPIs, the same per-case figures and the same event rows: on every example and fixture, by
+cases and by time, with team hours, timeouts, patience, parallel work, costs, contacts and story
+repeats; on generated blueprints; when its pools start tiny and have to grow; and when it is
+stopped early.
 """
 import math
 
@@ -21,8 +22,7 @@ from blueprint.strategies import blueprints
 
 from .conftest import EXAMPLES, FIXTURES
 
-RUNNABLE = [p for p in sorted(EXAMPLES.glob("*.yaml")) + sorted((FIXTURES / "valid").glob("*.yaml"))
-            if covers(prepare(bp.load(p))) is None]
+RUNNABLE = sorted(EXAMPLES.glob("*.yaml")) + sorted((FIXTURES / "valid").glob("*.yaml"))
 FIGURES = ("outcome", "time_in_system", "contacts", "handoffs", "story_repeats", "failure_contacts", "cost")
 
 
@@ -62,17 +62,17 @@ def test_both_engines_give_the_same_simulation(path, options):
 
 
 def test_pools_that_start_tiny_grow_without_changing_anything(monkeypatch):
-    """Slots, queue entries, the heap and the pool of random draws start at 2 and must grow; blocks of
-    event rows and ended cases are handed over every 16 and 8."""
-    for name in ("_SLOTS", "_QUEUE", "_HEAP", "_POOL"):
+    """Case and branch slots, queue entries, rows for joins and lists of teams, the heap, the pool of
+    random draws and the scratch room start at 2 and must grow; blocks of event rows and ended cases
+    are handed over every 16 and 8."""
+    for name in ("_SLOTS", "_QUEUE", "_HEAP", "_POOL", "_SCRATCH"):
         monkeypatch.setattr(compiled, name, 2)
     monkeypatch.setattr(compiled, "_ROWS", 16)
     monkeypatch.setattr(compiled, "_TALLY_BLOCK", 8)
-    crowded = prepare(bp.load(EXAMPLES / "damaged_fires.yaml"))
-    fast = run_compiled(crowded, 5, cases=400, record=True)
-    reference = run_replication(crowded, 5, cases=400, record=True)
-    assert fast.events == reference.events
-    assert fast.tally.per_case()["time_in_system"].tolist() == reference.tally.per_case()["time_in_system"].tolist()
+    for name in ("damaged_fires.yaml", "chief_executive_after.yaml"):  # queues; branches waiting at joins
+        crowded = prepare(bp.load(EXAMPLES / name))
+        same_replication(run_compiled(crowded, 5, cases=400, record=True),
+                         run_replication(crowded, 5, cases=400, record=True))
 
 
 @pytest.mark.parametrize("options", [dict(cases=60_000), dict(until=30_000.0)])
@@ -104,12 +104,12 @@ def test_a_loop_that_takes_no_time_stops_with_the_engines_message():
     assert messages[0] == messages[1] and "without time passing" in messages[0]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(model=blueprints(splits=False))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=blueprints())
 def test_generated_blueprints_simulate_the_same_on_both_engines(model):
+    """With parallel work, racing branches, loops, timeouts and patience among them."""
     prepared = prepare(model)
-    if covers(prepared) is not None:
-        return
+    assert covers(prepared) is None
     fast = run_compiled(prepared, 3, cases=200, record=True)
     reference = run_replication(prepared, 3, cases=200, record=True)
     same_replication(fast, reference)
@@ -122,19 +122,29 @@ def test_generated_blueprints_simulate_the_same_on_both_engines(model):
     ("auto", 200_000, 1, "compiled"),
     ("auto", 50_000, 4, "compiled"),
 ])
-def test_the_engine_chosen_for_a_run(asked, cases, replications, expected):
+def test_the_engine_chosen_for_a_run(asked, cases, replications, expected, monkeypatch):
+    monkeypatch.delenv("BLUEPRINT_ENGINE", raising=False)
     jackson = prepare(bp.load(EXAMPLES / "jackson_network.yaml"))
     assert choose(jackson, asked, cases, math.inf, replications) == expected
 
 
-def test_parallel_work_runs_on_the_python_engine_unless_the_compiled_one_is_demanded():
-    split = prepare(bp.load(EXAMPLES / "chief_executive_after.yaml"))
-    assert "parallel work" in covers(split)
-    assert choose(split, "auto", 10**7, math.inf) == "python"
-    with pytest.raises(BlueprintError, match="cannot run this blueprint: it has parallel work"):
-        choose(split, "compiled", 10, math.inf)
+def many_contacts(n: int) -> bp.Blueprint:
+    """A journey of `n` phone calls, one after another."""
+    steps = "".join(f"  call{i}: {{lane: customer, channel: phone, duration: 1}}\n" for i in range(n))
+    flows = ", ".join(f"[call{i}, call{i + 1}]" for i in range(n - 1))
+    return bp.loads(f"steps:\n{steps}  done: {{outcome: success}}\nflows: [{flows}, [call{n - 1}, done]]\n"
+                    "start: call0\n")
+
+
+def test_more_contact_steps_than_the_compiled_loop_counts_run_on_the_python_engine():
+    wide = prepare(many_contacts(63))
+    assert "more than 62 contact steps" in covers(wide)
+    assert choose(wide, "auto", 10**7, math.inf) == "python"
+    with pytest.raises(BlueprintError, match="cannot run this blueprint: it has more than 62 contact steps"):
+        choose(wide, "compiled", 10, math.inf)
     with pytest.raises(BlueprintError, match="'fast' is not an engine"):
-        choose(split, "fast", 10, math.inf)
+        choose(wide, "fast", 10, math.inf)
+    assert covers(prepare(many_contacts(62))) is None
 
 
 def test_a_replication_by_time_counts_every_arrival_before_the_horizon():
@@ -170,3 +180,16 @@ def test_processes_give_what_one_process_gives_on_the_compiled_engine():
     python = bp.simulate(fires, cases=300, seed=5, replications=3, events=True, engine="python")
     assert here.to_json() == there.to_json() == python.to_json()
     assert [r.events for r in here.runs] == [r.events for r in there.runs] == [r.events for r in python.runs]
+
+
+@pytest.mark.parametrize("named, asked, expected", [("python", "auto", "python"), ("compiled", "auto", "compiled"),
+                                                    ("compiled", "python", "python")])
+def test_the_environment_names_the_engine_auto_takes(monkeypatch, named, asked, expected):
+    monkeypatch.setenv("BLUEPRINT_ENGINE", named)
+    assert choose(prepare(bp.load(EXAMPLES / "jackson_network.yaml")), asked, 10, math.inf) == expected
+
+
+def test_an_engine_the_environment_names_wrongly_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("BLUEPRINT_ENGINE", "numba")
+    with pytest.raises(BlueprintError, match="BLUEPRINT_ENGINE: 'numba' is not an engine"):
+        choose(prepare(bp.load(EXAMPLES / "jackson_network.yaml")), "auto", 10, math.inf)

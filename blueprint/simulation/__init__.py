@@ -19,8 +19,8 @@ The same event loop also runs **compiled** (:mod:`~blueprint.simulation.compiled
 :mod:`~blueprint.simulation.loop` and :mod:`~blueprint.simulation.kernel` over the arrays of
 :mod:`~blueprint.simulation.arrays`): numba compiles the engine's handlers, written again over
 arrays, once per installation. It gives the same result on a seed, bit for bit, several times
-faster, for every blueprint without parallel work; ``simulate(..., engine="auto")`` takes it for
-runs long enough to pay for loading it (about a third of a second per process).
+faster; ``simulate(..., engine="auto")`` takes it for runs long enough to pay for loading it
+(about a third of a second per process).
 
 What the simulation does with each key of the file
 --------------------------------------------------

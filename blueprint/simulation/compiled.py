@@ -1,18 +1,19 @@
-"""The compiled engine: :mod:`~blueprint.simulation.kernel` compiled by numba, and its driver.
+"""The compiled engine: :mod:`~blueprint.simulation.loop` compiled by numba, and its driver.
 
 :func:`run_compiled` gives the same :class:`~blueprint.simulation.tally.Replication` as
 :func:`~blueprint.simulation.engine.run_replication` on the same seed, bit for bit, several times
-faster. It covers every blueprint without parallel work (:func:`covers`); the simulation runs the
-others on the engine. :func:`choose` picks the engine for a run: the compiled one when it covers
-the blueprint, numba is installed and the run is long enough to pay for loading it (about half a
-second at the first compiled run of a process, from numba's cache on disk; the first run after
-installing also compiles it, a minute or less, once).
+faster. It covers the whole of SPEC section 2, parallel work included (:func:`covers` says why a
+blueprint cannot run on it: more than 62 contact steps or kinds of record). :func:`choose` picks
+the engine for a run: the compiled one when it covers the blueprint, numba is installed and the
+run is long enough to pay for loading it (about a third of a second at the first compiled run of
+a process, from numba's cache on disk; the first run after installing also compiles it, once, in
+10 to 30 s).
 
 The driver lays the plan out as arrays (:func:`layout`), makes the arrays the loop changes
-(:func:`start`), and calls :func:`kernel.advance <blueprint.simulation.kernel.advance>` until it is
+(:func:`start`), and calls :func:`loop.advance <blueprint.simulation.loop.advance>` until it is
 done, doing in Python what the loop hands back: full blocks of ended cases go to the tally, event
-rows to the list, pools grow, and now and then progress, Ctrl-C and a loop that takes no time are
-looked at, as the engine does.
+rows to the list, and now and then progress, Ctrl-C and a loop that takes no time are looked at,
+as the engine does.
 """
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ from ..errors import BlueprintError
 from ..gcpause import without_gc
 from . import arrays as cols
 from .arrays import (
+    BRANCH_FLOATS,
+    BRANCH_INTS,
     CASE_FLOATS,
     CASE_INTS,
     CLOCK_FLOATS,
@@ -59,7 +62,7 @@ COMPILED_FROM = 100_000
 #: Events between two looks at the clock, and ended cases handed to the tally at once (engine's).
 _CHECK_EVERY, _TALLY_BLOCK = 1 << 14, 1 << 12
 _MOST_EVENTS_AT_ONE_TIME, _EVENTS_PER_CASE = 100_000, 1000
-_ROWS, _SLOTS, _QUEUE, _HEAP, _POOL = 1 << 16, 1 << 10, 1 << 10, 1 << 12, 1 << 14
+_ROWS, _SLOTS, _QUEUE, _HEAP, _POOL, _SCRATCH = 1 << 16, 1 << 10, 1 << 10, 1 << 12, 1 << 14, 16
 _TOKENS = itertools.count(1)
 
 
@@ -73,8 +76,6 @@ def covers(plan: Plan) -> str | None:
     >>> covers(prepare(bp.load("examples/jackson_network.yaml"))) is None
     True
     """
-    if any(plan.split) or any(flags & JOIN for flags in plan.flags):
-        return "it has parallel work (split: all, join: all)"
     if sum(1 for flags in plan.flags if flags & CONTACT) > 62:
         return "it has more than 62 contact steps"
     if max(plan.touch + plan.test, default=0) >= 1 << 62:
@@ -102,10 +103,14 @@ def expected_cases(plan: Plan, cases: int | None, until: float) -> float:
 def choose(plan: Plan, engine: str, cases: int | None, until: float, replications: int = 1) -> str:
     """``"python"`` or ``"compiled"``: the engine to run `plan` on, for the `engine` asked for.
 
+    ``"auto"`` takes the engine named by the environment variable ``BLUEPRINT_ENGINE`` when it is
+    set (so that ``whatif``, ``explore`` and ``compare``, which simulate on ``auto``, can be run on
+    one engine), else the compiled engine when it covers `plan` and the run is long enough.
+
     Raises
     ------
     BlueprintError
-        When ``"compiled"`` is asked for and cannot run (numba missing, or parallel work).
+        When ``"compiled"`` is asked for and cannot run (numba missing, or :func:`covers` says why).
 
     Examples
     --------
@@ -117,6 +122,10 @@ def choose(plan: Plan, engine: str, cases: int | None, until: float, replication
     """
     if engine not in ENGINES:
         raise BlueprintError(f"engine: '{engine}' is not an engine; use one of {', '.join(ENGINES)}")
+    if engine == "auto" and os.environ.get("BLUEPRINT_ENGINE"):  # for whatif, explore and compare too
+        engine = os.environ["BLUEPRINT_ENGINE"]
+        if engine not in ENGINES:
+            raise BlueprintError(f"BLUEPRINT_ENGINE: '{engine}' is not an engine; use one of {', '.join(ENGINES)}")
     if engine == "python":
         return engine
     why = covers(plan) or (None if numba_found() else "numba is not installed (pip install numba)")
@@ -222,11 +231,14 @@ def layout(plan: Plan, *, cases: int | None, until: float, record: bool, token: 
     hours = [h if h is not None else ([], [], 1.0) for h in plan.hours]
     before = [list(itertools.accumulate((e - a for a, e in zip(h[0], h[1])), initial=0.0)) for h in hours]
     kind, arrivals = plan.arrivals
+    joins = [sorted(plan.join_from[s]) if plan.flags[s] & JOIN else [] for s in range(n_steps)]
     return Layout(
         step_team=i64(plan.owner), step_flags=i64(plan.flags),
         step_duration=i64([3 + 3 * s for s in range(n_steps)]),
         step_route=i64([4 + 3 * s if plan.targets[s] and not plan.split[s] else -1 for s in range(n_steps)]),
         targets_at=targets_at, targets=i64([t for ts in plan.targets for t in ts]),
+        step_split=i64(plan.split), join_at=i64(np.cumsum([0] + [len(f) for f in joins])),
+        join_from=i64([f for fs in joins for f in fs]),
         step_timeout=i64([5 + 3 * s if plan.timeout_after[s] is not None else -1 for s in range(n_steps)]),
         step_timeout_to=i64(plan.timeout_to), step_test=i64(plan.test), step_idle=i64(plan.idle),
         step_outcome=i64(plan.outcome),
@@ -251,15 +263,14 @@ def start(lay: Layout, fns: ModuleType, n_teams: int, until: float, record: bool
     """The arrays the loop changes, empty: no case yet, every team idle."""
     heap_t, heap_k = np.zeros(_HEAP), np.zeros((_HEAP, 3), dtype=np.int64)
     heap_t[0], heap_k[0] = until, (cols.STOPS, 0, -1)  # the horizon
-    case_i = np.zeros((_SLOTS, CASE_INTS), dtype=np.int64)
-    case_i[:, cols.STATE] = GONE
+    branch_i = np.zeros((_SLOTS, BRANCH_INTS), dtype=np.int64)
+    branch_i[:, cols.STATE] = GONE
     team_i = np.zeros((n_teams, 8), dtype=np.int64)
     team_i[:, cols.HEAD] = team_i[:, cols.TAIL] = -1
-    queue = np.zeros((_QUEUE, 3), dtype=np.int64)
-    queue[:, 2] = np.arange(1, _QUEUE + 1)
-    queue[-1, 2] = -1
+    queue, waits, several = (_free_rows(_QUEUE, 3), _free_rows(_SLOTS, 4), _free_rows(_SLOTS, 2))
     clock_i = np.zeros(CLOCK_INTS, dtype=np.int64)
-    clock_i[cols.CHECK_AT], clock_i[cols.FREE_TOP], clock_i[cols.HEAP_N] = _CHECK_EVERY, _SLOTS, 1
+    clock_i[cols.CHECK_AT], clock_i[cols.HEAP_N] = _CHECK_EVERY, 1
+    clock_i[cols.FREE_TOP] = clock_i[cols.BRANCH_TOP] = _SLOTS
     clock_f = np.zeros(CLOCK_FLOATS)
     clock_f[cols.NEXT_ARRIVAL] = INF
     rows = _ROWS if record else 1
@@ -267,17 +278,23 @@ def start(lay: Layout, fns: ModuleType, n_teams: int, until: float, record: bool
     return State(heap_t=heap_t, heap_k=heap_k, pool=np.zeros(_POOL), ends=np.zeros(streams, dtype=np.int64),
                  starts=np.zeros(streams, dtype=np.int64), room=np.zeros(streams, dtype=np.int64),
                  at=np.zeros(streams, dtype=np.int64),
-                 case_i=case_i, case_f=np.zeros((_SLOTS, CASE_FLOATS)), free=np.arange(_SLOTS)[::-1].copy(),
+                 branch_i=branch_i, branch_f=np.zeros((_SLOTS, BRANCH_FLOATS)),
+                 branch_free=np.arange(_SLOTS)[::-1].copy(),
+                 case_i=np.zeros((_SLOTS, CASE_INTS), dtype=np.int64), case_f=np.zeros((_SLOTS, CASE_FLOATS)),
+                 free=np.arange(_SLOTS)[::-1].copy(), waits=waits, several=several,
+                 scratch=np.zeros(_SCRATCH, dtype=np.int64),
                  team_i=team_i, team_f=np.zeros((n_teams, 3)), queue=queue,
                  rows_i=np.zeros((rows, 3), dtype=np.int64), rows_f=np.zeros((rows, 3)),
                  ended_i=np.zeros((_TALLY_BLOCK, 6), dtype=np.int64), ended_f=np.zeros((_TALLY_BLOCK, 2)),
                  clock_i=clock_i, clock_f=clock_f, window_busy=np.zeros(n_teams), window_duty=np.zeros(n_teams))
 
 
-
-
-
-
+def _free_rows(n: int, width: int) -> np.ndarray:
+    """`n` rows of `width` zeros, chained into a free list by their last column (-1 at the end)."""
+    rows = np.zeros((n, width), dtype=np.int64)
+    rows[:, -1] = np.arange(1, n + 1)
+    rows[-1, -1] = -1
+    return rows
 
 
 def _rows(st: State, rows: list) -> None:
@@ -350,12 +367,12 @@ def _drive(plan: Plan, st: State, lay_s, st_s, fns: ModuleType, tally: CaseTally
         elif status == NEED_ROWS:
             _rows(st, rows)
         elif status == NEED_LOOK:
-            instant, stop = _look(plan, st, fns.cases_of(st_s)[0], instant, progress, should_stop)
+            instant, stop = _look(plan, st, fns.cases_of(st_s)[2], instant, progress, should_stop)
             if stop:
                 return status
 
 
-def _look(plan: Plan, st: State, case_i: np.ndarray, instant: tuple, progress,
+def _look(plan: Plan, st: State, branch_i: np.ndarray, instant: tuple, progress,
           should_stop) -> tuple[tuple, bool]:
     """Engine.look_up: report progress, notice a loop that takes no time; True to stop here."""
     t, events, n_cases = st.clock_f[cols.LAST_T], int(st.clock_i[cols.N_EVENTS]), int(st.clock_i[cols.N_CASES])
@@ -363,7 +380,7 @@ def _look(plan: Plan, st: State, case_i: np.ndarray, instant: tuple, progress,
     if t != t_then:
         instant = (t, events, n_cases)
     elif events - events_then > _MOST_EVENTS_AT_ONE_TIME + _EVENTS_PER_CASE * (n_cases - cases_then):
-        working = case_i[case_i[:, cols.STATE] == WORKING, cols.STEP]
+        working = branch_i[branch_i[:, cols.STATE] == WORKING, cols.STEP]
         names = sorted({plan.steps[s] for s in working.tolist()})
         raise BlueprintError("the simulation goes round " + ", ".join(names[:6]) + " again and again without "
                              "time passing; give a step of that loop a duration, or a way out that does not "
@@ -384,16 +401,16 @@ def _finish(lay_s, st_s, fns: ModuleType, st: State, tally: CaseTally, rows: lis
         window, window_busy, window_duty = float(st.clock_f[cols.WINDOW_T]), st.window_busy, st.window_duty
     else:
         window, window_busy, window_duty = horizon, full_busy, full_duty
-    case_i, case_f = fns.cases_of(st_s)  # as the loop left them (it grows them)
-    still = np.nonzero(case_i[:, cols.STATE] != GONE)[0]
+    case_i, case_f, branch_i, branch_f = fns.cases_of(st_s)  # as the loop left them (it grows them)
+    still = np.nonzero(case_i[:, cols.IN_USE] == 1)[0]
     still = still[np.argsort(case_i[still, cols.NUMBER], kind="stable")]
     if rows is not None:
         _rows(st, rows)
-        kept = still[np.isin(case_i[still, cols.STATE], (QUEUED, WORKING, JOINWAIT, STUCK_HERE, IDLE))]
-        for slot in kept.tolist():
-            started = float(case_f[slot, cols.STARTED])
-            rows.append((int(case_i[slot, cols.NUMBER]), int(case_i[slot, cols.STEP]),
-                         float(case_f[slot, cols.REACHED]), None if started != started else started, None,
+        kept = np.nonzero(np.isin(branch_i[:, cols.STATE], (QUEUED, WORKING, JOINWAIT, STUCK_HERE, IDLE)))[0]
+        for b in kept[np.argsort(branch_i[kept, cols.SERIAL], kind="stable")].tolist():
+            started = float(branch_f[b, cols.STARTED])
+            rows.append((int(case_i[branch_i[b, cols.OF_CASE], cols.NUMBER]), int(branch_i[b, cols.STEP]),
+                         float(branch_f[b, cols.REACHED]), None if started != started else started, None,
                          cols.STILL_OPEN))
     _ended(st, tally)
     if len(still):  # the cases still open, in one block (as the engine hands them over)

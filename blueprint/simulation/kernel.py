@@ -27,14 +27,20 @@ from .arrays import (
     POOL_USED,
     QUEUE_FREE,
     REPEATS,
+    S_NEXT,
+    S_TEAM,
+    SEVERAL_FREE,
     TAIL,
     TOKEN,
     VISIT,
+    W_NEXT,
+    WAIT_FREE,
 )
 from .structs import compiled, inlined, refill
 
 __all__ = ["draw", "next_block", "grown", "open_until", "next_opening", "on_duty", "after_closing", "before", "place",
-           "move", "push", "pop", "row", "tally", "enqueue", "dequeue", "compact"]
+           "move", "push", "pop", "row", "tally", "linked", "new_wait", "new_several", "drop_several", "put", "enqueue",
+           "dequeue", "compact"]
 
 
 # --- draws and hours ----------------------------------------------------------------------------
@@ -207,18 +213,69 @@ def tally(st, slot):
     st.clock_i[N_ENDED] = n + 1
 
 
+@compiled
+def linked(rows, start):
+    """Chain rows[start:] into a free list (each row's last column the next row, NIL at the end)."""
+    last = rows.shape[1] - 1
+    for i in range(start, rows.shape[0] - 1):
+        rows[i, last] = i + 1
+    rows[rows.shape[0] - 1, last] = NIL
+
+
+@compiled
+def new_wait(st):
+    """A free row of `waits` (twice the rows when none is free)."""
+    i = st.clock_i[WAIT_FREE]
+    if i == NIL:
+        i = st.waits.shape[0]
+        st.waits = grown(st.waits, i + 1)
+        linked(st.waits, i)
+    st.clock_i[WAIT_FREE] = st.waits[i, W_NEXT]
+    st.waits[i, W_NEXT] = NIL
+    return i
+
+
+@compiled
+def new_several(st, team, following):
+    """A row of `several` holding `team`, before row `following`."""
+    i = st.clock_i[SEVERAL_FREE]
+    if i == NIL:
+        i = st.several.shape[0]
+        st.several = grown(st.several, i + 1)
+        linked(st.several, i)
+    st.clock_i[SEVERAL_FREE] = st.several[i, S_NEXT]
+    st.several[i, S_TEAM], st.several[i, S_NEXT] = team, following
+    return i
+
+
+@compiled
+def drop_several(st, i):
+    """Give the list of teams from row `i` back to the free rows."""
+    while i != NIL:
+        following = st.several[i, S_NEXT]
+        st.several[i, S_NEXT] = st.clock_i[SEVERAL_FREE]
+        st.clock_i[SEVERAL_FREE] = i
+        i = following
+
+
+@compiled
+def put(st, i, value):
+    """scratch[i] = value (twice the room when it is full)."""
+    if i == st.scratch.shape[0]:
+        st.scratch = grown(st.scratch, i + 1)
+    st.scratch[i] = value
+
+
 @inlined
 def enqueue(st, team, slot):
-    """Put `slot` (at its current visit) last in `team`'s queue."""
+    """Put branch `slot` (at its current visit) last in `team`'s queue."""
     q = st.clock_i[QUEUE_FREE]
     if q == NIL:  # every entry in use: twice as many, the new ones free
         q = st.queue.shape[0]
         st.queue = grown(st.queue, q + 1)
-        for free in range(q, st.queue.shape[0] - 1):
-            st.queue[free, 2] = free + 1
-        st.queue[st.queue.shape[0] - 1, 2] = NIL
+        linked(st.queue, q)
     st.clock_i[QUEUE_FREE] = st.queue[q, 2]
-    st.queue[q, 0], st.queue[q, 1], st.queue[q, 2] = slot, st.case_i[slot, VISIT], NIL
+    st.queue[q, 0], st.queue[q, 1], st.queue[q, 2] = slot, st.branch_i[slot, VISIT], NIL
     ti = st.team_i
     if ti[team, TAIL] == NIL:
         ti[team, HEAD] = q
@@ -249,7 +306,7 @@ def compact(st, team):
     st.team_i[team, HEAD] = NIL
     while q != NIL:
         following = st.queue[q, 2]
-        if st.case_i[st.queue[q, 0], VISIT] == st.queue[q, 1]:
+        if st.branch_i[st.queue[q, 0], VISIT] == st.queue[q, 1]:
             if last == NIL:
                 st.team_i[team, HEAD] = q
             else:

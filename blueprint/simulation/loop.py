@@ -7,17 +7,19 @@ action it stands for and does what it does, in the same order, with the same ari
 the two give the same figures bit for bit on the same seed (``tests/test_simulation_compiled.py``
 runs both). The engine stays the reference a reader follows; this is the fast one.
 
-What it covers: everything but parallel work (``split: all`` and ``join: all``), which needs a
-changing set of branches per case; those blueprints run on the engine (:func:`compiled.covers`).
-Without parallel work a case is one branch, so a case lives in one **slot** of the case arrays
-(``case_i``, ``case_f``, columns named below), and its branch serial is its number. Slots are
-reused once a case ends: what is kept grows with the cases open at once, as in the engine. A
-slot's ``VISIT`` only grows (it is not reset when the slot is reused), so an event for an earlier
-visit, or for the case that had the slot before, is stale.
+It covers the whole of SPEC section 2 (hours, timeouts, patience, capabilities, parallel work,
+costs, story repeats, the named random streams); :func:`compiled.covers` says why a blueprint
+cannot run on it (more than 62 contact steps or kinds of record: their bits are one integer here).
+A case lives in one **slot** of the case arrays (``case_i``, ``case_f``) and each of its branches
+in a slot of the branch arrays (``branch_i``, ``branch_f``; the columns are named in
+:mod:`~blueprint.simulation.arrays`); :mod:`~blueprint.simulation.branches` makes them, joins them
+and forgets them. Slots are reused once a case ends: what is kept grows with the cases open at
+once, as in the engine. A branch slot's ``VISIT`` only grows (it is not reset when the slot is
+reused), so an event for an earlier visit, or for the branch that had the slot before, is stale.
 
-The heap holds ``(time, order, visit, who)`` as in the engine, ``who`` being a slot (work ends,
-timeouts, patience) or a team number (openings). Team queues are linked lists in one pool
-(``queue`` rows: slot, visit, next). Random draws come from the blocks of the named streams
+The heap holds ``(time, order, visit, who)`` as in the engine, ``who`` being a branch slot (work
+ends, timeouts), a case slot (patience) or a team number (openings). Team queues are linked lists
+in one pool (``queue`` rows: branch slot, visit, next). Random draws come from the blocks of the named streams
 (:mod:`~blueprint.simulation.streams`): each stream's current block sits in its own region of
 one ``pool``, and when it runs out, ``refill`` (Python, in numba's object mode) draws the next
 block, the same blocks the engine draws. The slots, the queue entries, the heap and the pool grow
@@ -36,7 +38,6 @@ import numpy as np
 from .arrays import (
     ABANDONED,
     ABANDONED_AS,
-    ARRIVAL,
     ARRIVALS,
     ARRIVE_BY,
     ARRIVED_AT,
@@ -61,12 +62,14 @@ from .arrays import (
     FAILED,
     FAILS,
     FAILURES,
-    FREE_TOP,
+    FIRST_BRANCH,
     GONE,
     HANDOFFS,
     HAS_PATIENCE,
     IDLE,
+    IN_USE,
     INF,
+    JOIN,
     LAST,
     LAST_T,
     LISTED,
@@ -81,9 +84,11 @@ from .arrays import (
     NEED_LOOK,
     NEED_ROWS,
     NEXT_ARRIVAL,
+    NEXT_BRANCH,
     NIL,
     NOW,
     NUMBER,
+    OF_CASE,
     OPEN_CASES,
     OPENS,
     OUTCOME,
@@ -100,6 +105,7 @@ from .arrays import (
     REPEATS,
     RETELLING,
     SEEN,
+    SERIAL,
     START,
     STARTED,
     STARTS,
@@ -120,17 +126,25 @@ from .arrays import (
     WINDOW_T,
     WORKING,
 )
+from .branches import (
+    comes_from,
+    forget,
+    handed_over,
+    joined,
+    new_branch,
+    new_case,
+)
 from .kernel import (
     after_closing,
     compact,
     dequeue,
     draw,
     enqueue,
-    grown,
     next_opening,
     open_until,
     pop,
     push,
+    put,
     row,
     tally,
 )
@@ -142,21 +156,21 @@ __all__ = ["advance", "next_arrival", "work_until", "layout_struct", "state_stru
 # --- the shared actions -----------------------------------------------------------------------
 
 @inlined
-def push_work(lay, st, slot, t):
+def push_work(lay, st, b, t):
     """Engine.start_work's last part: the work's end goes on the heap."""
-    step = st.case_i[slot, STEP]
-    push(st, t + draw(lay, st, lay.step_duration[step]) + st.case_f[slot, EXTRA], st.case_i[slot, NUMBER],
-         st.case_i[slot, VISIT], slot)
+    bi = st.branch_i
+    push(st, t + draw(lay, st, lay.step_duration[bi[b, STEP]]) + st.branch_f[b, EXTRA], bi[b, SERIAL], bi[b, VISIT],
+         b)
 
 
 @inlined
-def start_work(lay, st, team, slot, t):
-    """Engine.start_work: a staff member of `team` (already counted busy) starts on `slot`."""
-    st.team_f[team, WAIT_SUM] += t - st.case_f[slot, REACHED]
+def start_work(lay, st, team, b, t):
+    """Engine.start_work: a staff member of `team` (already counted busy) starts on branch `b`."""
+    st.team_f[team, WAIT_SUM] += t - st.branch_f[b, REACHED]
     st.team_i[team, STARTS] += 1
-    st.case_f[slot, STARTED] = t
-    st.case_i[slot, STATE] = WORKING
-    push_work(lay, st, slot, t)
+    st.branch_f[b, STARTED] = t
+    st.branch_i[b, STATE] = WORKING
+    push_work(lay, st, b, t)
 
 
 @compiled
@@ -178,98 +192,104 @@ def take_next(lay, st, team, t, opening):
                 return
     ti = st.team_i
     while ti[team, QUEUED_N] and ti[team, BUSY] < lay.team_staff[team]:
-        slot, visit = dequeue(st, team)
-        if st.case_i[slot, VISIT] == visit:
+        b, visit = dequeue(st, team)
+        if st.branch_i[b, VISIT] == visit:
             ti[team, QUEUED_N] -= 1
             ti[team, BUSY] += 1
             st.team_f[team, BUSY_TIME] -= t
             if hours:
-                st.case_f[slot, CLOSES] = close
-            start_work(lay, st, team, slot, t)
+                st.branch_f[b, CLOSES] = close
+            start_work(lay, st, team, b, t)
 
 
 @inlined
 def hand_over(lay, st, team, t):
     """Engine.hand_over: the staff member who just finished takes the next in `team`'s queue."""
-    slot, visit = dequeue(st, team)
-    while st.case_i[slot, VISIT] != visit:
-        slot, visit = dequeue(st, team)
+    b, visit = dequeue(st, team)
+    while st.branch_i[b, VISIT] != visit:
+        b, visit = dequeue(st, team)
     st.team_i[team, QUEUED_N] -= 1
-    start_work(lay, st, team, slot, t)
+    start_work(lay, st, team, b, t)
 
 
 @inlined
-def free_staff(lay, st, team, slot, t):
+def free_staff(lay, st, team, b, t):
     """Engine.free_staff."""
     st.team_i[team, BUSY] -= 1
     st.team_f[team, BUSY_TIME] += t
-    if lay.team_hours[team] and t > st.case_f[slot, CLOSES]:
-        st.team_f[team, OVERTIME] += after_closing(lay, team, st.case_f[slot, CLOSES], t)
+    if lay.team_hours[team] and t > st.branch_f[b, CLOSES]:
+        st.team_f[team, OVERTIME] += after_closing(lay, team, st.branch_f[b, CLOSES], t)
 
 
 @inlined
-def reach_special(lay, st, slot, step, t):
-    """Engine.reach_special, without joins: False when the case stops here."""
-    special, ci, cf = lay.step_flags[step], st.case_i, st.case_f
+def reach_special(lay, st, b, step, t, came_from):
+    """Engine.reach_special: False when the branch stops here."""
+    special, c = lay.step_flags[step], st.branch_i[b, OF_CASE]
+    ci, cf = st.case_i, st.case_f
     if special & OUTCOME:
-        cf[slot, COST] += lay.step_amount[step]
-        ci[slot, STATE] = GONE
+        cf[c, COST] += lay.step_amount[step]
+        st.branch_i[b, STATE] = GONE
         if lay.settings_i[RECORD]:
-            row(st, ci[slot, NUMBER], step, t, t, t, lay.step_ended_as[step])
-        end_case(lay, st, slot, t, lay.step_outcome[step], CANCELLED)
+            row(st, ci[c, NUMBER], step, t, t, t, lay.step_ended_as[step])
+        end_case(lay, st, c, t, lay.step_outcome[step], CANCELLED)
+        return False
+    if special & JOIN and comes_from(lay, step, came_from) and not joined(lay, st, b, step, came_from):
         return False
     if special & PAID:
-        cf[slot, COST] += lay.step_amount[step]
-    cf[slot, STARTED] = np.nan
+        cf[c, COST] += lay.step_amount[step]
+    st.branch_f[b, STARTED] = np.nan
     if special & STUCK:
-        ci[slot, STATE] = STUCK_HERE
+        st.branch_i[b, STATE] = STUCK_HERE
         return False
     if special & CONTACT:
-        ci[slot, CONTACTS] += 1
+        ci[c, CONTACTS] += 1
         bit = np.int64(1) << lay.step_contact[step]
-        if ci[slot, FAILED] or ci[slot, MET] & bit:
-            ci[slot, FAILURES] += 1
+        if ci[c, FAILED] or ci[c, MET] & bit:
+            ci[c, FAILURES] += 1
         else:
-            ci[slot, MET] |= bit
+            ci[c, MET] |= bit
     if special & FAILS:
-        ci[slot, FAILED] = 1
+        ci[c, FAILED] = 1
     if special & TIMEOUT_SET:
-        push(st, t + draw(lay, st, lay.step_timeout[step]), TIMEOUTS + ci[slot, NUMBER], ci[slot, VISIT], slot)
+        push(st, t + draw(lay, st, lay.step_timeout[step]), TIMEOUTS + st.branch_i[b, SERIAL],
+             st.branch_i[b, VISIT], b)
     return True
 
 
 @compiled
-def reach(lay, st, slot, step, t):
-    """Engine.reach: the case in `slot` reaches `step` at `t`."""
-    ci, cf = st.case_i, st.case_f
-    ci[slot, VISIT] += 1
-    ci[slot, STEP] = step
-    cf[slot, REACHED] = t
-    if lay.step_flags[step] and not reach_special(lay, st, slot, step, t):
+def reach(lay, st, b, step, t, came_from):
+    """Engine.reach: branch `b` reaches `step` at `t` (from `came_from`)."""
+    bi, bf = st.branch_i, st.branch_f
+    bi[b, VISIT] += 1
+    bi[b, STEP] = step
+    bf[b, REACHED] = t
+    if lay.step_flags[step] and not reach_special(lay, st, b, step, t, came_from):
         return
     team = lay.step_team[step]
     if team < 0:
-        cf[slot, STARTED] = t
-        ci[slot, STATE] = WORKING
-        push(st, t + draw(lay, st, lay.step_duration[step]), ci[slot, NUMBER], ci[slot, VISIT], slot)
+        bf[b, STARTED] = t
+        bi[b, STATE] = WORKING
+        push(st, t + draw(lay, st, lay.step_duration[step]), bi[b, SERIAL], bi[b, VISIT], b)
         return
-    last = ci[slot, LAST]
+    c, last = bi[b, OF_CASE], bi[b, LAST]
     if last != team:
         if last >= 0:
-            ci[slot, HANDOFFS] += 1
-        ci[slot, LAST] = team
+            st.case_i[c, HANDOFFS] += 1
+        elif last == -2:
+            st.case_i[c, HANDOFFS] += handed_over(st, b, team)
+        bi[b, LAST] = team
     if lay.settings_i[STORY]:
-        known, test = ci[slot, SEEN], lay.step_test[step]
+        known, test = bi[b, SEEN], lay.step_test[step]
         if test and known and not known & test:
-            ci[slot, REPEATS] += 1
-            cf[slot, EXTRA] = lay.settings_f[RETELLING]
-        elif cf[slot, EXTRA]:
-            cf[slot, EXTRA] = 0.0
-        ci[slot, SEEN] = known | lay.team_touch[team]
+            st.case_i[c, REPEATS] += 1
+            bf[b, EXTRA] = lay.settings_f[RETELLING]
+        elif bf[b, EXTRA]:
+            bf[b, EXTRA] = 0.0
+        bi[b, SEEN] = known | lay.team_touch[team]
     ti = st.team_i
     if lay.step_idle[step]:
-        cf[slot, STARTED] = np.nan
-        ci[slot, STATE] = IDLE
+        bf[b, STARTED] = np.nan
+        bi[b, STATE] = IDLE
         return
     if ti[team, BUSY] < lay.team_staff[team] and not ti[team, QUEUED_N]:
         close = open_until(lay, team, t) if lay.team_hours[team] else 1.0
@@ -277,15 +297,15 @@ def reach(lay, st, slot, step, t):
             ti[team, BUSY] += 1
             st.team_f[team, BUSY_TIME] -= t
             if lay.team_hours[team]:
-                cf[slot, CLOSES] = close
+                bf[b, CLOSES] = close
             ti[team, STARTS] += 1
-            cf[slot, STARTED] = t
-            ci[slot, STATE] = WORKING
-            push_work(lay, st, slot, t)
+            bf[b, STARTED] = t
+            bi[b, STATE] = WORKING
+            push_work(lay, st, b, t)
             return
-    enqueue(st, team, slot)
-    cf[slot, STARTED] = np.nan
-    ci[slot, STATE] = QUEUED
+    enqueue(st, team, b)
+    bf[b, STARTED] = np.nan
+    bi[b, STATE] = QUEUED
     ti[team, QUEUED_N] += 1
     if ti[team, QUEUED_N] > ti[team, MAX_QUEUE]:
         ti[team, MAX_QUEUE] = ti[team, QUEUED_N]
@@ -294,23 +314,45 @@ def reach(lay, st, slot, step, t):
 
 
 @compiled
-def leave(lay, st, slot, t, status):
-    """Engine.leave: the case leaves its step unfinished; returns the team whose staff it freed, or -1."""
-    ci, cf = st.case_i, st.case_f
-    state = ci[slot, STATE]
+def go_on(lay, st, b, step, t):
+    """Engine.go_on: after work on `step`, the branch takes a flow, or one branch down each flow
+    of a split (the new ones made first, then each reaches its step in the order of the flows)."""
+    route = lay.step_route[step]
+    if route >= 0:
+        reach(lay, st, b, lay.targets[lay.targets_at[step] + int(draw(lay, st, route))], t, step)
+    elif lay.step_split[step] and lay.targets_at[step + 1] > lay.targets_at[step]:
+        first, n = lay.targets_at[step], lay.targets_at[step + 1] - lay.targets_at[step]
+        c = st.branch_i[b, OF_CASE]
+        more = np.empty(n - 1, dtype=np.int64)
+        for k in range(n - 1):
+            more[k] = new_branch(st, c, b)
+        reach(lay, st, b, lay.targets[first], t, step)
+        for k in range(n - 1):
+            if st.case_i[c, OUTCOME_AT] >= 0:
+                break  # a branch before it ended the case
+            reach(lay, st, more[k], lay.targets[first + 1 + k], t, step)
+    else:  # a dead end: the branch stays here
+        st.branch_i[b, STATE] = DEADEND
+
+
+@compiled
+def leave(lay, st, b, t, status):
+    """Engine.leave: branch `b` leaves its step unfinished; returns the team whose staff it freed, or -1."""
+    bi, bf = st.branch_i, st.branch_f
+    state = bi[b, STATE]
     if state in (GONE, DEADEND, MOVING):
         return NIL
-    step = ci[slot, STEP]
-    ci[slot, VISIT] += 1
-    ci[slot, STATE] = MOVING
+    step, c = bi[b, STEP], bi[b, OF_CASE]
+    bi[b, VISIT] += 1
+    bi[b, STATE] = MOVING
     if lay.settings_i[RECORD]:
-        row(st, ci[slot, NUMBER], step, cf[slot, REACHED], cf[slot, STARTED], t, status)
+        row(st, st.case_i[c, NUMBER], step, bf[b, REACHED], bf[b, STARTED], t, status)
     team = lay.step_team[step]
     if team >= 0:
         if state == WORKING:
             if lay.team_rate[team]:
-                cf[slot, COST] += lay.team_rate[team] * (t - cf[slot, STARTED])
-            free_staff(lay, st, team, slot, t)
+                st.case_f[c, COST] += lay.team_rate[team] * (t - bf[b, STARTED])
+            free_staff(lay, st, team, b, t)
             return team
         if state == QUEUED:
             st.team_i[team, QUEUED_N] -= 1
@@ -320,20 +362,24 @@ def leave(lay, st, slot, t, status):
 
 
 @compiled
-def end_case(lay, st, slot, t, outcome, status):
-    """Engine.end_case: the case in `slot` ends at `t` with `outcome`."""
-    st.case_f[slot, END] = t
-    st.case_i[slot, OUTCOME_AT] = outcome
+def end_case(lay, st, c, t, outcome, status):
+    """Engine.end_case: case `c` ends at `t` with `outcome`; its other branches stop where they are."""
+    st.case_f[c, END] = t
+    st.case_i[c, OUTCOME_AT] = outcome
     st.clock_i[OPEN_CASES] -= 1
-    freed = NIL
-    if st.case_i[slot, STATE] != GONE:
-        freed = leave(lay, st, slot, t, status)
-        st.case_i[slot, STATE] = GONE
-    if freed >= 0:
-        take_next(lay, st, freed, t, False)
-    tally(st, slot)
-    st.free[st.clock_i[FREE_TOP]] = slot
-    st.clock_i[FREE_TOP] += 1
+    freed, b = 0, st.case_i[c, FIRST_BRANCH]
+    while b != NIL:
+        if st.branch_i[b, STATE] != GONE:
+            team = leave(lay, st, b, t, status)
+            st.branch_i[b, STATE] = GONE
+            if team >= 0:
+                put(st, freed, team)
+                freed += 1
+        b = st.branch_i[b, NEXT_BRANCH]
+    for k in range(freed):
+        take_next(lay, st, st.scratch[k], t, False)
+    forget(st, c)
+    tally(st, c)
     if (st.clock_i[OPEN_CASES] == 0 and st.clock_f[NEXT_ARRIVAL] == INF
             and lay.settings_f[UNTIL] == INF):
         push(st, t, STOPS, 0, NIL)
@@ -365,60 +411,40 @@ def next_arrival(lay, st):
     return t
 
 
-@compiled
-def more_slots(st):
-    """Twice the slots for cases, the new ones free."""
-    n = st.case_i.shape[0]
-    st.case_i, st.case_f, st.free = grown(st.case_i, 2 * n), grown(st.case_f, 2 * n), grown(st.free, 2 * n)
-    st.case_i[n:, STATE] = GONE
-    for j in range(n):
-        st.free[j] = 2 * n - 1 - j
-    st.clock_i[FREE_TOP] = n
-
-
 @inlined
 def arrival(lay, st, t):
-    """Engine.arrival: a new case, in a free slot, reaches an entry step."""
+    """Engine.arrival: a new case, its first branch reaching an entry step."""
     st.clock_f[NOW] = t
     number = st.clock_i[N_CASES]
     st.clock_i[N_CASES] = number + 1
-    if st.clock_i[FREE_TOP] == 0:
-        more_slots(st)
-    st.clock_i[FREE_TOP] -= 1
-    slot = st.free[st.clock_i[FREE_TOP]]
-    ci, cf = st.case_i, st.case_f
-    visit = ci[slot, VISIT]
-    ci[slot, :] = 0
-    ci[slot, NUMBER], ci[slot, VISIT], ci[slot, STATE], ci[slot, LAST], ci[slot, OUTCOME_AT] = (
-        number, visit, MOVING, NIL, NIL)
-    cf[slot, ARRIVAL], cf[slot, REACHED], cf[slot, STARTED] = t, 0.0, np.nan
-    cf[slot, COST], cf[slot, EXTRA], cf[slot, CLOSES], cf[slot, END] = 0.0, 0.0, INF, INF
+    c = new_case(lay, st, number, t)
+    b = new_branch(st, c, NIL)
     st.clock_i[OPEN_CASES] += 1
     if lay.settings_i[HAS_PATIENCE]:
-        push(st, t + draw(lay, st, PATIENCE_STREAM), PATIENCES + number, 0, slot)
+        push(st, t + draw(lay, st, PATIENCE_STREAM), PATIENCES + number, 0, c)
     following = next_arrival(lay, st)
     st.clock_f[NEXT_ARRIVAL] = following
     if following == INF and lay.settings_f[UNTIL] == INF:
         st.clock_f[WINDOW_T] = t
         st.clock_i[WINDOW_SET] = 1
         work_until(lay, st, t, st.window_busy, st.window_duty)
-    reach(lay, st, slot, lay.entry[int(draw(lay, st, START))], t)
+    reach(lay, st, b, lay.entry[int(draw(lay, st, START))], t, NIL)
 
 
 @inlined
-def work_ends(lay, st, t, slot, visit):
-    """Engine.work_ends: the team takes its next case, and the case goes on."""
-    ci, cf = st.case_i, st.case_f
-    if ci[slot, VISIT] != visit:
+def work_ends(lay, st, t, b, visit):
+    """Engine.work_ends: the team takes its next case, and the branch goes on."""
+    bi, bf = st.branch_i, st.branch_f
+    if bi[b, VISIT] != visit:
         return
     st.clock_f[NOW] = t
-    step = ci[slot, STEP]
+    step, c = bi[b, STEP], bi[b, OF_CASE]
     if lay.settings_i[RECORD]:
-        row(st, ci[slot, NUMBER], step, cf[slot, REACHED], cf[slot, STARTED], t, DONE_ROW)
+        row(st, st.case_i[c, NUMBER], step, bf[b, REACHED], bf[b, STARTED], t, DONE_ROW)
     team = lay.step_team[step]
     if team >= 0:
         if lay.team_rate[team]:
-            cf[slot, COST] += lay.team_rate[team] * (t - cf[slot, STARTED])
+            st.case_f[c, COST] += lay.team_rate[team] * (t - bf[b, STARTED])
         if not lay.team_hours[team]:
             if st.team_i[team, QUEUED_N]:
                 hand_over(lay, st, team, t)
@@ -426,36 +452,36 @@ def work_ends(lay, st, t, slot, visit):
                 st.team_i[team, BUSY] -= 1
                 st.team_f[team, BUSY_TIME] += t
         else:
-            free_staff(lay, st, team, slot, t)
+            free_staff(lay, st, team, b, t)
             if st.team_i[team, QUEUED_N]:
                 take_next(lay, st, team, t, False)
     route = lay.step_route[step]
-    if route >= 0:
-        reach(lay, st, slot, lay.targets[lay.targets_at[step] + int(draw(lay, st, route))], t)
+    if route >= 0:  # one flow to take (go_on's usual case)
+        reach(lay, st, b, lay.targets[lay.targets_at[step] + int(draw(lay, st, route))], t, step)
     else:
-        ci[slot, STATE] = DEADEND
+        go_on(lay, st, b, step, t)
 
 
 @inlined
-def timeout_expires(lay, st, t, slot, visit):
-    """Engine.timeout_expires: the case leaves its step by the timeout's way."""
-    if st.case_i[slot, VISIT] != visit:
+def timeout_expires(lay, st, t, b, visit):
+    """Engine.timeout_expires: the branch leaves its step by the timeout's way."""
+    if st.branch_i[b, VISIT] != visit:
         return
     st.clock_f[NOW] = t
-    step = st.case_i[slot, STEP]
-    freed = leave(lay, st, slot, t, TIMED_OUT)
+    step = st.branch_i[b, STEP]
+    freed = leave(lay, st, b, t, TIMED_OUT)
     if freed >= 0:
         take_next(lay, st, freed, t, False)
-    reach(lay, st, slot, lay.step_timeout_to[step], t)
+    reach(lay, st, b, lay.step_timeout_to[step], t, step)
 
 
 @inlined
-def patience_runs_out(lay, st, t, slot, number):
+def patience_runs_out(lay, st, t, c, number):
     """Engine.patience_runs_out: the customer gives up, unless the case has ended."""
-    if st.case_i[slot, NUMBER] != number or st.case_i[slot, OUTCOME_AT] >= 0:
+    if not st.case_i[c, IN_USE] or st.case_i[c, NUMBER] != number or st.case_i[c, OUTCOME_AT] >= 0:
         return
     st.clock_f[NOW] = t
-    end_case(lay, st, slot, t, lay.settings_i[ABANDONED_AS], ABANDONED)
+    end_case(lay, st, c, t, lay.settings_i[ABANDONED_AS], ABANDONED)
 
 
 @compiled
@@ -463,12 +489,12 @@ def work_until(lay, st, t, worked, duty):
     """Engine.work_until: each team's staff time spent working up to `t` (into `worked`), and the
     part of it on duty (into `duty`)."""
     late = st.team_f[:, OVERTIME].copy()
-    working = np.nonzero(st.case_i[:, STATE] == WORKING)[0]
-    order = np.argsort(st.case_i[working, NUMBER], kind="mergesort")
-    for slot in working[order]:
-        team = lay.step_team[st.case_i[slot, STEP]]
-        if team >= 0 and lay.team_hours[team] and t > st.case_f[slot, CLOSES]:
-            late[team] += after_closing(lay, team, st.case_f[slot, CLOSES], t)
+    working = np.nonzero(st.branch_i[:, STATE] == WORKING)[0]
+    order = np.argsort(st.branch_i[working, SERIAL], kind="mergesort")
+    for b in working[order]:
+        team = lay.step_team[st.branch_i[b, STEP]]
+        if team >= 0 and lay.team_hours[team] and t > st.branch_f[b, CLOSES]:
+            late[team] += after_closing(lay, team, st.branch_f[b, CLOSES], t)
     for j in range(worked.shape[0]):
         worked[j] = st.team_f[j, BUSY_TIME] + st.team_i[j, BUSY] * t
         duty[j] = worked[j] - late[j]

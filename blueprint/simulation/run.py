@@ -155,10 +155,9 @@ def simulate(model: Blueprint, *, cases: int | None = None, until: Any = None, s
     engine : {"auto", "python", "compiled"}
         The event loop to run: ``"python"`` the readable one
         (:mod:`~blueprint.simulation.engine`), ``"compiled"`` the same loop compiled by numba
-        (:mod:`~blueprint.simulation.compiled`: several times faster, for blueprints without
-        parallel work; the first run on a machine compiles it, once), ``"auto"`` the compiled one
-        when it can run the blueprint and the run is long enough to pay for loading it. The same
-        seed gives the same result on either.
+        (:mod:`~blueprint.simulation.compiled`: several times faster; the first run on a machine
+        compiles it, once), ``"auto"`` the compiled one when the run is long enough to pay for
+        loading it. The same seed gives the same result on either.
 
     Returns
     -------

@@ -48,8 +48,8 @@ FIELD_KINDS = {
     "F1": ("step_amount", "team_staff", "team_rate", "hours_starts", "hours_ends", "hours_before", "team_week",
            "team_per_week", "constant", "at_times", "settings_f", "heap_t", "clock_f", "window_busy",
            "window_duty", "pool"),
-    "F2": ("case_f", "team_f", "rows_f", "ended_f"),
-    "I2": ("heap_k", "case_i", "team_i", "queue", "rows_i", "ended_i"),
+    "F2": ("branch_f", "case_f", "team_f", "rows_f", "ended_f"),
+    "I2": ("heap_k", "branch_i", "case_i", "team_i", "queue", "rows_i", "ended_i", "waits", "several"),
 }
 _KIND_OF = {name: kind for kind, names in FIELD_KINDS.items() for name in names}
 LAYOUT_TYPE = LayoutStruct([(name, KINDS[_KIND_OF.get(name, "I1")]) for name in Layout._fields])
@@ -66,6 +66,9 @@ def layout_struct(t):
     lay.step_route = t.step_route
     lay.targets_at = t.targets_at
     lay.targets = t.targets
+    lay.step_split = t.step_split
+    lay.join_at = t.join_at
+    lay.join_from = t.join_from
     lay.step_timeout = t.step_timeout
     lay.step_timeout_to = t.step_timeout_to
     lay.step_test = t.step_test
@@ -103,9 +106,15 @@ def state_struct(t):
     st.starts = t.starts
     st.room = t.room
     st.at = t.at
+    st.branch_i = t.branch_i
+    st.branch_f = t.branch_f
+    st.branch_free = t.branch_free
     st.case_i = t.case_i
     st.case_f = t.case_f
     st.free = t.free
+    st.waits = t.waits
+    st.several = t.several
+    st.scratch = t.scratch
     st.team_i = t.team_i
     st.team_f = t.team_f
     st.queue = t.queue
@@ -131,5 +140,5 @@ def refill(token, stream):
 
 @compiled
 def cases_of(st):
-    """The case arrays and the free slots as they are now (the loop grows them as it needs)."""
-    return st.case_i, st.case_f
+    """The case and branch arrays as they are now (the loop grows them as it needs)."""
+    return st.case_i, st.case_f, st.branch_i, st.branch_f
