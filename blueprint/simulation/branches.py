@@ -58,7 +58,7 @@ from .kernel import (
     new_wait,
     put,
 )
-from .structs import compiled
+from .structs import compiled, inlined
 
 __all__ = ["handed_over", "comes_from", "joined", "take_waiting", "forget", "new_case", "new_branch"]
 
@@ -153,7 +153,7 @@ def take_waiting(st, c, step, source):
     return st.waits[i, W_BRANCH]
 
 
-@compiled
+@inlined
 def forget(st, c):
     """Free case `c`'s branches, the rows of its joins and its slot (its figures stay for the tally)."""
     b = st.case_i[c, FIRST_BRANCH]
@@ -175,7 +175,7 @@ def forget(st, c):
     st.clock_i[FREE_TOP] += 1
 
 
-@compiled
+@inlined
 def new_case(lay, st, number, t):
     """A case in a free slot (twice the slots when none is free), with no branch yet."""
     if st.clock_i[FREE_TOP] == 0:
@@ -193,7 +193,7 @@ def new_case(lay, st, number, t):
     return c
 
 
-@compiled
+@inlined
 def new_branch(st, c, parent):
     """Engine.new_branch: a new branch of case `c`, remembering what branch `parent` (or NIL) remembers."""
     if st.clock_i[BRANCH_TOP] == 0:

@@ -7,7 +7,7 @@ blueprint cannot run on it: more than 62 contact steps or kinds of record). :fun
 the engine for a run: the compiled one when it covers the blueprint, numba is installed and the
 run is long enough to pay for loading it (about a third of a second at the first compiled run of
 a process, from numba's cache on disk; the first run after installing also compiles it, once, in
-10 to 30 s).
+about half a minute).
 
 The driver lays the plan out as arrays (:func:`layout`), makes the arrays the loop changes
 (:func:`start`), and calls :func:`loop.advance <blueprint.simulation.loop.advance>` until it is
@@ -156,7 +156,7 @@ def load() -> ModuleType:
     compiled run, and the machine code loaded from its cache (compiled once per installation)."""
     if "blueprint.simulation.loop" not in sys.modules and not is_cached():
         warnings.warn("compiling the simulation engine for this machine: once after installing, "
-                      "10 to 30 s", CompilingNote, stacklevel=2)
+                      "about half a minute", CompilingNote, stacklevel=2)
     from . import loop  # imports numba: only a compiled run pays for it
 
     return loop

@@ -256,7 +256,7 @@ def reach_special(lay, st, b, step, t, came_from):
     return True
 
 
-@compiled
+@inlined
 def reach(lay, st, b, step, t, came_from):
     """Engine.reach: branch `b` reaches `step` at `t` (from `came_from`)."""
     bi, bf = st.branch_i, st.branch_f
@@ -315,24 +315,22 @@ def reach(lay, st, b, step, t, came_from):
 
 @compiled
 def go_on(lay, st, b, step, t):
-    """Engine.go_on: after work on `step`, the branch takes a flow, or one branch down each flow
-    of a split (the new ones made first, then each reaches its step in the order of the flows)."""
-    route = lay.step_route[step]
-    if route >= 0:
-        reach(lay, st, b, lay.targets[lay.targets_at[step] + int(draw(lay, st, route))], t, step)
-    elif lay.step_split[step] and lay.targets_at[step + 1] > lay.targets_at[step]:
-        first, n = lay.targets_at[step], lay.targets_at[step + 1] - lay.targets_at[step]
-        c = st.branch_i[b, OF_CASE]
-        more = np.empty(n - 1, dtype=np.int64)
-        for k in range(n - 1):
-            more[k] = new_branch(st, c, b)
-        reach(lay, st, b, lay.targets[first], t, step)
-        for k in range(n - 1):
-            if st.case_i[c, OUTCOME_AT] >= 0:
-                break  # a branch before it ended the case
-            reach(lay, st, more[k], lay.targets[first + 1 + k], t, step)
-    else:  # a dead end: the branch stays here
+    """Engine.go_on, for a step that is not one flow (work_ends takes that itself): one branch down
+    each flow of a split (the new ones made first, then each reaches its step in the order of the
+    flows, until one of them ends the case), or a dead end, where the branch stays."""
+    first, n = lay.targets_at[step], lay.targets_at[step + 1] - lay.targets_at[step]
+    if not (lay.step_split[step] and n):
         st.branch_i[b, STATE] = DEADEND
+        return
+    c = st.branch_i[b, OF_CASE]
+    branches = np.empty(n, dtype=np.int64)
+    branches[0] = b
+    for k in range(1, n):
+        branches[k] = new_branch(st, c, b)
+    for k in range(n):
+        if k and st.case_i[c, OUTCOME_AT] >= 0:
+            break  # a branch before it ended the case
+        reach(lay, st, branches[k], lay.targets[first + k], t, step)
 
 
 @compiled
@@ -505,11 +503,12 @@ def advance(lay, st):
     """Engine.run: take events in time order, each to its handler, until the end or until Python is
     needed (the code returned says why; call again to go on)."""
     ci, cf = st.clock_i, st.clock_f
-    rows_room = st.rows_i.shape[0] - 8
+    rows_room = st.rows_i.shape[0] - 8 if lay.settings_i[RECORD] else ci[N_ROWS] + 1
+    block = lay.settings_i[TALLY_BLOCK]
     while True:
-        if ci[N_ENDED] >= lay.settings_i[TALLY_BLOCK]:
+        if ci[N_ENDED] >= block:
             return NEED_FLUSH
-        if lay.settings_i[RECORD] and ci[N_ROWS] > rows_room:
+        if ci[N_ROWS] > rows_room:
             return NEED_ROWS
         if cf[NEXT_ARRIVAL] < st.heap_t[0]:
             arrival(lay, st, cf[NEXT_ARRIVAL])

@@ -18,9 +18,10 @@ __all__ = ["layout_struct", "state_struct", "cases_of", "refill", "SOURCES", "co
 
 #: How the loop's functions are compiled: to machine code cached on disk. numba increfs and
 #: decrefs a function's struct arguments at every call (four atomic operations for ``lay`` and
-#: ``st``, about as long as the rest of a small function): the small functions every event goes
+#: ``st``, about as long as the rest of a small function): the functions every event goes
 #: through are ``inlined`` into their callers, where that goes away (a third of the loop's time);
-#: the larger ones with several callers stay calls, so that compiling stays under half a minute.
+#: the ones most events do not need (joins, closing hours, a case's end) stay calls, so that
+#: compiling stays at half a minute or so, once per installation.
 compiled = njit(cache=True)
 inlined = njit(cache=True, inline="always")
 
