@@ -122,17 +122,19 @@ def choose(plan: Plan, engine: str, cases: int | None, until: float, replication
     """
     if engine not in ENGINES:
         raise BlueprintError(f"engine: '{engine}' is not an engine; use one of {', '.join(ENGINES)}")
+    asked, fix = "engine", "use engine auto (or python), which runs it on the Python engine"
     if engine == "auto" and os.environ.get("BLUEPRINT_ENGINE"):  # for whatif, explore and compare too
         engine = os.environ["BLUEPRINT_ENGINE"]
         if engine not in ENGINES:
             raise BlueprintError(f"BLUEPRINT_ENGINE: '{engine}' is not an engine; use one of {', '.join(ENGINES)}")
+        asked = f"BLUEPRINT_ENGINE={engine}"
+        fix = "unset BLUEPRINT_ENGINE (or set it to auto), and auto runs it on the Python engine"
     if engine == "python":
         return engine
     why = covers(plan) or (None if numba_found() else "numba is not installed (pip install numba)")
     if engine == "compiled":
         if why:
-            raise BlueprintError(f"engine: the compiled engine cannot run this blueprint: {why}; "
-                                 "use engine auto (or python), which runs it on the Python engine")
+            raise BlueprintError(f"{asked}: the compiled engine cannot run this blueprint: {why}; {fix}")
         return engine
     if why or expected_cases(plan, cases, until) * replications < COMPILED_FROM:
         return "python"
