@@ -210,6 +210,8 @@ def simulate(model: Blueprint, *, cases: int | None = None, until: Any = None, s
     tasks = [(plan, seed, r, cases, horizon, events, engine) for r in range(replications)]
     with CtrlC() as ctrl_c:
         if client is not None or (jobs > 1 and replications > 1):
+            if engine == "compiled" and client is None:  # compiled (or loaded) here once, not in each process
+                run_compiled(plan, seed, cases=1, until=horizon, record=False)
             clock = _time.perf_counter()
             reps = map_tasks(_replicate, tasks, jobs=jobs, client=client, should_stop=ctrl_c)
             if progress is not None:
