@@ -15,7 +15,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from .model import CUSTOMER, Blueprint
-from .ways import never_leaves, successors
+from .ways import columns, never_leaves, successors
 
 __all__ = ["Facts", "Handoff", "reach", "strong_parts", "dominator_spans", "listing"]
 
@@ -387,8 +387,9 @@ class Facts:
 
 def steps_with_joins(model: Blueprint):
     """The ``join: all`` steps with flows from two or more steps into them, as ``(id, step)``."""
-    return [(sid, s) for sid, s in model.steps.items()
-            if s.join == "all" and len({f.source for f in model.incoming[sid]}) > 1]
+    ids = columns(model).ids
+    return [(ids[i], model.steps[ids[i]]) for i in np.flatnonzero(columns(model).join).tolist()
+            if len({f.source for f in model.incoming[ids[i]]}) > 1]
 
 
 def strong_parts(matrix) -> tuple[np.ndarray, np.ndarray]:

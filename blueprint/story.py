@@ -105,9 +105,10 @@ def records(model: Blueprint) -> Records:
 
 def _records(model: Blueprint) -> Records:
     systems = {tid: set(team.systems) for tid, team in model.teams.items()}
-    owners = {s.owner for s in model.steps.values() if s.owner is not None}
-    front = [tid for tid in dict.fromkeys(s.owner for s in model.steps.values()
-                                          if s.lane == "frontstage" and s.owner is not None)]
+    staffed = [(sid, s.owner, s.lane == "frontstage", s.outcome is None) for sid, s in model.steps.items()
+               if s.owner is not None]  # one pass over the steps
+    owners = {owner for _, owner, _, _ in staffed}
+    front = list(dict.fromkeys(owner for _, owner, frontstage, _ in staffed if frontstage))
     circles: list[frozenset] = []
     bit_of: dict[str, int] = {}
     for team in front:
@@ -123,8 +124,7 @@ def _records(model: Blueprint) -> Records:
             if team in circle:
                 bits |= 2 << i
         touch[team] = bits
-    test = {sid: bit_of[s.owner] for sid, s in model.steps.items()
-            if s.lane == "frontstage" and s.owner is not None and not s.is_outcome}
+    test = {sid: bit_of[owner] for sid, owner, frontstage, going in staffed if frontstage and going}
     return Records(circles, touch, test)
 
 

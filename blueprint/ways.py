@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -43,11 +44,12 @@ from scipy.integrate import quad
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
-from .durations import Law, law_of
-from .model import Blueprint
+from .durations import Law, law_of, mean_of
+from .model import CUSTOMER, Blueprint, Flow
 
-__all__ = ["Way", "ways_out", "every_way", "Moves", "moves", "successors", "never_leaves", "step_times", "incapable",
-           "missing_capabilities", "timeout_chance", "time_in_step", "work_time", "Law", "law_of"]
+__all__ = ["Way", "ways_out", "every_way", "Moves", "moves", "Columns", "columns", "successors", "never_leaves",
+           "step_times", "incapable", "missing_capabilities", "timeout_chance", "time_in_step", "work_time", "Law",
+           "law_of"]
 
 def _integral(f: Callable[[float], float], a: float, b: float) -> float:
     if b <= a:
@@ -103,11 +105,17 @@ def missing_capabilities(model: Blueprint, step_id: str) -> list[str]:
 
 def incapable(model: Blueprint, step_id: str) -> bool:
     """Whether a step's owner lacks a capability it needs: the step is never done."""
+    return step_id in _never_done(model)
+
+
+def _never_done(model: Blueprint) -> set[str]:
+    """The steps whose owners lack a capability they need (worked out once)."""
     found = _cache(model).get("incapable")
     if found is None:
-        found = _cache(model)["incapable"] = {sid for sid, s in model.steps.items()
-                                              if s.needs and missing_capabilities(model, sid)}
-    return step_id in found
+        needs = map(attrgetter("needs"), model.steps.values())
+        found = _cache(model)["incapable"] = {sid for sid, need in zip(model.steps, needs)
+                                              if need and missing_capabilities(model, sid)}
+    return found
 
 
 def _cache(model: Blueprint) -> dict:
@@ -145,10 +153,14 @@ def timeout_chance(model: Blueprint, step_id: str) -> float:
     >>> round(timeout_chance(model, "wait"), 4)  # exp(-1)
     0.3679
     """
+    return _timeout_chance(model, step_id, model.outgoing[step_id])
+
+
+def _timeout_chance(model: Blueprint, step_id: str, flows: list[Flow]) -> float:
     step = model.steps[step_id]
     if step.timeout is None or step.is_outcome:
         return 0.0
-    if incapable(model, step_id) or not model.outgoing[step_id]:
+    if incapable(model, step_id) or not flows:
         return 1.0
     return _chance_longer(law_of(step.duration, model.time_unit), _after(model, step_id))
 
@@ -220,13 +232,15 @@ def ways_out(model: Blueprint, step_id: str) -> list[Way]:
     return list(_ways_cached(model, step_id))
 
 
-def _ways_cached(model: Blueprint, step_id: str) -> tuple[Way, ...]:
+def _ways_cached(model: Blueprint, step_id: str, flows: list[Flow] | None = None) -> tuple[Way, ...]:
+    """The ways out of a step, worked out once; `flows` are its flows in file order when the caller
+    has them (else ``model.outgoing``: worked out for every step at once)."""
     cache = _cache(model).get("ways")
     if cache is None:
         cache = _cache(model)["ways"] = {}
     found = cache.get(step_id)
     if found is None:
-        found = cache[step_id] = tuple(_ways(model, step_id))
+        found = cache[step_id] = tuple(_ways(model, step_id, model.outgoing[step_id] if flows is None else flows))
     return found
 
 
@@ -235,20 +249,21 @@ def every_way(model: Blueprint) -> dict[str, tuple[Way, ...]]:
     return _cached(model, "every_way", lambda: {sid: _ways_cached(model, sid) for sid in model.steps})
 
 
-def _ways(model: Blueprint, step_id: str) -> list[Way]:
+def _ways(model: Blueprint, step_id: str, flows: list[Flow]) -> list[Way]:
     step = model.steps[step_id]
     if step.is_outcome:
         return []
-    q = timeout_chance(model, step_id) if step.timeout is not None else 0.0
+    q = _timeout_chance(model, step_id, flows) if step.timeout is not None else 0.0
     ways: list[Way] = []
     if q < 1.0 and not incapable(model, step_id):
-        flows = model.outgoing[step_id]
         if step.split == "all" and flows:
             ways.append(Way(tuple(f.target for f in flows), 1.0 - q, "split"))
-        else:
-            for target, p in model.branches(step_id):
+        else:  # by p, else equal shares (Blueprint.branches, from the flows at hand)
+            equal = [1.0 / len(flows)] * len(flows) if flows else []
+            shares = [f.p for f in flows] if flows and flows[0].p is not None else equal
+            for f, p in zip(flows, shares):
                 if p > 0:
-                    ways.append(Way((target,), (1.0 - q) * p, "flow"))
+                    ways.append(Way((f.target,), (1.0 - q) * p, "flow"))
     if q > 0.0:
         ways.append(Way((step.timeout.to,), q, "timeout"))
     return ways
@@ -284,15 +299,12 @@ def moves(model: Blueprint) -> Moves:
 
 
 def _moves(model: Blueprint) -> Moves:
-    index = {sid: i for i, sid in enumerate(model.steps)}
-    n = len(index)
-    plain = np.fromiter((s.timeout is None and s.split is None and s.outcome is None
-                         and not (s.needs and incapable(model, sid)) for sid, s in model.steps.items()),
-                        dtype=bool, count=n)
+    c = columns(model)
+    index, ids, n, plain = c.index, c.ids, len(c.ids), c.plain
     flows = model.flows
-    src = np.fromiter((index[f.source] for f in flows), dtype=np.int64, count=len(flows))
-    dst = np.fromiter((index[f.target] for f in flows), dtype=np.int64, count=len(flows))
-    p = np.fromiter((np.nan if f.p is None else f.p for f in flows), dtype=float, count=len(flows))
+    src = np.fromiter(map(index.__getitem__, map(attrgetter("source"), flows)), dtype=np.int64, count=len(flows))
+    dst = np.fromiter(map(index.__getitem__, map(attrgetter("target"), flows)), dtype=np.int64, count=len(flows))
+    p = np.array([f.p for f in flows], dtype=float)  # nan where a flow has no p
     given = np.zeros(n, dtype=bool)
     given[src[~np.isnan(p)]] = True  # a step's flows all carry p, or none do
     share = 1.0 / np.maximum(np.bincount(src, minlength=n), 1)
@@ -300,9 +312,13 @@ def _moves(model: Blueprint) -> Moves:
     keep = plain[src] & (p > 0)
     parts = [(src[keep], dst[keep], p[keep], np.zeros(int(keep.sum()), dtype=bool))]
     splits: dict[int, tuple[float, tuple[int, ...]]] = {}
-    for i in np.flatnonzero(~plain).tolist():
+    odd = np.flatnonzero(~plain)
+    order = np.argsort(src, kind="stable")  # each step's flows together, in file order
+    first = np.searchsorted(src[order], odd, "left").tolist()
+    last = np.searchsorted(src[order], odd, "right").tolist()
+    for i, a, b in zip(odd.tolist(), first, last):
         rows = []
-        for way in _ways_cached(model, _ids(model)[i]):
+        for way in _ways_cached(model, ids[i], [flows[k] for k in order[a:b].tolist()]):
             targets = tuple(index[t] for t in way.targets)
             if way.kind == "split" and len(targets) > 1:
                 splits[i] = (way.chance, targets)
@@ -313,6 +329,65 @@ def _moves(model: Blueprint) -> Moves:
             parts.append((r[:, 0].astype(np.int64), r[:, 1].astype(np.int64), r[:, 2].astype(float),
                           r[:, 3].astype(bool)))
     return Moves(*(np.concatenate([part[k] for part in parts]) for k in range(4)), splits, plain)
+
+
+class Columns(NamedTuple):
+    """What the analysis reads of every step, as columns in file order (:func:`columns`)."""
+
+    ids: list[str]
+    index: dict[str, int]  # step id: its number
+    owner: list[str | None]
+    teams: list[str]  # the owners the steps name, sorted
+    team: np.ndarray  # each step's owner as a number into `teams`, -1 for none
+    outcome: np.ndarray  # an outcome
+    contact: np.ndarray  # a customer step with a channel
+    fail: np.ndarray  # a step with a fail point
+    cost: np.ndarray  # the amount paid at each visit (0 for none)
+    join: np.ndarray  # a join: all
+    plain: np.ndarray  # only takes its flows by p (no timeout, split, outcome, need unmet)
+    simple: np.ndarray  # no timeout, needs or outcome: its times are its mean duration
+    duration: list
+
+
+def columns(model: Blueprint) -> Columns:
+    """Every step's facts as :class:`Columns` (worked out once per model): one pass over the steps
+    for all the analysis's per-step arrays.
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> c = columns(loads("teams: {t: {}}\\nsteps: {a: {lane: customer, channel: phone}, "
+    ...                   "b: {lane: backstage, owner: t, fail_point: lost}, ok: {outcome: success}}\\n"
+    ...                   "flows: [[a, b], [b, ok]]"))
+    >>> c.teams, c.team.tolist(), c.contact.tolist(), c.fail.tolist(), c.plain.tolist()
+    (['t'], [-1, 0, -1], [True, False, False], [False, True, False], [True, True, False])
+    """
+    return _cached(model, "columns", lambda: _columns(model))
+
+
+def _columns(model: Blueprint) -> Columns:
+    ids = _ids(model)
+    n = len(ids)
+    index = {sid: i for i, sid in enumerate(ids)}
+    rows = [(s.owner, s.outcome, s.lane, s.channel, s.fail_point, s.cost, s.timeout, s.split, s.needs, s.duration,
+             s.join) for s in model.steps.values()]  # one pass: each step's fields are read together
+    owner, outcome, lane, channel, fail, cost, timeout, split, needs, duration, join = (
+        [list(c) for c in zip(*rows)] if rows else [[] for _ in range(11)])
+    teams = sorted(set(owner) - {None})
+    number: dict[str | None, int] = {t: k for k, t in enumerate(teams)}
+    number[None] = -1
+
+    def given(values: list) -> np.ndarray:
+        return np.fromiter((v is not None for v in values), dtype=bool, count=n)
+
+    team = np.fromiter(map(number.__getitem__, owner), dtype=np.int64, count=n)
+    ends, timed = given(outcome), given(timeout)
+    contact = np.fromiter((a == CUSTOMER and bool(b) for a, b in zip(lane, channel)), dtype=bool, count=n)
+    plain = ~timed & ~given(split) & ~ends
+    plain[[index[sid] for sid in _never_done(model)]] = False
+    simple = ~timed & ~ends & ~np.fromiter(map(bool, needs), dtype=bool, count=n)
+    return Columns(ids, index, owner, teams, team, ends, contact, given(fail),
+                   np.array([c or 0.0 for c in cost], dtype=float), given(join), plain, simple, duration)
 
 
 def _ids(model: Blueprint) -> list[str]:
@@ -366,27 +441,23 @@ def _never_leaves(model: Blueprint) -> set[str]:
     cols = [m.source] + [np.full(len(t), i, dtype=np.int64) for i, (_, t) in m.splits.items()]
     leaves = np.zeros(n, dtype=bool)
     leaves[np.concatenate(cols)] = True
-    stops = np.flatnonzero(~leaves | np.array([s.is_outcome for s in model.steps.values()], dtype=bool))
+    stops = np.flatnonzero(~leaves | columns(model).outcome)
     # from a virtual step n that leads to every step that can stop, back along the ways
     back = csr_matrix((np.ones(len(stops) + sum(len(r) for r in rows)),
                        (np.concatenate([np.full(len(stops), n)] + rows), np.concatenate([stops] + cols))),
                       shape=(n + 1, n + 1))
     can_stop = np.zeros(n + 1, dtype=bool)
     can_stop[breadth_first_order(back, n, directed=True, return_predecessors=False)] = True
-    return {sid for sid, stop in zip(ids, can_stop[:n]) if not stop}
+    return {ids[i] for i in np.flatnonzero(~can_stop[:n]).tolist()}
 
 
 def step_times(model: Blueprint) -> tuple[list[float], list[float]]:
     """:func:`time_in_step` and :func:`work_time` of every step, in file order (worked out once)."""
     def both() -> tuple[list[float], list[float]]:
-        spent, work = [], []
-        for sid, s in model.steps.items():
-            if s.timeout is None and not s.needs and not s.is_outcome:
-                mean = model.mean_duration(sid)
-                spent.append(mean)
-                work.append(mean)
-            else:
-                spent.append(time_in_step(model, sid))
-                work.append(work_time(model, sid))
+        c, unit = columns(model), model.time_unit
+        spent = [mean_of(d, unit) if simple else None for d, simple in zip(c.duration, c.simple.tolist())]
+        work = spent.copy()  # Blueprint.mean_duration where there is no timeout, need or outcome
+        for i in np.flatnonzero(~c.simple).tolist():
+            spent[i], work[i] = time_in_step(model, c.ids[i]), work_time(model, c.ids[i])
         return spent, work
     return _cached(model, "step_times", both)

@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..graph import reach
+from ..ways import columns
 from .branches import Circle, Explorer, Net, TooManyStates
 from .solve import expected_visits
 from .steps import StepChain
@@ -45,9 +46,7 @@ def story_repeats(chain: StepChain, general: bool = False,
     n = len(net.ids)
     budget = [MOST_STATES]
     total, piles = 0.0, set()
-    owned = np.array([s.owner is not None for s in chain.model.steps.values()])
-    touch = np.array([net.records.touch.get(s.owner, 0) if s.owner else 0 for s in chain.model.steps.values()])
-    test = np.array([net.records.test.get(sid, 0) for sid in net.ids])
+    owned, touch, test = _bits(chain)
     coo = chain.move.tocoo()
     edges = _Edges(coo.row, coo.col, coo.data, owned[coo.col], owned, n)
     first = None if chain.splits or general else _first_teams(chain, owned)
@@ -71,6 +70,18 @@ def story_repeats(chain: StepChain, general: bool = False,
         total += value
         piles |= more
     return total, None, piles
+
+
+def _bits(chain: StepChain) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """By step: whether it has an owner, the story bits its owner sets, and its own bit (0 for none)."""
+    c, records = columns(chain.model), chain.net.records
+    owned = c.team >= 0
+    touch_of = np.array([records.touch.get(t, 0) for t in c.teams] + [0])  # the last: no owner
+    touch = touch_of[c.team]
+    bits = np.array(list(records.test.values()) or [0])
+    test = np.zeros(len(c.ids), dtype=bits.dtype)
+    test[[c.index[sid] for sid in records.test]] = bits[:len(records.test)]
+    return owned, touch, test
 
 
 class _Edges(NamedTuple):
