@@ -347,6 +347,7 @@ class Columns(NamedTuple):
     plain: np.ndarray  # only takes its flows by p (no timeout, split, outcome, need unmet)
     simple: np.ndarray  # no timeout, needs or outcome: its times are its mean duration
     duration: list
+    name: list[str | None]
 
 
 def columns(model: Blueprint) -> Columns:
@@ -370,9 +371,9 @@ def _columns(model: Blueprint) -> Columns:
     n = len(ids)
     index = {sid: i for i, sid in enumerate(ids)}
     rows = [(s.owner, s.outcome, s.lane, s.channel, s.fail_point, s.cost, s.timeout, s.split, s.needs, s.duration,
-             s.join) for s in model.steps.values()]  # one pass: each step's fields are read together
-    owner, outcome, lane, channel, fail, cost, timeout, split, needs, duration, join = (
-        [list(c) for c in zip(*rows)] if rows else [[] for _ in range(11)])
+             s.join, s.name) for s in model.steps.values()]  # one pass: each step's fields are read together
+    owner, outcome, lane, channel, fail, cost, timeout, split, needs, duration, join, name = (
+        [list(c) for c in zip(*rows)] if rows else [[] for _ in range(12)])
     teams = sorted(set(owner) - {None})
     number: dict[str | None, int] = {t: k for k, t in enumerate(teams)}
     number[None] = -1
@@ -387,7 +388,7 @@ def _columns(model: Blueprint) -> Columns:
     plain[[index[sid] for sid in _never_done(model)]] = False
     simple = ~timed & ~ends & ~np.fromiter(map(bool, needs), dtype=bool, count=n)
     return Columns(ids, index, owner, teams, team, ends, contact, given(fail),
-                   np.array([c or 0.0 for c in cost], dtype=float), given(join), plain, simple, duration)
+                   np.array([c or 0.0 for c in cost], dtype=float), given(join), plain, simple, duration, name)
 
 
 def _ids(model: Blueprint) -> list[str]:

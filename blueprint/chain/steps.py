@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from ..graph import steps_with_joins
 from ..model import Blueprint
-from ..ways import moves
+from ..ways import columns, moves
 from .branches import Episode, Explorer, Net
 from .solve import NoSolution, closed_parts, expected_visits, loops, settled, solver
 
@@ -111,13 +111,12 @@ class StepChain:
     def handoffs(self, plain: np.ndarray) -> tuple[float | None, str | None]:
         """Expected handoffs per case, or ``None`` with why: each arrival at an owned step whose
         team differs from the team the branch was last with, episodes included."""
-        model = self.model
-        teams = sorted({s.owner for s in model.steps.values() if s.owner is not None})
+        c = columns(self.model)
+        teams, team_of = c.teams, c.team
         if not teams:
             return 0.0, None
         none = len(teams)
         number = {t: k for k, t in enumerate(teams)}
-        team_of = np.array([number[s.owner] if s.owner is not None else -1 for s in model.steps.values()])
         owned = team_of >= 0
         free = np.flatnonzero(~owned)
         position = np.full(len(team_of), -1)
