@@ -404,10 +404,16 @@ def strong_parts(matrix) -> tuple[np.ndarray, np.ndarray]:
     >>> bool(labels[0] == labels[1]), looping[labels].tolist()
     (True, [True, True, False, True])
     """
-    n_parts, labels = connected_components(matrix, directed=True, connection="strong")
-    looping = np.bincount(labels, minlength=n_parts) > 1
+    _, labels = connected_components(matrix, directed=True, connection="strong")
+    return labels, looping_parts(matrix, labels)
+
+
+def looping_parts(matrix, labels: np.ndarray) -> np.ndarray:
+    """For each strongly connected part of `matrix` (`labels` from :func:`strong_parts`), whether it
+    is a loop: two or more nodes, or one with an edge to itself."""
+    looping = np.bincount(labels, minlength=int(labels.max()) + 1 if len(labels) else 0) > 1
     looping[labels[matrix.diagonal() != 0]] = True
-    return labels, looping
+    return looping
 
 
 def reach(matrix, starts):

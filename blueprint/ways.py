@@ -198,12 +198,16 @@ def time_in_step(model: Blueprint, step_id: str) -> float:
     >>> time_in_step(model, "wait"), work_time(model, "wait")
     (5.0, 2.0)
     """
+    return _time_in_step(model, step_id, bool(model.outgoing[step_id]))
+
+
+def _time_in_step(model: Blueprint, step_id: str, leaves: bool, work: float | None = None) -> float:
+    """:func:`time_in_step`, told whether the step has a flow out (`leaves`) and its `work` time if known."""
     step = model.steps[step_id]
-    if step.timeout is not None and not step.is_outcome and (incapable(model, step_id)
-                                                             or not model.outgoing[step_id]):
+    if step.timeout is not None and not step.is_outcome and (incapable(model, step_id) or not leaves):
         law = _after(model, step_id)
         return float(np.mean(law.atoms)) if law.atoms is not None else _integral(law.beyond, 0.0, law.top)
-    return work_time(model, step_id)
+    return work_time(model, step_id) if work is None else work
 
 
 class Way(NamedTuple):
@@ -302,8 +306,7 @@ def _moves(model: Blueprint) -> Moves:
     c = columns(model)
     index, ids, n, plain = c.index, c.ids, len(c.ids), c.plain
     flows = model.flows
-    src = np.fromiter(map(index.__getitem__, map(attrgetter("source"), flows)), dtype=np.int64, count=len(flows))
-    dst = np.fromiter(map(index.__getitem__, map(attrgetter("target"), flows)), dtype=np.int64, count=len(flows))
+    src, dst = _flow_ends(model)
     p = np.array([f.p for f in flows], dtype=float)  # nan where a flow has no p
     given = np.zeros(n, dtype=bool)
     given[src[~np.isnan(p)]] = True  # a step's flows all carry p, or none do
@@ -331,6 +334,15 @@ def _moves(model: Blueprint) -> Moves:
     return Moves(*(np.concatenate([part[k] for part in parts]) for k in range(4)), splits, plain)
 
 
+def _flow_ends(model: Blueprint) -> tuple[np.ndarray, np.ndarray]:
+    """The step numbers each flow goes from and to, in file order (worked out once)."""
+    def ends() -> tuple[np.ndarray, np.ndarray]:
+        index, flows = columns(model).index, model.flows
+        return tuple(np.fromiter(map(index.__getitem__, map(attrgetter(end), flows)), dtype=np.int64,
+                                 count=len(flows)) for end in ("source", "target"))
+    return _cached(model, "flow_ends", ends)
+
+
 class Columns(NamedTuple):
     """What the analysis reads of every step, as columns in file order (:func:`columns`)."""
 
@@ -341,6 +353,7 @@ class Columns(NamedTuple):
     team: np.ndarray  # each step's owner as a number into `teams`, -1 for none
     outcome: np.ndarray  # an outcome
     contact: np.ndarray  # a customer step with a channel
+    front: np.ndarray  # a frontstage step with an owner, not an outcome (the steps of story.Records.test)
     fail: np.ndarray  # a step with a fail point
     cost: np.ndarray  # the amount paid at each visit (0 for none)
     join: np.ndarray  # a join: all
@@ -384,10 +397,11 @@ def _columns(model: Blueprint) -> Columns:
     team = np.fromiter(map(number.__getitem__, owner), dtype=np.int64, count=n)
     ends, timed = given(outcome), given(timeout)
     contact = np.fromiter((a == CUSTOMER and bool(b) for a, b in zip(lane, channel)), dtype=bool, count=n)
+    front = np.fromiter((a == "frontstage" for a in lane), dtype=bool, count=n) & (team >= 0) & ~ends
     plain = ~timed & ~given(split) & ~ends
     plain[[index[sid] for sid in _never_done(model)]] = False
     simple = ~timed & ~ends & ~np.fromiter(map(bool, needs), dtype=bool, count=n)
-    return Columns(ids, index, owner, teams, team, ends, contact, given(fail),
+    return Columns(ids, index, owner, teams, team, ends, contact, front, given(fail),
                    np.array([c or 0.0 for c in cost], dtype=float), given(join), plain, simple, duration, name)
 
 
@@ -458,7 +472,9 @@ def step_times(model: Blueprint) -> tuple[list[float], list[float]]:
         c, unit = columns(model), model.time_unit
         spent = [mean_of(d, unit) if simple else None for d, simple in zip(c.duration, c.simple.tolist())]
         work = spent.copy()  # Blueprint.mean_duration where there is no timeout, need or outcome
+        leaves = np.bincount(_flow_ends(model)[0], minlength=len(c.ids)) > 0
         for i in np.flatnonzero(~c.simple).tolist():
-            spent[i], work[i] = time_in_step(model, c.ids[i]), work_time(model, c.ids[i])
+            work[i] = work_time(model, c.ids[i])
+            spent[i] = _time_in_step(model, c.ids[i], bool(leaves[i]), work[i])
         return spent, work
     return _cached(model, "step_times", both)

@@ -58,11 +58,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..durations import TIME_UNITS, rate_in, to_unit
+from ..graph import looping_parts
 from ..model import Blueprint
 from ..ways import columns, step_times
 from .capacity import arrival_rate
 from .repeats import story_repeats
-from .solve import NoSolution, expected_visits, loops, solver
+from .solve import NoSolution, expected_visits, solver
 
 __all__ = ["CostFigures", "cost_figures", "has_costs", "per_case_weights", "per_year", "year_sentence", "money",
            "saving_sentence",
@@ -189,8 +190,7 @@ def _retelling(chain, w: Weights, repeats, why_repeats, why):
         why["retelling"] = why_repeats or "the story repeats are unknown"
         return None, None
     time = w.retelling * repeats
-    front = np.zeros(len(chain.net.ids), dtype=bool)
-    front[[chain.net.index[sid] for sid in chain.net.records.test]] = True
+    front = columns(chain.model).front
     rates = set(w.rate[front].tolist())
     if len(rates) <= 1:
         return time, (rates.pop() if rates else 0.0) * time
@@ -237,19 +237,20 @@ def _failure_contacts(model: Blueprint, chain, contacts: float | None, why: dict
     if not contact.any():
         return 0.0
     killed = _killed(model, chain).tocsr()
-    visits, _, _ = expected_visits(killed, killed, chain.entry)
-    first = _first_visit_chances(killed, visits, contact)
+    visits, _, labels = expected_visits(killed, killed, chain.entry)
+    first = _first_visit_chances(killed, visits, contact, labels)
     if first is None:
         why[key] = "the contacts before the first fail point never end"
         return None
     return max(contacts - math.fsum(first), 0.0)
 
 
-def _first_visit_chances(killed: sp.csr_matrix, visits: np.ndarray, wanted: np.ndarray) -> list[float] | None:
+def _first_visit_chances(killed: sp.csr_matrix, visits: np.ndarray, wanted: np.ndarray,
+                         labels: np.ndarray) -> list[float] | None:
     """For each wanted state reached, the chance a case reaches it at all: its expected visits over
     the visits a case that is there makes from then on (1 outside a loop; from the loop's own
-    solver, one solve per wanted state inside it)."""
-    labels, looping = loops(killed)
+    solver, one solve per wanted state inside it). `labels`: the strongly connected parts of `killed`."""
+    looping = looping_parts(killed, labels)
     out = []
     wanted_in_loop: dict[int, list[int]] = {}
     for i in np.flatnonzero(wanted & (visits > 0)).tolist():

@@ -80,7 +80,7 @@ def _bits(chain: StepChain) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     touch = touch_of[c.team]
     bits = np.array(list(records.test.values()) or [0])
     test = np.zeros(len(c.ids), dtype=bits.dtype)
-    test[[c.index[sid] for sid in records.test]] = bits[:len(records.test)]
+    test[c.front] = bits[:len(records.test)]  # the steps of records.test, in file order
     return owned, touch, test
 
 

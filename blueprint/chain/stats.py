@@ -343,8 +343,7 @@ def _document(model: Blueprint, net: Net, chain: StepChain, total, plain, unknow
     contact = c.contact.astype(float)
     spent = np.array(step_times(model)[0])
     owned = ((c.team >= 0) & ~c.outcome).astype(float)
-    front = np.zeros(len(ids))
-    front[[net.index[sid] for sid in net.records.test]] = 1.0
+    front = c.front.astype(float)
     contacts = total_of("expected_contacts", contact)
     duration = total_of("expected_duration", spent)
     handoffs = _handoffs(chain, plain, unknown, owned, pile_why, why)

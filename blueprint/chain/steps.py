@@ -136,20 +136,29 @@ class StepChain:
             R = (A[:, np.flatnonzero(owned)] @ sp.csr_matrix(
                 (np.ones(int(owned.sum())), (np.arange(int(owned.sum())), team_of[owned])),
                 shape=(int(owned.sum()), none))).toarray()
-            rhs = np.hstack([R.sum(axis=1, keepdims=True) - R, np.zeros((len(free), 1))]) + extra
+            rhs = np.empty((len(free), none + 1), order="F")  # the solver takes its columns in this order
+            np.subtract(R.sum(axis=1, keepdims=True), R, out=rhs[:, :none])
+            rhs[:, none] = 0.0
+            rhs += extra
             Q = self.move[free][:, free].tocsr()
             labels, looping = loops(Q)
             closed = closed_parts(Q, labels, looping)
             keep = np.flatnonzero(~closed[labels])  # from a loop no case leaves, no owned step is reached
+            everywhere = len(keep) == len(free)
             if len(keep):
-                system = sp.identity(len(keep), format="csc") - Q[keep][:, keep].tocsc()
-                try:
-                    solved = solver(system)(np.ascontiguousarray(rhs[keep]))
+                inner = Q if everywhere else Q[keep][:, keep]
+                system = sp.identity(len(keep), format="csc") - inner.tocsc()
+                try:  # the largest loop: of Q's loops, the ones kept whole
+                    solved = solver(system, int(np.bincount(labels[keep]).max()))(rhs if everywhere else rhs[keep])
                 except NoSolution:
                     return None, "the handoffs never end"
                 if not settled(solved):
                     return None, "the handoffs never end"
-                G[keep] = np.atleast_2d(solved.reshape(len(keep), none + 1))
+                solved = np.atleast_2d(solved.reshape(len(keep), none + 1))
+                if everywhere:
+                    G = solved
+                else:
+                    G[keep] = solved
         coo = self.arrive[np.flatnonzero(owned)].tocoo()
         sources = np.flatnonzero(owned)[coo.row]
         own, targets = team_of[sources], coo.col
