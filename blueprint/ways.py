@@ -108,13 +108,15 @@ def incapable(model: Blueprint, step_id: str) -> bool:
     return step_id in _never_done(model)
 
 
-def _never_done(model: Blueprint) -> set[str]:
-    """The steps whose owners lack a capability they need (worked out once)."""
+def _never_done(model: Blueprint, needing: list[str] | None = None) -> set[str]:
+    """The steps whose owners lack a capability they need (worked out once), of the steps `needing`
+    something when the caller knows them."""
     found = _cache(model).get("incapable")
     if found is None:
-        needs = map(attrgetter("needs"), model.steps.values())
-        found = _cache(model)["incapable"] = {sid for sid, need in zip(model.steps, needs)
-                                              if need and missing_capabilities(model, sid)}
+        if needing is None:
+            needs = map(attrgetter("needs"), model.steps.values())
+            needing = [sid for sid, need in zip(model.steps, needs) if need]
+        found = _cache(model)["incapable"] = {sid for sid in needing if missing_capabilities(model, sid)}
     return found
 
 
@@ -356,6 +358,7 @@ class Columns(NamedTuple):
     front: np.ndarray  # a frontstage step with an owner, not an outcome (the steps of story.Records.test)
     fail: np.ndarray  # a step with a fail point
     cost: np.ndarray  # the amount paid at each visit (0 for none)
+    costed: np.ndarray  # a step that gives a cost (0 included)
     join: np.ndarray  # a join: all
     plain: np.ndarray  # only takes its flows by p (no timeout, split, outcome, need unmet)
     simple: np.ndarray  # no timeout, needs or outcome: its times are its mean duration
@@ -380,29 +383,34 @@ def columns(model: Blueprint) -> Columns:
 
 
 def _columns(model: Blueprint) -> Columns:
-    ids = _ids(model)
+    ids, steps = _ids(model), list(model.steps.values())
     n = len(ids)
     index = {sid: i for i, sid in enumerate(ids)}
-    rows = [(s.owner, s.outcome, s.lane, s.channel, s.fail_point, s.cost, s.timeout, s.split, s.needs, s.duration,
-             s.join, s.name) for s in model.steps.values()]  # one pass: each step's fields are read together
-    owner, outcome, lane, channel, fail, cost, timeout, split, needs, duration, join, name = (
-        [list(c) for c in zip(*rows)] if rows else [[] for _ in range(12)])
+    rows = [(s.owner, s.lane, s.channel, s.duration, s.name,
+             s.outcome is None and s.timeout is None and s.split is None and s.join is None and s.fail_point is None
+             and s.cost is None and not s.needs) for s in steps]  # one pass; the last: none of the rarer fields
+    owner, lane, channel, duration, name, usual = [list(c) for c in zip(*rows)] if rows else [[] for _ in range(6)]
+    rare = np.flatnonzero(~np.array(usual, dtype=bool)).tolist()  # the rarer fields are read of these steps only
+
+    def given(field: str) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        out[rare] = [getattr(steps[i], field) is not None for i in rare]
+        return out
+
     teams = sorted(set(owner) - {None})
     number: dict[str | None, int] = {t: k for k, t in enumerate(teams)}
     number[None] = -1
-
-    def given(values: list) -> np.ndarray:
-        return np.fromiter((v is not None for v in values), dtype=bool, count=n)
-
     team = np.fromiter(map(number.__getitem__, owner), dtype=np.int64, count=n)
-    ends, timed = given(outcome), given(timeout)
+    ends, timed, needs = given("outcome"), given("timeout"), np.zeros(n, dtype=bool)
+    needs[rare] = [bool(steps[i].needs) for i in rare]
+    cost = np.zeros(n)
+    cost[rare] = [steps[i].cost or 0.0 for i in rare]
     contact = np.fromiter((a == CUSTOMER and bool(b) for a, b in zip(lane, channel)), dtype=bool, count=n)
     front = np.fromiter((a == "frontstage" for a in lane), dtype=bool, count=n) & (team >= 0) & ~ends
-    plain = ~timed & ~given(split) & ~ends
-    plain[[index[sid] for sid in _never_done(model)]] = False
-    simple = ~timed & ~ends & ~np.fromiter(map(bool, needs), dtype=bool, count=n)
-    return Columns(ids, index, owner, teams, team, ends, contact, front, given(fail),
-                   np.array([c or 0.0 for c in cost], dtype=float), given(join), plain, simple, duration, name)
+    plain = ~timed & ~given("split") & ~ends
+    plain[[index[sid] for sid in _never_done(model, [ids[i] for i in np.flatnonzero(needs).tolist()])]] = False
+    return Columns(ids, index, owner, teams, team, ends, contact, front, given("fail_point"), cost, given("cost"),
+                   given("join"), plain, ~timed & ~ends & ~needs, duration, name)
 
 
 def _ids(model: Blueprint) -> list[str]:

@@ -89,8 +89,7 @@ def has_costs(model: Blueprint) -> bool:
     >>> has_costs(bp.loads("steps: {a: {lane: customer, cost: 2}, b: {outcome: success}}\\nflows: [[a, b]]"))
     True
     """
-    return any(t.cost is not None for t in model.teams.values()) or any(
-        s.cost is not None for s in model.steps.values())
+    return any(t.cost is not None for t in model.teams.values()) or bool(columns(model).costed.any())
 
 
 @dataclass(frozen=True)
