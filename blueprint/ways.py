@@ -321,18 +321,18 @@ def _moves(model: Blueprint) -> Moves:
     order = np.argsort(src, kind="stable")  # each step's flows together, in file order
     first = np.searchsorted(src[order], odd, "left").tolist()
     last = np.searchsorted(src[order], odd, "right").tolist()
+    rows = []
     for i, a, b in zip(odd.tolist(), first, last):
-        rows = []
         for way in _ways_cached(model, ids[i], [flows[k] for k in order[a:b].tolist()]):
             targets = tuple(index[t] for t in way.targets)
             if way.kind == "split" and len(targets) > 1:
                 splits[i] = (way.chance, targets)
             else:
                 rows.append((i, targets[0], way.chance, way.kind == "timeout"))
-        if rows:
-            r = np.array(rows, dtype=object)
-            parts.append((r[:, 0].astype(np.int64), r[:, 1].astype(np.int64), r[:, 2].astype(float),
-                          r[:, 3].astype(bool)))
+    if rows:  # after the plain steps' moves, in step order as before
+        r = np.array(rows, dtype=object)
+        parts.append((r[:, 0].astype(np.int64), r[:, 1].astype(np.int64), r[:, 2].astype(float),
+                      r[:, 3].astype(bool)))
     return Moves(*(np.concatenate([part[k] for part in parts]) for k in range(4)), splits, plain)
 
 
@@ -355,7 +355,8 @@ class Columns(NamedTuple):
     team: np.ndarray  # each step's owner as a number into `teams`, -1 for none
     outcome: np.ndarray  # an outcome
     contact: np.ndarray  # a customer step with a channel
-    front: np.ndarray  # a frontstage step with an owner, not an outcome (the steps of story.Records.test)
+    frontstage: np.ndarray  # in the frontstage lane
+    front: np.ndarray  # a frontstage step with an owner, not an outcome: the steps of story.Records.test
     fail: np.ndarray  # a step with a fail point
     cost: np.ndarray  # the amount paid at each visit (0 for none)
     costed: np.ndarray  # a step that gives a cost (0 included)
@@ -406,11 +407,12 @@ def _columns(model: Blueprint) -> Columns:
     cost = np.zeros(n)
     cost[rare] = [steps[i].cost or 0.0 for i in rare]
     contact = np.fromiter((a == CUSTOMER and bool(b) for a, b in zip(lane, channel)), dtype=bool, count=n)
-    front = np.fromiter((a == "frontstage" for a in lane), dtype=bool, count=n) & (team >= 0) & ~ends
+    frontstage = np.fromiter((a == "frontstage" for a in lane), dtype=bool, count=n)
+    front = frontstage & (team >= 0) & ~ends
     plain = ~timed & ~given("split") & ~ends
     plain[[index[sid] for sid in _never_done(model, [ids[i] for i in np.flatnonzero(needs).tolist()])]] = False
-    return Columns(ids, index, owner, teams, team, ends, contact, front, given("fail_point"), cost, given("cost"),
-                   given("join"), plain, ~timed & ~ends & ~needs, duration, name)
+    return Columns(ids, index, owner, teams, team, ends, contact, frontstage, front, given("fail_point"), cost,
+                   given("cost"), given("join"), plain, ~timed & ~ends & ~needs, duration, name)
 
 
 def _ids(model: Blueprint) -> list[str]:

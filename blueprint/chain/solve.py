@@ -214,7 +214,7 @@ def expected_visits(matrix: sp.csr_matrix, share: sp.csr_matrix, entry: np.ndarr
     endless = closed_parts(share, labels, looping)
     kinds: dict[int, str] = {int(p): "closed" for p in np.flatnonzero(endless)}
     grows = looping & ~endless
-    if grows.any() and (matrix != share).nnz:  # where counting branches can outgrow the case
+    if grows.any() and matrix is not share and (matrix != share).nnz:  # where branches can outgrow the case
         differs = np.zeros(len(looping), dtype=bool)
         d = (matrix - share).tocoo()
         differs[labels[d.row[labels[d.row] == labels[d.col]]]] = True
