@@ -185,7 +185,7 @@ def _one_circle_alone(chain: StepChain, first: np.ndarray, touches, front, budge
     budget[0] -= len(nodes)
     if budget[0] < 0:
         raise TooManyStates("")
-    told = (chain.move[nodes] @ front.astype(float)) if len(nodes) else np.zeros(0)
+    told = (chain.move @ front.astype(float))[nodes]  # row by row: as the rows of nodes alone
     if not len(nodes) or not told.any():
         return 0.0  # no frontstage step of the circle is ever reached without the circle
     sub = inside[nodes][:, nodes].tocsr()
