@@ -143,9 +143,13 @@ def _timed(fn, data: dict, repeat: int) -> tuple[float, float, object]:
 #: What the figures mean beside those of an earlier version (said under the table).
 NOTE = (" On these layered journeys every loop is small, so the chain is solved with a direct sparse LU, as before "
         "the iterative solver came in (`benchmarks/bench_scale.py` is where it counts). `stats` does more than it did "
-        "before the last change of semantics (0.92 s then at 100,000 steps without parallel work): it works out the "
-        "exact story repeats (a small chain for each circle of teams that share records: 19 here), each team's load, "
-        "and which steps a case can never leave.")
+        "before the last change of semantics (0.92 s then at 100,000 steps without parallel work; timed beside it with "
+        "`--before` a checkout of 46e75a8, the commit before it): it works out the exact story repeats (a small "
+        "chain for each circle of teams that share records: 19 here), each team's load, which steps a case can "
+        "never leave, and the failure contacts (one more chain: the case before its first fail point). The CPU "
+        "time counts the second thread of OpenBLAS, which SuperLU's factorisations keep busy without shortening the "
+        "wall clock (`stats` now makes three large ones, the code before one): with `OPENBLAS_NUM_THREADS=1` the "
+        "two take about the same CPU time.")
 
 _BEFORE = """
 import json, sys, time

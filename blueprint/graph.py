@@ -15,7 +15,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from .model import CUSTOMER, Blueprint
-from .ways import never_leaves, successors
+from .ways import columns, never_leaves, successors
 
 __all__ = ["Facts", "Handoff", "reach", "strong_parts", "dominator_spans", "listing"]
 
@@ -387,8 +387,9 @@ class Facts:
 
 def steps_with_joins(model: Blueprint):
     """The ``join: all`` steps with flows from two or more steps into them, as ``(id, step)``."""
-    return [(sid, s) for sid, s in model.steps.items()
-            if s.join == "all" and len({f.source for f in model.incoming[sid]}) > 1]
+    ids = columns(model).ids
+    return [(ids[i], model.steps[ids[i]]) for i in np.flatnonzero(columns(model).join).tolist()
+            if len({f.source for f in model.incoming[ids[i]]}) > 1]
 
 
 def strong_parts(matrix) -> tuple[np.ndarray, np.ndarray]:
@@ -403,10 +404,16 @@ def strong_parts(matrix) -> tuple[np.ndarray, np.ndarray]:
     >>> bool(labels[0] == labels[1]), looping[labels].tolist()
     (True, [True, True, False, True])
     """
-    n_parts, labels = connected_components(matrix, directed=True, connection="strong")
-    looping = np.bincount(labels, minlength=n_parts) > 1
+    _, labels = connected_components(matrix, directed=True, connection="strong")
+    return labels, looping_parts(matrix, labels)
+
+
+def looping_parts(matrix, labels: np.ndarray) -> np.ndarray:
+    """For each strongly connected part of `matrix` (`labels` from :func:`strong_parts`), whether it
+    is a loop: two or more nodes, or one with an edge to itself."""
+    looping = np.bincount(labels, minlength=int(labels.max()) + 1 if len(labels) else 0) > 1
     looping[labels[matrix.diagonal() != 0]] = True
-    return labels, looping
+    return looping
 
 
 def reach(matrix, starts):

@@ -58,7 +58,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .model import Blueprint
+from .ways import columns
 
 __all__ = ["SEEN", "Records", "records", "retells", "remember"]
 
@@ -105,9 +108,10 @@ def records(model: Blueprint) -> Records:
 
 def _records(model: Blueprint) -> Records:
     systems = {tid: set(team.systems) for tid, team in model.teams.items()}
-    owners = {s.owner for s in model.steps.values() if s.owner is not None}
-    front = [tid for tid in dict.fromkeys(s.owner for s in model.steps.values()
-                                          if s.lane == "frontstage" and s.owner is not None)]
+    c = columns(model)
+    owners = set(c.teams)
+    # the owners of frontstage steps (outcomes too), in the order they first come
+    front = list(dict.fromkeys(c.owner[i] for i in np.flatnonzero(c.frontstage & (c.team >= 0)).tolist()))
     circles: list[frozenset] = []
     bit_of: dict[str, int] = {}
     for team in front:
@@ -123,8 +127,7 @@ def _records(model: Blueprint) -> Records:
             if team in circle:
                 bits |= 2 << i
         touch[team] = bits
-    test = {sid: bit_of[s.owner] for sid, s in model.steps.items()
-            if s.lane == "frontstage" and s.owner is not None and not s.is_outcome}
+    test = {c.ids[i]: bit_of[c.owner[i]] for i in np.flatnonzero(c.front).tolist()}
     return Records(circles, touch, test)
 
 

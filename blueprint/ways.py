@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -43,11 +44,12 @@ from scipy.integrate import quad
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
-from .durations import Law, law_of
-from .model import Blueprint
+from .durations import Law, law_of, mean_of
+from .model import CUSTOMER, Blueprint, Flow
 
-__all__ = ["Way", "ways_out", "every_way", "Moves", "moves", "successors", "never_leaves", "step_times", "incapable",
-           "missing_capabilities", "timeout_chance", "time_in_step", "work_time", "Law", "law_of"]
+__all__ = ["Way", "ways_out", "every_way", "Moves", "moves", "Columns", "columns", "successors", "never_leaves",
+           "step_times", "incapable", "missing_capabilities", "timeout_chance", "time_in_step", "work_time", "Law",
+           "law_of"]
 
 def _integral(f: Callable[[float], float], a: float, b: float) -> float:
     if b <= a:
@@ -103,11 +105,19 @@ def missing_capabilities(model: Blueprint, step_id: str) -> list[str]:
 
 def incapable(model: Blueprint, step_id: str) -> bool:
     """Whether a step's owner lacks a capability it needs: the step is never done."""
+    return step_id in _never_done(model)
+
+
+def _never_done(model: Blueprint, needing: list[str] | None = None) -> set[str]:
+    """The steps whose owners lack a capability they need (worked out once), of the steps `needing`
+    something when the caller knows them."""
     found = _cache(model).get("incapable")
     if found is None:
-        found = _cache(model)["incapable"] = {sid for sid, s in model.steps.items()
-                                              if s.needs and missing_capabilities(model, sid)}
-    return step_id in found
+        if needing is None:
+            needs = map(attrgetter("needs"), model.steps.values())
+            needing = [sid for sid, need in zip(model.steps, needs) if need]
+        found = _cache(model)["incapable"] = {sid for sid in needing if missing_capabilities(model, sid)}
+    return found
 
 
 def _cache(model: Blueprint) -> dict:
@@ -145,10 +155,14 @@ def timeout_chance(model: Blueprint, step_id: str) -> float:
     >>> round(timeout_chance(model, "wait"), 4)  # exp(-1)
     0.3679
     """
+    return _timeout_chance(model, step_id, model.outgoing[step_id])
+
+
+def _timeout_chance(model: Blueprint, step_id: str, flows: list[Flow]) -> float:
     step = model.steps[step_id]
     if step.timeout is None or step.is_outcome:
         return 0.0
-    if incapable(model, step_id) or not model.outgoing[step_id]:
+    if incapable(model, step_id) or not flows:
         return 1.0
     return _chance_longer(law_of(step.duration, model.time_unit), _after(model, step_id))
 
@@ -186,12 +200,16 @@ def time_in_step(model: Blueprint, step_id: str) -> float:
     >>> time_in_step(model, "wait"), work_time(model, "wait")
     (5.0, 2.0)
     """
+    return _time_in_step(model, step_id, bool(model.outgoing[step_id]))
+
+
+def _time_in_step(model: Blueprint, step_id: str, leaves: bool, work: float | None = None) -> float:
+    """:func:`time_in_step`, told whether the step has a flow out (`leaves`) and its `work` time if known."""
     step = model.steps[step_id]
-    if step.timeout is not None and not step.is_outcome and (incapable(model, step_id)
-                                                             or not model.outgoing[step_id]):
+    if step.timeout is not None and not step.is_outcome and (incapable(model, step_id) or not leaves):
         law = _after(model, step_id)
         return float(np.mean(law.atoms)) if law.atoms is not None else _integral(law.beyond, 0.0, law.top)
-    return work_time(model, step_id)
+    return work_time(model, step_id) if work is None else work
 
 
 class Way(NamedTuple):
@@ -220,13 +238,15 @@ def ways_out(model: Blueprint, step_id: str) -> list[Way]:
     return list(_ways_cached(model, step_id))
 
 
-def _ways_cached(model: Blueprint, step_id: str) -> tuple[Way, ...]:
+def _ways_cached(model: Blueprint, step_id: str, flows: list[Flow] | None = None) -> tuple[Way, ...]:
+    """The ways out of a step, worked out once; `flows` are its flows in file order when the caller
+    has them (else ``model.outgoing``: worked out for every step at once)."""
     cache = _cache(model).get("ways")
     if cache is None:
         cache = _cache(model)["ways"] = {}
     found = cache.get(step_id)
     if found is None:
-        found = cache[step_id] = tuple(_ways(model, step_id))
+        found = cache[step_id] = tuple(_ways(model, step_id, model.outgoing[step_id] if flows is None else flows))
     return found
 
 
@@ -235,20 +255,21 @@ def every_way(model: Blueprint) -> dict[str, tuple[Way, ...]]:
     return _cached(model, "every_way", lambda: {sid: _ways_cached(model, sid) for sid in model.steps})
 
 
-def _ways(model: Blueprint, step_id: str) -> list[Way]:
+def _ways(model: Blueprint, step_id: str, flows: list[Flow]) -> list[Way]:
     step = model.steps[step_id]
     if step.is_outcome:
         return []
-    q = timeout_chance(model, step_id) if step.timeout is not None else 0.0
+    q = _timeout_chance(model, step_id, flows) if step.timeout is not None else 0.0
     ways: list[Way] = []
     if q < 1.0 and not incapable(model, step_id):
-        flows = model.outgoing[step_id]
         if step.split == "all" and flows:
             ways.append(Way(tuple(f.target for f in flows), 1.0 - q, "split"))
-        else:
-            for target, p in model.branches(step_id):
+        else:  # by p, else equal shares (Blueprint.branches, from the flows at hand)
+            equal = [1.0 / len(flows)] * len(flows) if flows else []
+            shares = [f.p for f in flows] if flows and flows[0].p is not None else equal
+            for f, p in zip(flows, shares):
                 if p > 0:
-                    ways.append(Way((target,), (1.0 - q) * p, "flow"))
+                    ways.append(Way((f.target,), (1.0 - q) * p, "flow"))
     if q > 0.0:
         ways.append(Way((step.timeout.to,), q, "timeout"))
     return ways
@@ -284,15 +305,11 @@ def moves(model: Blueprint) -> Moves:
 
 
 def _moves(model: Blueprint) -> Moves:
-    index = {sid: i for i, sid in enumerate(model.steps)}
-    n = len(index)
-    plain = np.fromiter((s.timeout is None and s.split is None and s.outcome is None
-                         and not (s.needs and incapable(model, sid)) for sid, s in model.steps.items()),
-                        dtype=bool, count=n)
+    c = columns(model)
+    index, ids, n, plain = c.index, c.ids, len(c.ids), c.plain
     flows = model.flows
-    src = np.fromiter((index[f.source] for f in flows), dtype=np.int64, count=len(flows))
-    dst = np.fromiter((index[f.target] for f in flows), dtype=np.int64, count=len(flows))
-    p = np.fromiter((np.nan if f.p is None else f.p for f in flows), dtype=float, count=len(flows))
+    src, dst = _flow_ends(model)
+    p = np.array([f.p for f in flows], dtype=float)  # nan where a flow has no p
     given = np.zeros(n, dtype=bool)
     given[src[~np.isnan(p)]] = True  # a step's flows all carry p, or none do
     share = 1.0 / np.maximum(np.bincount(src, minlength=n), 1)
@@ -300,19 +317,102 @@ def _moves(model: Blueprint) -> Moves:
     keep = plain[src] & (p > 0)
     parts = [(src[keep], dst[keep], p[keep], np.zeros(int(keep.sum()), dtype=bool))]
     splits: dict[int, tuple[float, tuple[int, ...]]] = {}
-    for i in np.flatnonzero(~plain).tolist():
-        rows = []
-        for way in _ways_cached(model, _ids(model)[i]):
+    odd = np.flatnonzero(~plain)
+    order = np.argsort(src, kind="stable")  # each step's flows together, in file order
+    first = np.searchsorted(src[order], odd, "left").tolist()
+    last = np.searchsorted(src[order], odd, "right").tolist()
+    rows = []
+    for i, a, b in zip(odd.tolist(), first, last):
+        for way in _ways_cached(model, ids[i], [flows[k] for k in order[a:b].tolist()]):
             targets = tuple(index[t] for t in way.targets)
             if way.kind == "split" and len(targets) > 1:
                 splits[i] = (way.chance, targets)
             else:
                 rows.append((i, targets[0], way.chance, way.kind == "timeout"))
-        if rows:
-            r = np.array(rows, dtype=object)
-            parts.append((r[:, 0].astype(np.int64), r[:, 1].astype(np.int64), r[:, 2].astype(float),
-                          r[:, 3].astype(bool)))
+    if rows:  # after the plain steps' moves, in step order as before
+        r = np.array(rows, dtype=object)
+        parts.append((r[:, 0].astype(np.int64), r[:, 1].astype(np.int64), r[:, 2].astype(float),
+                      r[:, 3].astype(bool)))
     return Moves(*(np.concatenate([part[k] for part in parts]) for k in range(4)), splits, plain)
+
+
+def _flow_ends(model: Blueprint) -> tuple[np.ndarray, np.ndarray]:
+    """The step numbers each flow goes from and to, in file order (worked out once)."""
+    def ends() -> tuple[np.ndarray, np.ndarray]:
+        index, flows = columns(model).index, model.flows
+        return tuple(np.fromiter(map(index.__getitem__, map(attrgetter(end), flows)), dtype=np.int64,
+                                 count=len(flows)) for end in ("source", "target"))
+    return _cached(model, "flow_ends", ends)
+
+
+class Columns(NamedTuple):
+    """What the analysis reads of every step, as columns in file order (:func:`columns`)."""
+
+    ids: list[str]
+    index: dict[str, int]  # step id: its number
+    owner: list[str | None]
+    teams: list[str]  # the owners the steps name, sorted
+    team: np.ndarray  # each step's owner as a number into `teams`, -1 for none
+    outcome: np.ndarray  # an outcome
+    contact: np.ndarray  # a customer step with a channel
+    frontstage: np.ndarray  # in the frontstage lane
+    front: np.ndarray  # a frontstage step with an owner, not an outcome: the steps of story.Records.test
+    fail: np.ndarray  # a step with a fail point
+    cost: np.ndarray  # the amount paid at each visit (0 for none)
+    costed: np.ndarray  # a step that gives a cost (0 included)
+    join: np.ndarray  # a join: all
+    plain: np.ndarray  # only takes its flows by p (no timeout, split, outcome, need unmet)
+    simple: np.ndarray  # no timeout, needs or outcome: its times are its mean duration
+    duration: list
+    name: list[str | None]
+
+
+def columns(model: Blueprint) -> Columns:
+    """Every step's facts as :class:`Columns` (worked out once per model): one pass over the steps
+    for all the analysis's per-step arrays.
+
+    Examples
+    --------
+    >>> from blueprint import loads
+    >>> c = columns(loads("teams: {t: {}}\\nsteps: {a: {lane: customer, channel: phone}, "
+    ...                   "b: {lane: backstage, owner: t, fail_point: lost}, ok: {outcome: success}}\\n"
+    ...                   "flows: [[a, b], [b, ok]]"))
+    >>> c.teams, c.team.tolist(), c.contact.tolist(), c.fail.tolist(), c.plain.tolist()
+    (['t'], [-1, 0, -1], [True, False, False], [False, True, False], [True, True, False])
+    """
+    return _cached(model, "columns", lambda: _columns(model))
+
+
+def _columns(model: Blueprint) -> Columns:
+    ids, steps = _ids(model), list(model.steps.values())
+    n = len(ids)
+    index = {sid: i for i, sid in enumerate(ids)}
+    rows = [(s.owner, s.lane, s.channel, s.duration, s.name,
+             s.outcome is None and s.timeout is None and s.split is None and s.join is None and s.fail_point is None
+             and s.cost is None and not s.needs) for s in steps]  # one pass; the last: none of the rarer fields
+    owner, lane, channel, duration, name, usual = [list(c) for c in zip(*rows)] if rows else [[] for _ in range(6)]
+    rare = np.flatnonzero(~np.array(usual, dtype=bool)).tolist()  # the rarer fields are read of these steps only
+
+    def given(field: str) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        out[rare] = [getattr(steps[i], field) is not None for i in rare]
+        return out
+
+    teams = sorted(set(owner) - {None})
+    number: dict[str | None, int] = {t: k for k, t in enumerate(teams)}
+    number[None] = -1
+    team = np.fromiter(map(number.__getitem__, owner), dtype=np.int64, count=n)
+    ends, timed, needs = given("outcome"), given("timeout"), np.zeros(n, dtype=bool)
+    needs[rare] = [bool(steps[i].needs) for i in rare]
+    cost = np.zeros(n)
+    cost[rare] = [steps[i].cost or 0.0 for i in rare]
+    contact = np.fromiter((a == CUSTOMER and bool(b) for a, b in zip(lane, channel)), dtype=bool, count=n)
+    frontstage = np.fromiter((a == "frontstage" for a in lane), dtype=bool, count=n)
+    front = frontstage & (team >= 0) & ~ends
+    plain = ~timed & ~given("split") & ~ends
+    plain[[index[sid] for sid in _never_done(model, [ids[i] for i in np.flatnonzero(needs).tolist()])]] = False
+    return Columns(ids, index, owner, teams, team, ends, contact, frontstage, front, given("fail_point"), cost,
+                   given("cost"), given("join"), plain, ~timed & ~ends & ~needs, duration, name)
 
 
 def _ids(model: Blueprint) -> list[str]:
@@ -366,27 +466,25 @@ def _never_leaves(model: Blueprint) -> set[str]:
     cols = [m.source] + [np.full(len(t), i, dtype=np.int64) for i, (_, t) in m.splits.items()]
     leaves = np.zeros(n, dtype=bool)
     leaves[np.concatenate(cols)] = True
-    stops = np.flatnonzero(~leaves | np.array([s.is_outcome for s in model.steps.values()], dtype=bool))
+    stops = np.flatnonzero(~leaves | columns(model).outcome)
     # from a virtual step n that leads to every step that can stop, back along the ways
     back = csr_matrix((np.ones(len(stops) + sum(len(r) for r in rows)),
                        (np.concatenate([np.full(len(stops), n)] + rows), np.concatenate([stops] + cols))),
                       shape=(n + 1, n + 1))
     can_stop = np.zeros(n + 1, dtype=bool)
     can_stop[breadth_first_order(back, n, directed=True, return_predecessors=False)] = True
-    return {sid for sid, stop in zip(ids, can_stop[:n]) if not stop}
+    return {ids[i] for i in np.flatnonzero(~can_stop[:n]).tolist()}
 
 
 def step_times(model: Blueprint) -> tuple[list[float], list[float]]:
     """:func:`time_in_step` and :func:`work_time` of every step, in file order (worked out once)."""
     def both() -> tuple[list[float], list[float]]:
-        spent, work = [], []
-        for sid, s in model.steps.items():
-            if s.timeout is None and not s.needs and not s.is_outcome:
-                mean = model.mean_duration(sid)
-                spent.append(mean)
-                work.append(mean)
-            else:
-                spent.append(time_in_step(model, sid))
-                work.append(work_time(model, sid))
+        c, unit = columns(model), model.time_unit
+        spent = [mean_of(d, unit) if simple else None for d, simple in zip(c.duration, c.simple.tolist())]
+        work = spent.copy()  # Blueprint.mean_duration where there is no timeout, need or outcome
+        leaves = np.bincount(_flow_ends(model)[0], minlength=len(c.ids)) > 0
+        for i in np.flatnonzero(~c.simple).tolist():
+            work[i] = work_time(model, c.ids[i])
+            spent[i] = _time_in_step(model, c.ids[i], bool(leaves[i]), work[i])
         return spent, work
     return _cached(model, "step_times", both)

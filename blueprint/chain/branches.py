@@ -44,7 +44,7 @@ import scipy.sparse as sp
 
 from ..model import CUSTOMER, Blueprint
 from ..story import records
-from ..ways import ways_out
+from ..ways import columns, ways_out
 from .solve import expected_visits
 
 __all__ = ["MAX_STATES", "TooManyStates", "Net", "Route", "Teams", "Circle", "Race", "Episode", "Explorer"]
@@ -98,8 +98,7 @@ class Net:
 
     def __init__(self, model: Blueprint, stuck: Iterable[str]):
         self.model = model
-        self.ids = list(model.steps)
-        self.index = {sid: i for i, sid in enumerate(self.ids)}
+        self.ids, self.index = columns(model).ids, columns(model).index  # shared: read only
         self.stuck = {self.index[s] for s in stuck}
         self.records = records(model)
         self._steps: dict[int, Step] = {}

@@ -58,11 +58,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..durations import TIME_UNITS, rate_in, to_unit
-from ..model import CUSTOMER, Blueprint
-from ..ways import step_times
+from ..graph import looping_parts
+from ..model import Blueprint
+from ..ways import columns, step_times
 from .capacity import arrival_rate
 from .repeats import story_repeats
-from .solve import NoSolution, expected_visits, loops, solver
+from .solve import NoSolution, expected_visits, solver
 
 __all__ = ["CostFigures", "cost_figures", "has_costs", "per_case_weights", "per_year", "year_sentence", "money",
            "saving_sentence",
@@ -88,8 +89,7 @@ def has_costs(model: Blueprint) -> bool:
     >>> has_costs(bp.loads("steps: {a: {lane: customer, cost: 2}, b: {outcome: success}}\\nflows: [[a, b]]"))
     True
     """
-    return any(t.cost is not None for t in model.teams.values()) or any(
-        s.cost is not None for s in model.steps.values())
+    return any(t.cost is not None for t in model.teams.values()) or bool(columns(model).costed.any())
 
 
 @dataclass(frozen=True)
@@ -122,9 +122,10 @@ def per_case_weights(model: Blueprint) -> Weights:
     """
     unit = model.time_unit
     rates = {tid: rate_in(t.cost, unit) for tid, t in model.teams.items() if t.cost is not None}
-    steps = list(model.steps.values())
-    amount = np.array([s.cost or 0.0 for s in steps], dtype=float)
-    rate = np.array([rates.get(s.owner, 0.0) if s.owner and not s.is_outcome else 0.0 for s in steps])
+    c = columns(model)
+    amount = c.cost
+    rate_of = np.array([rates.get(t, 0.0) for t in c.teams] + [0.0])  # the last: a step without an owner
+    rate = np.where(c.outcome, 0.0, rate_of[c.team])
     work = np.array(step_times(model)[1], dtype=float)
     return Weights(amount, rate, work, to_unit(model.retelling, unit))
 
@@ -188,7 +189,7 @@ def _retelling(chain, w: Weights, repeats, why_repeats, why):
         why["retelling"] = why_repeats or "the story repeats are unknown"
         return None, None
     time = w.retelling * repeats
-    front = np.array([sid in chain.net.records.test for sid in chain.net.ids])
+    front = columns(chain.model).front
     rates = set(w.rate[front].tolist())
     if len(rates) <= 1:
         return time, (rates.pop() if rates else 0.0) * time
@@ -208,7 +209,7 @@ def _retelling(chain, w: Weights, repeats, why_repeats, why):
 
 def _killed(model: Blueprint, chain) -> sp.csr_matrix:
     """The chain's moves, with no move out of a fail point: the case before any fail point."""
-    stop = np.array([s.fail_point is None for s in model.steps.values()], dtype=float)
+    stop = (~columns(model).fail).astype(float)
     return sp.diags(stop) @ chain.move
 
 
@@ -231,23 +232,24 @@ def _failure_contacts(model: Blueprint, chain, contacts: float | None, why: dict
         why[key] = ("with parallel work (split: all) which branch makes a contact first depends on time; "
                     "simulate for the failure contacts")
         return None
-    contact = np.array([s.lane == CUSTOMER and bool(s.channel) for s in model.steps.values()])
+    contact = columns(model).contact
     if not contact.any():
         return 0.0
     killed = _killed(model, chain).tocsr()
-    visits, _, _ = expected_visits(killed, killed, chain.entry)
-    first = _first_visit_chances(killed, visits, contact)
+    visits, _, labels = expected_visits(killed, killed, chain.entry)
+    first = _first_visit_chances(killed, visits, contact, labels)
     if first is None:
         why[key] = "the contacts before the first fail point never end"
         return None
     return max(contacts - math.fsum(first), 0.0)
 
 
-def _first_visit_chances(killed: sp.csr_matrix, visits: np.ndarray, wanted: np.ndarray) -> list[float] | None:
+def _first_visit_chances(killed: sp.csr_matrix, visits: np.ndarray, wanted: np.ndarray,
+                         labels: np.ndarray) -> list[float] | None:
     """For each wanted state reached, the chance a case reaches it at all: its expected visits over
     the visits a case that is there makes from then on (1 outside a loop; from the loop's own
-    solver, one solve per wanted state inside it)."""
-    labels, looping = loops(killed)
+    solver, one solve per wanted state inside it). `labels`: the strongly connected parts of `killed`."""
+    looping = looping_parts(killed, labels)
     out = []
     wanted_in_loop: dict[int, list[int]] = {}
     for i in np.flatnonzero(wanted & (visits > 0)).tolist():

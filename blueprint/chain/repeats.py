@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..graph import reach
+from ..ways import columns
 from .branches import Circle, Explorer, Net, TooManyStates
 from .solve import expected_visits
 from .steps import StepChain
@@ -45,9 +46,7 @@ def story_repeats(chain: StepChain, general: bool = False,
     n = len(net.ids)
     budget = [MOST_STATES]
     total, piles = 0.0, set()
-    owned = np.array([s.owner is not None for s in chain.model.steps.values()])
-    touch = np.array([net.records.touch.get(s.owner, 0) if s.owner else 0 for s in chain.model.steps.values()])
-    test = np.array([net.records.test.get(sid, 0) for sid in net.ids])
+    owned, touch, test = _bits(chain)
     coo = chain.move.tocoo()
     edges = _Edges(coo.row, coo.col, coo.data, owned[coo.col], owned, n)
     first = None if chain.splits or general else _first_teams(chain, owned)
@@ -71,6 +70,18 @@ def story_repeats(chain: StepChain, general: bool = False,
         total += value
         piles |= more
     return total, None, piles
+
+
+def _bits(chain: StepChain) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """By step: whether it has an owner, the story bits its owner sets, and its own bit (0 for none)."""
+    c, records = columns(chain.model), chain.net.records
+    owned = c.team >= 0
+    touch_of = np.array([records.touch.get(t, 0) for t in c.teams] + [0])  # the last: no owner
+    touch = touch_of[c.team]
+    bits = np.array(list(records.test.values()) or [0])
+    test = np.zeros(len(c.ids), dtype=bits.dtype)
+    test[c.front] = bits[:len(records.test)]  # the steps of records.test, in file order
+    return owned, touch, test
 
 
 class _Edges(NamedTuple):
@@ -174,7 +185,7 @@ def _one_circle_alone(chain: StepChain, first: np.ndarray, touches, front, budge
     budget[0] -= len(nodes)
     if budget[0] < 0:
         raise TooManyStates("")
-    told = (chain.move[nodes] @ front.astype(float)) if len(nodes) else np.zeros(0)
+    told = (chain.move @ front.astype(float))[nodes]  # row by row: as the rows of nodes alone
     if not len(nodes) or not told.any():
         return 0.0  # no frontstage step of the circle is ever reached without the circle
     sub = inside[nodes][:, nodes].tocsr()

@@ -214,7 +214,7 @@ def expected_visits(matrix: sp.csr_matrix, share: sp.csr_matrix, entry: np.ndarr
     endless = closed_parts(share, labels, looping)
     kinds: dict[int, str] = {int(p): "closed" for p in np.flatnonzero(endless)}
     grows = looping & ~endless
-    if grows.any() and (matrix != share).nnz:  # where counting branches can outgrow the case
+    if grows.any() and matrix is not share and (matrix != share).nnz:  # where branches can outgrow the case
         differs = np.zeros(len(looping), dtype=bool)
         d = (matrix - share).tocoo()
         differs[labels[d.row[labels[d.row] == labels[d.col]]]] = True
@@ -228,13 +228,14 @@ def expected_visits(matrix: sp.csr_matrix, share: sp.csr_matrix, entry: np.ndarr
     if len(good):
         try:
             largest = int(np.bincount(labels[good]).max())  # a bound: the loops of `good` lie inside these
-            visits[good] = visits_solver(matrix[good][:, good], largest)(entry[good])
+            block = matrix if len(good) == n else matrix[good][:, good]
+            visits[good] = visits_solver(block, largest)(entry[good])
         except NoSolution:
             raise BlueprintError(f"the exact chain of {len(good):,} states did not settle to within {RESIDUAL:g}: "
                                  "a loop that cases almost never leave; simulate the blueprint instead "
                                  "(blueprint simulate)") from None
     visits[np.abs(visits) < EPS] = 0.0
-    reached = reach(matrix, entry > 0)
-    visits[bad & reached] = np.inf
-    cause = {int(i): kinds.get(int(labels[i]), "after") for i in np.flatnonzero(bad & reached)}
+    never_end = bad & reach(matrix, entry > 0) if bad.any() else bad  # the endless states a case reaches
+    visits[never_end] = np.inf
+    cause = {int(i): kinds.get(int(labels[i]), "after") for i in np.flatnonzero(never_end)}
     return visits, cause, labels

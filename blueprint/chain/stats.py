@@ -10,10 +10,10 @@ import numpy as np
 from ..errors import BlueprintError
 from ..gcpause import without_gc
 from ..graph import Facts, listing
-from ..model import CUSTOMER, Blueprint
+from ..model import Blueprint
 from ..tables import stats_table
 from ..tolerance import TOLERANCE
-from ..ways import never_leaves, step_times, successors
+from ..ways import columns, never_leaves, step_times, successors
 from .branches import MAX_BRANCHES, MAX_STATES, Explorer, Net, Race, Teams, TooManyStates
 from .capacity import Capacity, arrival_rate, capacity
 from .costs import cost_figures, per_year, year_sentence
@@ -300,10 +300,10 @@ def _analyse(model: Blueprint):
     if endless:
         unknown.add(endless, f"branches of the case can wait at {_listing(model, [ids[i] for i in sorted(endless)])} "
                              "for ever for a join that never fires (check: deadlock)", visits=True)
-    reached = [i for i in range(len(ids)) if plain[i] > 0 or total[i] > 0]
+    reached = (plain > 0) | (total > 0)
     episodes = [next(iter(v.values())) for f, (_, v) in chain.splits.items() if plain[f] > 0]
     _races(model, net, unknown, [r for e in episodes for r in e.races])
-    doors = sorted(i for i in reached if i in net.stuck)
+    doors = sorted(i for i in net.stuck if reached[i])
     for i in doors:
         unknown.add([i], f"cases that reach {net.label(i)} go round a loop with no way out for ever, and the "
                          "simulation stops them at its door (check: livelock)", door=True)
@@ -312,24 +312,21 @@ def _analyse(model: Blueprint):
 
 
 def _document(model: Blueprint, net: Net, chain: StepChain, total, plain, unknown: _Unknown, piles) -> Stats:
-    ids, why = net.ids, {}
-    outcomes: dict[str, float | None] = {}
-    for sid, s in model.steps.items():
-        if s.is_outcome:
-            outcomes[sid] = float(min(max(plain[net.index[sid]], 0.0), 1.0))
+    ids, why, c = net.ids, {}, columns(model)
+    outcomes: dict[str, float | None] = {ids[i]: float(min(max(plain[i], 0.0), 1.0))
+                                         for i in np.flatnonzero(c.outcome).tolist()}
     never = float(min(max(1.0 - math.fsum(outcomes.values()), 0.0), 1.0))
     if never < TOLERANCE:
         never = 0.0
     if unknown.outcomes:
         outcomes = {k: None for k in outcomes}
         why["outcomes"] = unknown.outcomes
-    visits = {}
-    for i, sid in enumerate(ids):
-        if i in unknown.visits or np.isinf(total[i]):
-            visits[sid] = None
-            why[f"expected_visits.{sid}"] = unknown.why.get(i, "its visits never end")
-        else:
-            visits[sid] = float(total[i])
+    visits: dict[str, float | None] = dict(zip(ids, total.tolist()))
+    unknown_visits = np.isinf(total)
+    unknown_visits[sorted(unknown.visits)] = True
+    for i in np.flatnonzero(unknown_visits).tolist():
+        visits[ids[i]] = None
+        why[f"expected_visits.{ids[i]}"] = unknown.why.get(i, "its visits never end")
     pile_why = None
     if piles:
         pile_why = (f"two branches come into {_listing(model, [ids[j] for j in sorted(piles)])} along the same "
@@ -343,11 +340,10 @@ def _document(model: Blueprint, net: Net, chain: StepChain, total, plain, unknow
         finite = ~np.isinf(total)
         return float(np.dot(total[finite], weights[finite]))
 
-    steps = list(model.steps.values())
-    contact = np.array([1.0 if s.lane == CUSTOMER and s.channel else 0.0 for s in steps])
+    contact = c.contact.astype(float)
     spent = np.array(step_times(model)[0])
-    owned = np.array([1.0 if s.owner is not None and not s.is_outcome else 0.0 for s in steps])
-    front = np.array([1.0 if sid in net.records.test else 0.0 for sid in ids])
+    owned = ((c.team >= 0) & ~c.outcome).astype(float)
+    front = c.front.astype(float)
     contacts = total_of("expected_contacts", contact)
     duration = total_of("expected_duration", spent)
     handoffs = _handoffs(chain, plain, unknown, owned, pile_why, why)
@@ -359,7 +355,7 @@ def _document(model: Blueprint, net: Net, chain: StepChain, total, plain, unknow
     elif duration is not None and money_.retelling_time is None:
         duration, why["expected_duration"] = None, why["retelling"]
     teams = _teams(model, net, total, unknown, why)
-    labels = {sid: f"{s.name} [{sid}]" if s.name else f"[{sid}]" for sid, s in model.steps.items()}
+    labels = {sid: f"{name} [{sid}]" if name else f"[{sid}]" for sid, name in zip(ids, c.name)}
     year = per_year(model, {"cost": money_.expected_cost, "failure_cost": money_.expected_failure_cost,
                             "failure_contacts": money_.expected_failure_contacts})
     return Stats(model.time_unit, outcomes, never, visits, contacts, handoffs, duration, why, model.name,
@@ -392,19 +388,26 @@ def _repeats(chain: StepChain, unknown: _Unknown, front, why) -> float | None:
     return None
 
 
-def _work(model: Blueprint, net: Net, total, unknown: _Unknown) -> dict[str, dict[str, float] | str]:
-    """Each team's expected staff time per case by step, or why it is unknown."""
+def _team_work(model: Blueprint, net: Net, total, unknown: _Unknown):
+    """Each step's expected staff time per case, the team of each step (numbered in file order, -1 for
+    none), the steps that count (busy and reached), and the first reason each team's time is unknown."""
     work = np.array(step_times(model)[1])
-    team_of = {tid: k for k, tid in enumerate(model.teams)}
-    team = np.array([team_of.get(s.owner, -1) if s.owner else -1 for s in model.steps.values()])
+    c, number = columns(model), {tid: k for k, tid in enumerate(model.teams)}
+    team = np.array([number.get(t, -1) for t in c.teams] + [-1])[c.team]  # the last: a step without an owner
     busy = (work > 0) & (team >= 0)
     unknown_team: dict[int, str] = {}
     for i in sorted(unknown.why):  # the first reason of each team, in step order
         if busy[i] and (i not in unknown.doors or i in unknown.visits):
             unknown_team.setdefault(int(team[i]), unknown.why[i])
     per_step = np.where(np.isinf(total), 0.0, total) * work
+    return per_step, team, np.flatnonzero(busy & (total > 0)), unknown_team
+
+
+def _work(model: Blueprint, net: Net, total, unknown: _Unknown) -> dict[str, dict[str, float] | str]:
+    """Each team's expected staff time per case by step, or why it is unknown."""
+    per_step, _, counted, unknown_team = _team_work(model, net, total, unknown)
     out: dict[str, dict[str, float] | str] = {tid: {} for tid in model.teams}
-    for i in np.flatnonzero(busy & (total > 0)).tolist():
+    for i in counted.tolist():
         out[model.steps[net.ids[i]].owner][net.ids[i]] = float(per_step[i])
     for k, reason in unknown_team.items():
         out[list(model.teams)[k]] = reason
@@ -412,13 +415,16 @@ def _work(model: Blueprint, net: Net, total, unknown: _Unknown) -> dict[str, dic
 
 
 def _teams(model: Blueprint, net: Net, total, unknown: _Unknown, why) -> dict[str, dict[str, Any]]:
+    per_step, team, counted, unknown_team = _team_work(model, net, total, unknown)
+    order = counted[np.argsort(team[counted], kind="stable")]  # each team's steps together
+    bounds = np.searchsorted(team[order], np.arange(len(model.teams) + 1)).tolist()
     work: dict[str, float | None] = {}
-    for tid, per_step in _work(model, net, total, unknown).items():
-        if isinstance(per_step, str):
-            why[f"teams.{tid}.load"] = why[f"teams.{tid}.utilization"] = per_step
+    for k, tid in enumerate(model.teams):
+        if k in unknown_team:
+            why[f"teams.{tid}.load"] = why[f"teams.{tid}.utilization"] = unknown_team[k]
             work[tid] = None
-        else:
-            work[tid] = math.fsum(per_step.values())
+        else:  # fsum is exact: the same sum in any order
+            work[tid] = math.fsum(per_step[order[bounds[k]:bounds[k + 1]]].tolist())
     out = {}
     for tid, cap in capacity(model, work, arrival_rate(model)).items():
         out[tid] = {"load": cap.load, "utilization": cap.utilization}

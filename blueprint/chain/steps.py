@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from ..graph import steps_with_joins
 from ..model import Blueprint
-from ..ways import moves
+from ..ways import columns, moves
 from .branches import Episode, Explorer, Net
 from .solve import NoSolution, closed_parts, expected_visits, loops, settled, solver
 
@@ -111,13 +111,12 @@ class StepChain:
     def handoffs(self, plain: np.ndarray) -> tuple[float | None, str | None]:
         """Expected handoffs per case, or ``None`` with why: each arrival at an owned step whose
         team differs from the team the branch was last with, episodes included."""
-        model = self.model
-        teams = sorted({s.owner for s in model.steps.values() if s.owner is not None})
+        c = columns(self.model)
+        teams, team_of = c.teams, c.team
         if not teams:
             return 0.0, None
         none = len(teams)
         number = {t: k for k, t in enumerate(teams)}
-        team_of = np.array([number[s.owner] if s.owner is not None else -1 for s in model.steps.values()])
         owned = team_of >= 0
         free = np.flatnonzero(~owned)
         position = np.full(len(team_of), -1)
@@ -137,20 +136,29 @@ class StepChain:
             R = (A[:, np.flatnonzero(owned)] @ sp.csr_matrix(
                 (np.ones(int(owned.sum())), (np.arange(int(owned.sum())), team_of[owned])),
                 shape=(int(owned.sum()), none))).toarray()
-            rhs = np.hstack([R.sum(axis=1, keepdims=True) - R, np.zeros((len(free), 1))]) + extra
+            rhs = np.empty((len(free), none + 1), order="F")  # the solver takes its columns in this order
+            np.subtract(R.sum(axis=1, keepdims=True), R, out=rhs[:, :none])
+            rhs[:, none] = 0.0
+            rhs += extra
             Q = self.move[free][:, free].tocsr()
             labels, looping = loops(Q)
             closed = closed_parts(Q, labels, looping)
             keep = np.flatnonzero(~closed[labels])  # from a loop no case leaves, no owned step is reached
+            everywhere = len(keep) == len(free)
             if len(keep):
-                system = sp.identity(len(keep), format="csc") - Q[keep][:, keep].tocsc()
-                try:
-                    solved = solver(system)(np.ascontiguousarray(rhs[keep]))
+                inner = Q if everywhere else Q[keep][:, keep]
+                system = sp.identity(len(keep), format="csc") - inner.tocsc()
+                try:  # the largest loop: of Q's loops, the ones kept whole
+                    solved = solver(system, int(np.bincount(labels[keep]).max()))(rhs if everywhere else rhs[keep])
                 except NoSolution:
                     return None, "the handoffs never end"
                 if not settled(solved):
                     return None, "the handoffs never end"
-                G[keep] = np.atleast_2d(solved.reshape(len(keep), none + 1))
+                solved = np.atleast_2d(solved.reshape(len(keep), none + 1))
+                if everywhere:
+                    G = solved
+                else:
+                    G[keep] = solved
         coo = self.arrive[np.flatnonzero(owned)].tocoo()
         sources = np.flatnonzero(owned)[coo.row]
         own, targets = team_of[sources], coo.col
