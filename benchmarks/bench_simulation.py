@@ -432,7 +432,7 @@ numba's cache directory). After that, a new process loads it from the cache in {
 numba), then simulates the {args.cases:,} cases in {engine_run:.2f} s of wall clock. So in a new
 process the compiled engine pays for itself from about {engine_load / max(python - ours, 1e-9) * args.cases:,.0f}
 cases of this network; `engine="auto"` (the default) takes it from 100,000 cases (all replications
-together), or whatever the size once it is loaded. The plain loop compiled by numba: {compile_first:.2f} s to
+together). The plain loop compiled by numba: {compile_first:.2f} s to
 compile into a fresh cache, {compile_cached:.2f} s to load from it, neither in its row.
 
 The plain loops simulate this one network and nothing else; blueprint also keeps every case's
