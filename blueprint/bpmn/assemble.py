@@ -12,6 +12,7 @@ from typing import Any
 from ..errors import BlueprintError
 from ..model import CUSTOMER, DEFAULT_LANES, Blueprint, build
 from ..naming import is_customer_name, slug, unique_id
+from ..tolerance import TOLERANCE
 from .dialects import Simulation
 from .fold import Folded, minutes, timer_seconds
 from .read import Document, Node
@@ -164,7 +165,7 @@ def _fix_probabilities(flows: list[dict]) -> None:
                 f.pop("p", None)
         elif ps and all(p is not None for p in ps):
             total = sum(ps)
-            if total > 0 and abs(total - 1) > 1e-9:
+            if total > 0 and abs(total - 1) > TOLERANCE:
                 for f in group:
                     f["p"] = f["p"] / total
                 if abs(total - 1) > 1e-3 and len(group) == 1:

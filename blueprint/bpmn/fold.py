@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import BlueprintError
+from ..tolerance import TOLERANCE
 from .iso import parse_iso_duration
 from .read import GATEWAYS, Document, Node, Seq
 from .xmlfile import B, M, Notes, json_attr, local
@@ -465,7 +466,7 @@ def _chances(f: Fold, tree: Tree) -> tuple[list[float], bool]:
     total = sum(ps)
     if total <= 0:
         return [1.0 / n] * n, False
-    if abs(total - 1) > 1e-9:
+    if abs(total - 1) > TOLERANCE:
         if abs(total - 1) > 1e-3:
             f.notes.warn(tree.origin + "#p", f"the chances out of '{tree.origin}' add up to {total:.6g}; "
                          "rescaled to add up to 1")
