@@ -53,10 +53,11 @@ from .arrays import (
 )
 from .kernel import (
     drop_several,
+    give_row,
     grown,
     new_several,
-    new_wait,
     put,
+    take_row,
 )
 from .structs import compiled, inlined
 
@@ -95,7 +96,7 @@ def joined(lay, st, b, step, came_from):
     c, team = st.branch_i[b, OF_CASE], lay.step_team[step]
     if team >= 0:
         st.case_i[c, HANDOFFS] += handed_over(st, b, team)
-    entry = new_wait(st)
+    st.waits, entry = take_row(st.waits, st.clock_i, WAIT_FREE)
     st.waits[entry, W_STEP], st.waits[entry, W_FROM], st.waits[entry, W_BRANCH] = step, came_from, b
     i = st.case_i[c, WAITING]
     if i == NIL:
@@ -148,8 +149,7 @@ def take_waiting(st, c, step, source):
         st.case_i[c, WAITING] = st.waits[i, W_NEXT]
     else:
         st.waits[before_it, W_NEXT] = st.waits[i, W_NEXT]
-    st.waits[i, W_NEXT] = st.clock_i[WAIT_FREE]
-    st.clock_i[WAIT_FREE] = i
+    give_row(st.waits, i, st.clock_i, WAIT_FREE)
     return st.waits[i, W_BRANCH]
 
 
@@ -166,8 +166,7 @@ def forget(st, c):
     i = st.case_i[c, WAITING]
     while i != NIL:
         following = st.waits[i, W_NEXT]
-        st.waits[i, W_NEXT] = st.clock_i[WAIT_FREE]
-        st.clock_i[WAIT_FREE] = i
+        give_row(st.waits, i, st.clock_i, WAIT_FREE)
         i = following
     st.case_i[c, WAITING] = NIL
     st.case_i[c, IN_USE] = 0
@@ -176,7 +175,7 @@ def forget(st, c):
 
 
 @inlined
-def new_case(lay, st, number, t):
+def new_case(st, number, t):
     """A case in a free slot (twice the slots when none is free), with no branch yet."""
     if st.clock_i[FREE_TOP] == 0:
         n = st.case_i.shape[0]

@@ -46,6 +46,8 @@ from .arrays import (
     Layout,
     State,
 )
+from .clock import CHECK_EVERY, going_round, look_at_clock
+from .engine import TALLY_BLOCK
 from .parts import GONE, IDLE, JOINWAIT, QUEUED, STATUSES, STUCK_HERE, WORKING
 from .plan import CONTACT, JOIN, Plan
 from .streams import blocks, choice_sampler, constant, duration_sampler, rate_sampler
@@ -59,9 +61,8 @@ ENGINES = ("auto", "python", "compiled")
 #: Cases (all replications together) from which ``auto`` runs the compiled engine: below that,
 #: loading it takes longer than the engine needs for the whole run.
 COMPILED_FROM = 100_000
-#: Events between two looks at the clock, and ended cases handed to the tally at once (engine's).
-_CHECK_EVERY, _TALLY_BLOCK = 1 << 14, 1 << 12
-_MOST_EVENTS_AT_ONE_TIME, _EVENTS_PER_CASE = 100_000, 1000
+#: Events between two looks at the clock, and ended cases handed to the tally at once: the engine's.
+_CHECK_EVERY, _TALLY_BLOCK = CHECK_EVERY, TALLY_BLOCK
 _ROWS, _SLOTS, _QUEUE, _HEAP, _POOL, _SCRATCH = 1 << 16, 1 << 10, 1 << 10, 1 << 12, 1 << 14, 16
 _TOKENS = itertools.count(1)
 
@@ -261,7 +262,7 @@ def layout(plan: Plan, *, cases: int | None, until: float, record: bool, token: 
     )
 
 
-def start(lay: Layout, fns: ModuleType, n_teams: int, until: float, record: bool) -> State:
+def start(lay: Layout, n_teams: int, until: float, record: bool) -> State:
     """The arrays the loop changes, empty: no case yet, every team idle."""
     heap_t, heap_k = np.zeros(_HEAP), np.zeros((_HEAP, 3), dtype=np.int64)
     heap_t[0], heap_k[0] = until, (cols.STOPS, 0, -1)  # the horizon
@@ -340,7 +341,7 @@ def run_compiled(plan: Plan, seed: int = 0, rep: int = 0, *, cases: int | None =
     token = next(_TOKENS)
     fixed, makers = _sources(plan, base)
     lay = layout(plan, cases=cases, until=until, record=record, token=token, fixed=fixed)
-    st = start(lay, fns, len(plan.teams), until, record)
+    st = start(lay, len(plan.teams), until, record)
     lay_s, st_s = fns.layout_struct(lay), fns.state_struct(st)
     tally, rows = CaseTally(len(plan.outcomes)), [] if record else None
     fns.SOURCES[token] = makers
@@ -378,15 +379,10 @@ def _look(plan: Plan, st: State, branch_i: np.ndarray, instant: tuple, progress,
           should_stop) -> tuple[tuple, bool]:
     """Engine.look_up: report progress, notice a loop that takes no time; True to stop here."""
     t, events, n_cases = st.clock_f[cols.LAST_T], int(st.clock_i[cols.N_EVENTS]), int(st.clock_i[cols.N_CASES])
-    t_then, events_then, cases_then = instant
-    if t != t_then:
-        instant = (t, events, n_cases)
-    elif events - events_then > _MOST_EVENTS_AT_ONE_TIME + _EVENTS_PER_CASE * (n_cases - cases_then):
+    instant = look_at_clock(instant, t, events, n_cases)
+    if instant is None:
         working = branch_i[branch_i[:, cols.STATE] == WORKING, cols.STEP]
-        names = sorted({plan.steps[s] for s in working.tolist()})
-        raise BlueprintError("the simulation goes round " + ", ".join(names[:6]) + " again and again without "
-                             "time passing; give a step of that loop a duration, or a way out that does not "
-                             "need time to pass")
+        raise BlueprintError(going_round(plan.steps[s] for s in working.tolist()))
     if progress is not None:
         progress(n_cases, events)
     return instant, bool(should_stop is not None and should_stop())

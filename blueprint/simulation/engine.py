@@ -41,6 +41,7 @@ import numpy as np
 
 from ..errors import BlueprintError
 from ..gcpause import without_gc
+from .clock import CHECK_EVERY, going_round, look_at_clock
 from .duty import next_opening, open_until
 from .parts import (
     DEADEND,
@@ -61,7 +62,7 @@ from .plan import CONTACT, FAILS, JOIN, OUTCOME, PAID, STUCK, TIMEOUT_SET, Plan
 from .streams import arrival_times, choices, draws
 from .tally import CaseTally, Replication
 
-__all__ = ["run_replication", "Engine", "END", "OPEN", "TIMEOUT", "PATIENCE", "STOP", "KIND"]
+__all__ = ["run_replication", "Engine", "END", "OPEN", "TIMEOUT", "PATIENCE", "STOP", "KIND", "TALLY_BLOCK"]
 
 INF = math.inf
 
@@ -74,14 +75,8 @@ _OPENS, _TIMEOUTS, _PATIENCES, _STOPS = OPEN * KIND, TIMEOUT * KIND, PATIENCE * 
 # How a step visit ended: the codes of parts.STATUSES.
 _DONE, _TIMED_OUT, _ABANDONED, _CANCELLED, _STILL_OPEN = range(5)
 
-#: Events at one instant before the simulation gives up on a loop that takes no time: this many,
-#: plus ``_EVENTS_PER_CASE`` for each case that arrived meanwhile.
-_MOST_EVENTS_AT_ONE_TIME = 100_000
-_EVENTS_PER_CASE = 1000
-#: Events between two looks at the clock (progress, Ctrl-C, a loop that takes no time).
-_CHECK_EVERY = 1 << 14
 #: Ended cases handed to the tally at once.
-_TALLY_BLOCK = 1 << 12
+TALLY_BLOCK = 1 << 12
 
 
 class Engine:
@@ -131,7 +126,7 @@ class Engine:
         heap = self.heap
         arrival, work_ends, timeout_expires = self.arrival, self.work_ends, self.timeout_expires
         patience_runs_out, team_opens = self.patience_runs_out, self.team_opens
-        events, check_at = 0, _CHECK_EVERY
+        events, check_at = 0, CHECK_EVERY
         self.next_arrival = next_arrival = self.arrival_after()
         try:
             with without_gc():  # the loop makes no reference cycles: spare it the collector
@@ -154,7 +149,7 @@ class Engine:
                             self.now = t
                         break
                     if events >= check_at:
-                        check_at += _CHECK_EVERY
+                        check_at += CHECK_EVERY
                         self.n_events = events
                         if self.look_up(t):
                             break
@@ -165,12 +160,9 @@ class Engine:
 
     def look_up(self, t: float) -> bool:
         """Now and then: report progress, notice a loop that takes no time; True to stop here."""
-        instant, events_then, cases_then = self.instant
-        if t != instant:
-            self.instant = (t, self.n_events, self.n_cases)
-        elif (self.n_events - events_then > _MOST_EVENTS_AT_ONE_TIME
-              + _EVENTS_PER_CASE * (self.n_cases - cases_then)):
-            raise BlueprintError(self.no_time_passes())
+        self.instant = look_at_clock(self.instant, t, self.n_events, self.n_cases)
+        if self.instant is None:
+            raise BlueprintError(going_round(self.plan.steps[b.step.number] for b in self.working()))
         if self.progress is not None:
             self.progress(self.n_cases, self.n_events)
         if self.should_stop is not None and self.should_stop():
@@ -426,7 +418,7 @@ class Engine:
         case.waiting = None
         ended = self.ended
         ended.append(case)
-        if len(ended) >= _TALLY_BLOCK:
+        if len(ended) >= TALLY_BLOCK:
             self.tally.add(ended)
             self.ended = []
         if not self.open and self.next_arrival == INF and self.until == INF:
@@ -556,10 +548,6 @@ class Engine:
             max_queue=[team.max_queue for team in teams], events=self.rows, n_events=self.n_events,
             interrupted=self.interrupted)
 
-    def no_time_passes(self) -> str:
-        names = sorted({self.plan.steps[b.step.number] for b in self.working()})
-        return ("the simulation goes round " + ", ".join(names[:6]) + " again and again without time passing; "
-                "give a step of that loop a duration, or a way out that does not need time to pass")
 
 
 def run_replication(plan: Plan, seed: int = 0, rep: int = 0, *, cases: int | None = None,

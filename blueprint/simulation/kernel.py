@@ -33,14 +33,12 @@ from .arrays import (
     TAIL,
     TOKEN,
     VISIT,
-    W_NEXT,
-    WAIT_FREE,
 )
 from .structs import compiled, inlined, refill
 
 __all__ = ["draw", "next_block", "grown", "open_until", "next_opening", "on_duty", "after_closing", "before", "place",
-           "move", "push", "pop", "row", "tally", "linked", "new_wait", "new_several", "drop_several", "put", "enqueue",
-           "dequeue", "compact"]
+           "move", "push", "pop", "row", "tally", "linked", "take_row", "give_row", "new_several", "drop_several",
+           "put", "enqueue", "dequeue", "compact"]
 
 
 # --- draws and hours ----------------------------------------------------------------------------
@@ -222,28 +220,32 @@ def linked(rows, start):
     rows[rows.shape[0] - 1, last] = NIL
 
 
-@compiled
-def new_wait(st):
-    """A free row of `waits` (twice the rows when none is free)."""
-    i = st.clock_i[WAIT_FREE]
+@inlined
+def take_row(rows, clock_i, head):
+    """A free row of the pool `rows`, whose free rows are chained by their last column from row
+    ``clock_i[head]``: returns the rows (twice as many when none was free) and the row taken."""
+    i = clock_i[head]
     if i == NIL:
-        i = st.waits.shape[0]
-        st.waits = grown(st.waits, i + 1)
-        linked(st.waits, i)
-    st.clock_i[WAIT_FREE] = st.waits[i, W_NEXT]
-    st.waits[i, W_NEXT] = NIL
-    return i
+        i = rows.shape[0]
+        rows = grown(rows, i + 1)
+        linked(rows, i)
+    last = rows.shape[1] - 1
+    clock_i[head] = rows[i, last]
+    rows[i, last] = NIL
+    return rows, i
+
+
+@inlined
+def give_row(rows, i, clock_i, head):
+    """Give row `i` of the pool `rows` back to its free rows (see :func:`take_row`)."""
+    rows[i, rows.shape[1] - 1] = clock_i[head]
+    clock_i[head] = i
 
 
 @compiled
 def new_several(st, team, following):
     """A row of `several` holding `team`, before row `following`."""
-    i = st.clock_i[SEVERAL_FREE]
-    if i == NIL:
-        i = st.several.shape[0]
-        st.several = grown(st.several, i + 1)
-        linked(st.several, i)
-    st.clock_i[SEVERAL_FREE] = st.several[i, S_NEXT]
+    st.several, i = take_row(st.several, st.clock_i, SEVERAL_FREE)
     st.several[i, S_TEAM], st.several[i, S_NEXT] = team, following
     return i
 
@@ -253,8 +255,7 @@ def drop_several(st, i):
     """Give the list of teams from row `i` back to the free rows."""
     while i != NIL:
         following = st.several[i, S_NEXT]
-        st.several[i, S_NEXT] = st.clock_i[SEVERAL_FREE]
-        st.clock_i[SEVERAL_FREE] = i
+        give_row(st.several, i, st.clock_i, SEVERAL_FREE)
         i = following
 
 

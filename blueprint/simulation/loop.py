@@ -415,7 +415,7 @@ def arrival(lay, st, t):
     st.clock_f[NOW] = t
     number = st.clock_i[N_CASES]
     st.clock_i[N_CASES] = number + 1
-    c = new_case(lay, st, number, t)
+    c = new_case(st, number, t)
     b = new_branch(st, c, NIL)
     st.clock_i[OPEN_CASES] += 1
     if lay.settings_i[HAS_PATIENCE]:
@@ -475,8 +475,9 @@ def timeout_expires(lay, st, t, b, visit):
 
 @inlined
 def patience_runs_out(lay, st, t, c, number):
-    """Engine.patience_runs_out: the customer gives up, unless the case has ended."""
-    if not st.case_i[c, IN_USE] or st.case_i[c, NUMBER] != number or st.case_i[c, OUTCOME_AT] >= 0:
+    """Engine.patience_runs_out: the customer gives up, unless the case has ended (its slot was
+    freed when it ended, and may hold another case since)."""
+    if not st.case_i[c, IN_USE] or st.case_i[c, NUMBER] != number:
         return
     st.clock_f[NOW] = t
     end_case(lay, st, c, t, lay.settings_i[ABANDONED_AS], ABANDONED)
